@@ -79,10 +79,11 @@ def _load_file(path: Path, problems: list[RuleProblem]) -> list[Rule]:
             continue
         data = yaml.safe_load(yaml.serialize(node))
         marks = {k.value: v.start_mark for k, v in node.value if isinstance(k, yaml.ScalarNode)}
+        keys = {k.value: k.start_mark for k, v in node.value if isinstance(k, yaml.ScalarNode)}
         bad = False
         for key in data:
             if key not in _KNOWN_KEYS:
-                m = marks.get(key)
+                m = keys.get(key)
                 problems.append(RuleProblem(
                     name, m.line + 1 if m else line, m.column + 1 if m else col,
                     f"unknown field {key!r}"))
@@ -110,7 +111,7 @@ def _load_file(path: Path, problems: list[RuleProblem]) -> list[Rule]:
 
 
 def load_rule_files(directory: Path) -> RuleFiles:
-    """Read every ``*.yaml``/``*.yml`` file of ``directory``; raise RuleError listing all problems."""
+    """Read every ``*.yaml``/``*.yml`` file of ``directory``; RuleError lists all problems."""
     if not directory.is_dir():
         raise RuleError([RuleProblem(str(directory), 1, 1, "rules directory does not exist")])
     problems: list[RuleProblem] = []
@@ -123,8 +124,9 @@ def load_rule_files(directory: Path) -> RuleFiles:
     seen: dict[str, Rule] = {}
     for rule in rules:
         if rule.id in seen:
+            first = seen[rule.id].file
             problems.append(RuleProblem(rule.file, rule.line, 1,
-                                        f"duplicate rule id {rule.id!r} (first in {seen[rule.id].file})"))
+                                        f"duplicate rule id {rule.id!r} (first in {first})"))
         seen[rule.id] = rule
     if problems:
         raise RuleError(problems)

@@ -1,0 +1,15 @@
+"""The clock passed to every stage, so that scheduling and backoff are testable without sleeps."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def __call__(self) -> datetime: ...
+
+
+def utcnow() -> datetime:
+    """The real clock: an aware UTC datetime."""
+    return datetime.now(UTC)

@@ -1,0 +1,126 @@
+"""One poll of one source: fetch -> extract -> dedupe -> match -> store, in one transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from monitor.clock import Clock
+from monitor.errors import SourceError
+from monitor.extract import extract
+from monitor.fetch import Fetcher, Validators
+from monitor.matcher import Matcher
+from monitor.models import Article, Match, NewAlert
+from monitor.sources import make_source
+from monitor.store import PollOutcome, Store, dedupe_key
+from monitor.store.tables import SourceRow
+
+log = logging.getLogger("monitor.pipeline")
+
+MAX_BACKOFF = timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class PollReport:
+    """What one poll did, for the console, logs and metrics."""
+
+    source_id: int
+    location: str
+    status: str  # ok | not_modified | error
+    items: int = 0
+    new_articles: int = 0
+    alerts: list[NewAlert] = field(default_factory=list)
+    error: str | None = None
+
+
+class Pipeline:
+    """Polls sources and writes what they hold; the store decides which are due."""
+
+    def __init__(self, store: Store, matcher: Callable[[], Matcher], fetcher: Fetcher,
+                 clock: Clock, *, targets: Sequence[str], worker: str,
+                 concurrency: int = 8, rng: random.Random | None = None) -> None:
+        self.store = store
+        self.matcher = matcher  # a callable, so a rule reload takes effect at the next poll
+        self.fetcher = fetcher
+        self.clock = clock
+        self.targets = list(targets)
+        self.worker = worker
+        self.semaphore = asyncio.Semaphore(concurrency)
+        self.rng = rng or random.Random()
+
+    async def poll_due(self, *, everything: bool = False, limit: int = 500) -> list[PollReport]:
+        """Claim the due sources (``everything``: all enabled ones) and poll them."""
+        rows = self.store.claim_sources(self.clock(), worker=self.worker,
+                                        lease=timedelta(minutes=10), limit=limit,
+                                        due_only=not everything)
+        return list(await asyncio.gather(*(self.poll(row) for row in rows)))
+
+    async def poll(self, row: SourceRow) -> PollReport:
+        assert row.id is not None
+        async with self.semaphore:
+            try:
+                return await self._poll(row)
+            except SourceError as exc:
+                return self._failed(row, str(exc))
+            except Exception as exc:  # a bug must cost one poll, never the daemon
+                log.exception("source.poll.crashed", extra={"source": row.id})
+                return self._failed(row, f"internal error: {type(exc).__name__}: {exc}")
+
+    async def _poll(self, row: SourceRow) -> PollReport:
+        assert row.id is not None
+        source = make_source(row.kind, row.url, self.fetcher)
+        previous = Validators(row.etag, row.last_modified, row.body_hash)
+        result = await source.poll(previous)
+        now = self.clock()
+        next_at = now + timedelta(seconds=row.interval_seconds)
+        v = result.validators
+        if result.not_modified:
+            outcome = PollOutcome("not_modified", next_at, etag=v.etag,
+                                  last_modified=v.last_modified, body_hash=v.body_hash)
+            self.store.save_poll(row.id, outcome, [], targets=self.targets, now=now)
+            return PollReport(row.id, row.url, "not_modified")
+        labels = tuple(x for x in row.labels.split(",") if x)
+        articles = [extract(item, source_id=row.id, labels=labels) for item in result.items]
+        articles = [a for a in articles if a.title or a.body]
+        fresh = self._fresh(row.id, articles)
+        matcher = self.matcher()
+        found: list[tuple[Article, Sequence[Match]]] = [(a, matcher.match(a)) for a in fresh]
+        problems = "; ".join(result.problems) or None
+        for problem in result.problems:
+            log.warning("source.poll.problem", extra={"source": row.id, "problem": problem})
+        outcome = PollOutcome("ok", next_at, error=problems, etag=v.etag,
+                              last_modified=v.last_modified, body_hash=v.body_hash,
+                              new_url=result.new_url, title=result.title)
+        alerts = self.store.save_poll(row.id, outcome, found, targets=self.targets, now=now)
+        log.info("source.poll.ok", extra={"source": row.id, "items": len(articles),
+                                          "new": len(fresh), "alerts": len(alerts)})
+        return PollReport(row.id, row.url, "ok", len(articles), len(fresh), alerts, problems)
+
+    def _fresh(self, source_id: int, articles: list[Article]) -> list[Article]:
+        """Articles not stored yet, each once (a feed may list one item twice)."""
+        known = self.store.known_keys(source_id, articles)
+        seen: set[str] = set()
+        fresh = []
+        for a in articles:
+            key = dedupe_key(a)
+            if key in known or key in seen or a.content_hash in seen:
+                continue
+            seen.update((key, a.content_hash))
+            fresh.append(a)
+        return fresh
+
+    def _failed(self, row: SourceRow, error: str) -> PollReport:
+        assert row.id is not None
+        now = self.clock()
+        # Back off exponentially with jitter so a dead host is not hammered, capped so that it
+        # is still retried a few times a day and never silently dropped.
+        base = row.interval_seconds * 2 ** min(row.consecutive_failures, 10)
+        delay = min(MAX_BACKOFF.total_seconds(), base) * self.rng.uniform(0.8, 1.2)
+        outcome = PollOutcome("error", now + timedelta(seconds=delay), error=error)
+        self.store.save_poll(row.id, outcome, [], targets=self.targets, now=now)
+        log.warning("source.poll.failed", extra={"source": row.id, "error": error})
+        return PollReport(row.id, row.url, "error", error=error)

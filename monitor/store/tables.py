@@ -1,0 +1,126 @@
+"""SQL tables of the store (SQLModel); the schema itself is owned by the Alembic migrations.
+
+No ``from __future__ import annotations`` here: SQLModel reads the annotations at class creation.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class SourceRow(SQLModel, table=True):
+    """A polled source; its columns are also the schedule (``next_check_at``) and the lease."""
+
+    __tablename__ = "sources"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)  # folder | feed | page | sitemap
+    url: str = Field(sa_column=Column(Text, nullable=False, unique=True))
+    title: str | None = Field(default=None, sa_column=Column(Text))
+    labels: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    enabled: bool = True
+    interval_seconds: int = 900
+    created_at: datetime
+    next_check_at: datetime = Field(index=True)
+    last_polled_at: datetime | None = None
+    last_status: str | None = Field(default=None, max_length=40)
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    consecutive_failures: int = 0
+    unhealthy: bool = False
+    etag: str | None = Field(default=None, sa_column=Column(Text))
+    last_modified: str | None = Field(default=None, sa_column=Column(Text))
+    body_hash: str | None = Field(default=None, max_length=64)
+    lease_owner: str | None = Field(default=None, max_length=200)
+    lease_until: datetime | None = None
+
+
+class ArticleRow(SQLModel, table=True):
+    """A stored clean article; ``dedupe_key`` makes a second copy from one source impossible."""
+
+    __tablename__ = "articles"
+    __table_args__ = (
+        UniqueConstraint("source_id", "dedupe_key", name="uq_articles_source_key"),
+        Index("ix_articles_content_hash", "content_hash"),
+        Index("ix_articles_url", "url"),
+        Index("ix_articles_fetched_at", "fetched_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="sources.id", index=True)
+    dedupe_key: str = Field(max_length=255)
+    guid: str | None = Field(default=None, sa_column=Column(Text))
+    url: str | None = Field(default=None, sa_column=Column(Text))
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    language: str | None = Field(default=None, max_length=16)
+    author: str | None = Field(default=None, sa_column=Column(Text))
+    published: datetime | None = None
+    fetched_at: datetime
+    content_hash: str = Field(max_length=64)
+    simhash: int | None = Field(default=None, sa_column=Column(BigInteger))
+    story_id: int | None = Field(default=None, index=True)
+
+
+class AlertRow(SQLModel, table=True):
+    """One rule matching one article; the payload is frozen at creation so retries are identical."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("rule_id", "article_id", name="uq_alerts_rule_article"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    rule_id: str = Field(max_length=200, index=True)
+    rule_name: str = Field(sa_column=Column(Text, nullable=False))
+    article_id: int = Field(foreign_key="articles.id", index=True)
+    story_id: int | None = Field(default=None, index=True)
+    score: float = 0.0
+    evidence: str = Field(sa_column=Column(Text, nullable=False))  # JSON list
+    payload: str = Field(sa_column=Column(Text, nullable=False))  # JSON body sent to receivers
+    created_at: datetime = Field(index=True)
+
+
+class DeliveryRow(SQLModel, table=True):
+    """The outbox: one alert to one target, pending until delivered or dead."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "target", name="uq_deliveries_alert_target"),
+        Index("ix_deliveries_due", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alerts.id", index=True)
+    target: str = Field(max_length=200)
+    webhook_id: str = Field(max_length=64, unique=True)  # receivers' idempotency key
+    status: str = Field(default="pending", max_length=20)  # pending | delivered | dead
+    attempts: int = 0
+    created_at: datetime
+    next_attempt_at: datetime
+    last_attempt_at: datetime | None = None
+    last_status_code: int | None = None
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    delivered_at: datetime | None = None
+    lease_owner: str | None = Field(default=None, max_length=200)
+    lease_until: datetime | None = None
+
+
+class DeliveryAttemptRow(SQLModel, table=True):
+    """Every attempt to send a delivery, kept for operators."""
+
+    __tablename__ = "delivery_attempts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="deliveries.id", index=True)
+    at: datetime
+    status_code: int | None = None
+    latency_ms: float | None = None
+    error: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class MetaRow(SQLModel, table=True):
+    """Small key/value facts about the database (active rule-set version, last prune, ...)."""
+
+    __tablename__ = "meta"
+
+    key: str = Field(primary_key=True, max_length=100)
+    value: str = Field(sa_column=Column(Text, nullable=False))
