@@ -1,0 +1,321 @@
+"""Compiled queries: the AST of a rule, for one language, turned into evaluable nodes over an
+analysed article, plus the index keys ("triggers") that any match must contain.
+
+An article is analysed once (``Document``); positions of stems and prefixes are computed on
+first use and shared by every rule evaluated on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from monitor import query as q
+from monitor.concepts import LANGUAGE_FALLBACK, ConceptDef
+from monitor.text import Analyzer, sentence_ids, spans, words
+
+TERM, PREFIX, PHRASE = 0, 1, 2
+Trigger = tuple[int, str]  # (TERM, stem) or (PREFIX, folded prefix)
+Span = tuple[int, int]  # token positions [start, end) in the document's token sequence
+SENTINEL = "\x00"  # separates title and body tokens so phrases never span the two fields
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A term, prefix or phrase, normalised for one language, with what to report on a hit."""
+
+    kind: int
+    key: str  # stem (TERM), folded prefix (PREFIX), "" for PHRASE
+    parts: tuple[tuple[str, bool], ...]  # PHRASE: (stem or prefix, is_prefix) per word
+    label: str  # as the rule or concept wrote it
+    concept: str | None
+    weight: float
+    field: str | None  # None: title or body
+
+    def trigger(self) -> Trigger:
+        if self.kind != PHRASE:
+            return (self.kind, self.key)
+        # Any word of a phrase must occur; the longest exact word is probably the rarest.
+        exact = [k for k, pre in self.parts if not pre]
+        if exact:
+            return (TERM, max(exact, key=len))
+        return (PREFIX, max((k for k, _ in self.parts), key=len))
+
+
+Hit = tuple[int, int, Leaf]
+
+
+class Document:
+    """One article analysed for one language: tokens of title, a sentinel, then body."""
+
+    def __init__(self, title: str, body: str, analyzer: Analyzer,
+                 prefixes: Callable[[set[str]], dict[str, list[str]]]) -> None:
+        self.title, self.body = title, body
+        title_words = words(title)
+        self.body_start = len(title_words) + 1
+        self.folded, self.stems = analyzer.analyse([*title_words, SENTINEL, *words(body)])
+        self.distinct_stems = set(self.stems)
+        self.distinct_folded = set(self.folded)
+        self._prefix_finder = prefixes
+        self._prefix_tokens: dict[str, list[str]] | None = None
+        self._stem_pos: dict[str, list[int]] | None = None
+        self._folded_pos: dict[str, list[int]] | None = None
+        self._sentences: list[int] | None = None
+        self._spans: tuple[list[Span], list[Span]] | None = None
+        self.memo: dict[tuple[int, str, tuple[tuple[str, bool], ...]], list[Span]] = {}
+
+    def prefix_tokens(self) -> dict[str, list[str]]:
+        """Prefix → the distinct folded tokens of the article that start with it."""
+        if self._prefix_tokens is None:
+            self._prefix_tokens = self._prefix_finder(self.distinct_folded)
+        return self._prefix_tokens
+
+    def use_prefix_tokens(self, found: dict[str, list[str]]) -> None:
+        """Take the prefix scan the candidate search already made."""
+        self._prefix_tokens = found
+
+    def _index(self, keys: list[str]) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for i, k in enumerate(keys):
+            got = out.get(k)
+            if got is None:
+                out[k] = [i]
+            else:
+                got.append(i)
+        return out
+
+    def stem_positions(self, stem: str) -> list[int]:
+        if self._stem_pos is None:
+            self._stem_pos = self._index(self.stems)
+        return self._stem_pos.get(stem, [])
+
+    def prefix_positions(self, prefix: str) -> list[int]:
+        if self._folded_pos is None:
+            self._folded_pos = self._index(self.folded)
+        toks = self.prefix_tokens().get(prefix, ())
+        if len(toks) == 1:
+            return self._folded_pos[toks[0]]
+        return sorted(i for t in toks for i in self._folded_pos[t])
+
+    def sentence(self, position: int) -> int:
+        if self._sentences is None:
+            title_spans, body_spans = self.spans()
+            self._sentences = [0] * len(title_spans) + [-1] + [
+                s + 1 for s in sentence_ids(self.body, body_spans)]
+        return self._sentences[position]
+
+    def spans(self) -> tuple[list[Span], list[Span]]:
+        """Character offsets of the title's and the body's tokens."""
+        if self._spans is None:
+            self._spans = (spans(self.title), spans(self.body))
+        return self._spans
+
+    def field_of(self, position: int) -> str:
+        return "title" if position < self.body_start else "body"
+
+    def find(self, leaf: Leaf) -> list[Span]:
+        """Token spans where ``leaf`` occurs (memoised per document; field not applied)."""
+        key = (leaf.kind, leaf.key, leaf.parts)
+        got = self.memo.get(key)
+        if got is None:
+            got = self.memo[key] = self._find(leaf)
+        return got
+
+    def _find(self, leaf: Leaf) -> list[Span]:
+        if leaf.kind == TERM:
+            return [(i, i + 1) for i in self.stem_positions(leaf.key)]
+        if leaf.kind == PREFIX:
+            return [(i, i + 1) for i in self.prefix_positions(leaf.key)]
+        first, first_pre = leaf.parts[0]
+        starts = self.prefix_positions(first) if first_pre else self.stem_positions(first)
+        n, out = len(leaf.parts), []
+        stems, folded, size = self.stems, self.folded, len(self.stems)
+        for i in starts:
+            if i + n > size:
+                break
+            for j in range(1, n):
+                key, pre = leaf.parts[j]
+                if not (folded[i + j].startswith(key) if pre else stems[i + j] == key):
+                    break
+            else:
+                out.append((i, i + n))
+        return out
+
+
+class Program:
+    """A compiled query node: ``run`` gives its hits, or None when it does not hold."""
+
+    def run(self, doc: Document) -> list[Hit] | None:
+        raise NotImplementedError
+
+    def triggers(self) -> frozenset[Trigger] | None:
+        """Keys of which every match contains one; None when no such set exists."""
+        raise NotImplementedError
+
+
+class LeafProgram(Program):
+    def __init__(self, leaf: Leaf) -> None:
+        self.leaf = leaf
+
+    def run(self, doc: Document) -> list[Hit] | None:
+        leaf = self.leaf
+        found = doc.find(leaf)
+        if leaf.field == "title":
+            found = [s for s in found if s[0] < doc.body_start]
+        elif leaf.field == "body":
+            found = [s for s in found if s[0] >= doc.body_start]
+        return [(s, e, leaf) for s, e in found] or None
+
+    def triggers(self) -> frozenset[Trigger] | None:
+        return frozenset((self.leaf.trigger(),))
+
+
+class Const(Program):
+    def __init__(self, value: bool) -> None:
+        self.value = value
+
+    def run(self, doc: Document) -> list[Hit] | None:
+        return [] if self.value else None
+
+    def triggers(self) -> frozenset[Trigger] | None:
+        return None if self.value else frozenset()
+
+
+class NotProgram(Program):
+    def __init__(self, child: Program) -> None:
+        self.child = child
+
+    def run(self, doc: Document) -> list[Hit] | None:
+        return None if self.child.run(doc) is not None else []
+
+    def triggers(self) -> frozenset[Trigger] | None:
+        return None
+
+
+def _cost(triggers: frozenset[Trigger]) -> float:
+    return sum((3.0 + 8.0 / len(k)) if kind == PREFIX else (1.0 + 4.0 / len(k))
+               for kind, k in triggers)
+
+
+class AndProgram(Program):
+    def __init__(self, children: list[Program]) -> None:
+        self.children = children
+
+    def run(self, doc: Document) -> list[Hit] | None:
+        hits: list[Hit] = []
+        for child in self.children:
+            got = child.run(doc)
+            if got is None:
+                return None
+            hits.extend(got)
+        return hits
+
+    def triggers(self) -> frozenset[Trigger] | None:
+        options = [t for t in (c.triggers() for c in self.children) if t is not None]
+        return min(options, key=_cost) if options else None
+
+
+class OrProgram(Program):
+    def __init__(self, children: list[Program]) -> None:
+        self.children = children
+
+    def run(self, doc: Document) -> list[Hit] | None:
+        hits: list[Hit] | None = None
+        for child in self.children:
+            got = child.run(doc)
+            if got is not None:
+                hits = got if hits is None else hits + got
+        return hits
+
+    def triggers(self) -> frozenset[Trigger] | None:
+        out: set[Trigger] = set()
+        for child in self.children:
+            got = child.triggers()
+            if got is None:
+                return None
+            out |= got
+        return frozenset(out)
+
+
+class NearProgram(Program):
+    """Both sides hit in the same field, at most ``distance`` words apart or in one sentence."""
+
+    def __init__(self, left: Program, right: Program, distance: int | None) -> None:
+        self.left, self.right, self.distance = left, right, distance
+
+    def run(self, doc: Document) -> list[Hit] | None:
+        left = self.left.run(doc)
+        if left is None:
+            return None
+        right = self.right.run(doc)
+        if right is None:
+            return None
+        keep: dict[tuple[int, int, int], Hit] = {}
+        start = doc.body_start
+        for a in left:
+            for b in right:
+                if (a[0] < start) != (b[0] < start) or (a[0] < b[1] and b[0] < a[1]):
+                    continue
+                if self.distance is None:
+                    ok = doc.sentence(a[0]) == doc.sentence(b[0])
+                else:
+                    ok = max(a[0], b[0]) - min(a[1], b[1]) <= self.distance
+                if ok:
+                    keep[(a[0], a[1], id(a[2]))] = a
+                    keep[(b[0], b[1], id(b[2]))] = b
+        return list(keep.values()) or None
+
+    def triggers(self) -> frozenset[Trigger] | None:
+        return AndProgram([self.left, self.right]).triggers()
+
+
+@dataclass(frozen=True)
+class Compiler:
+    """Compiles ASTs for one language with that language's analyzer and concept lists."""
+
+    language: str
+    analyzer: Analyzer
+    concepts: dict[str, ConceptDef]
+
+    def compile(self, node: q.Node, field: str | None = None) -> Program:
+        if isinstance(node, q.Term):
+            text = node.text + ("*" if node.prefix else "")
+            return self._leaf(text, None, 1.0, field, text)
+        if isinstance(node, q.Phrase):
+            return self._leaf(node.text, None, 1.0, field, f'"{node.text}"')
+        if isinstance(node, q.Concept):
+            concept = self.concepts.get(node.name)
+            entries = concept.for_language(self.language) if concept else ()
+            kids = [self._leaf(t.text, node.name, t.weight, field, t.text) for t in entries]
+            return OrProgram(kids) if kids else Const(False)
+        if isinstance(node, q.Lang):
+            return Const(node.code in (self.language, LANGUAGE_FALLBACK.get(self.language)))
+        if isinstance(node, q.Field):
+            return self.compile(node.child, node.field)
+        if isinstance(node, q.Not):
+            return NotProgram(self.compile(node.child, field))
+        if isinstance(node, q.And):
+            return AndProgram([self.compile(c, field) for c in node.children])
+        if isinstance(node, q.Or):
+            return OrProgram([self.compile(c, field) for c in node.children])
+        return NearProgram(self.compile(node.left, field), self.compile(node.right, field),
+                           node.distance)
+
+    def _leaf(self, text: str, concept: str | None, weight: float, field: str | None,
+              label: str) -> Program:
+        parts: list[tuple[str, bool]] = []
+        an = self.analyzer
+        for chunk in text.split():
+            prefix = chunk.endswith("*")
+            toks = words(chunk.rstrip("*"))
+            for k, tok in enumerate(toks):
+                last_pre = prefix and k == len(toks) - 1
+                parts.append((an.folded(tok), True) if last_pre else (an.stem(tok), False))
+        if not parts:
+            return Const(False)
+        if len(parts) == 1:
+            key, pre = parts[0]
+            return LeafProgram(Leaf(PREFIX if pre else TERM, key, (), label.strip('"'),
+                                    concept, weight, field))
+        return LeafProgram(Leaf(PHRASE, "", tuple(parts), label.strip('"'), concept, weight,
+                                field))
