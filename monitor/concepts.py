@@ -10,7 +10,9 @@ A concept file looks like::
       ru: [санкци*, эмбарго]
       any: [OFAC]          # every language
 
-An entry is a word, a word ending in ``*`` (prefix), or several words (a phrase, in order).
+An entry is a word (matched by its stem), a word ending in ``*`` (prefix of the unstemmed
+word), a quoted word ``'"word"'`` (that exact word, unstemmed), or several words (a phrase:
+these exact words in order, each may end in ``*``).
 """
 
 from __future__ import annotations
@@ -67,6 +69,8 @@ class ConceptDef:
 
 def check_entry(text: str) -> str | None:
     """Why ``text`` is not a valid concept entry, or None when it is."""
+    if text.startswith('"') and text.endswith('"') and len(text) > 2:
+        text = text[1:-1]  # a quoted single word: the exact word, not its stem
     parts = text.split()
     if not parts:
         return "empty term"

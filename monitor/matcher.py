@@ -18,7 +18,9 @@ import ahocorasick
 from monitor.concepts import LANGUAGE_FALLBACK, ConceptDef
 from monitor.models import Article, Evidence, Match
 from monitor.program import (
+    EXACT,
     PREFIX,
+    TERM,
     AndProgram,
     Compiler,
     Document,
@@ -59,6 +61,7 @@ class _LanguageIndex:
     def __init__(self, compiled: list[_Compiled]) -> None:
         self.compiled = compiled
         self.terms: dict[str, list[int]] = {}
+        self.exact: dict[str, list[int]] = {}
         self.always: list[int] = []
         prefix_rules: dict[str, list[int]] = {}
         prefixes: set[str] = set()
@@ -69,8 +72,9 @@ class _LanguageIndex:
             if triggers is None:
                 self.always.append(i)
                 continue
+            tables = {PREFIX: prefix_rules, EXACT: self.exact, TERM: self.terms}
             for kind, key in triggers:
-                (prefix_rules if kind == PREFIX else self.terms).setdefault(key, []).append(i)
+                tables[kind].setdefault(key, []).append(i)
         self.automaton: ahocorasick.Automaton | None = None
         if prefixes:
             # Keys start with a separator so that they only match at the start of a word.
@@ -103,6 +107,9 @@ class _LanguageIndex:
         terms = self.terms
         for stem in doc.distinct_stems & terms.keys():
             found.update(terms[stem])
+        exact = self.exact
+        for word in doc.distinct_folded & exact.keys():
+            found.update(exact[word])
         if self.automaton is not None:
             prefix_tokens, rules = self._scan(doc.distinct_folded)
             doc.use_prefix_tokens(prefix_tokens)
@@ -119,7 +126,7 @@ def _prefixes(program: Program) -> set[str]:
         leaf = program.leaf
         if leaf.kind == PREFIX:
             return {leaf.key}
-        return {k for k, pre in leaf.parts if pre}
+        return {k for k, mode in leaf.parts if mode == PREFIX}
     kids: list[Program] = []
     if isinstance(program, AndProgram | OrProgram):
         kids = program.children

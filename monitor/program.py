@@ -14,8 +14,8 @@ from monitor import query as q
 from monitor.concepts import LANGUAGE_FALLBACK, ConceptDef
 from monitor.text import Analyzer, sentence_ids, spans, words
 
-TERM, PREFIX, PHRASE = 0, 1, 2
-Trigger = tuple[int, str]  # (TERM, stem) or (PREFIX, folded prefix)
+TERM, PREFIX, EXACT, PHRASE = 0, 1, 2, 3  # EXACT: the folded word itself, not its stem
+Trigger = tuple[int, str]  # (TERM, stem), (EXACT, folded word) or (PREFIX, folded prefix)
 Span = tuple[int, int]  # token positions [start, end) in the document's token sequence
 SENTINEL = "\x00"  # separates title and body tokens so phrases never span the two fields
 
@@ -25,8 +25,8 @@ class Leaf:
     """A term, prefix or phrase, normalised for one language, with what to report on a hit."""
 
     kind: int
-    key: str  # stem (TERM), folded prefix (PREFIX), "" for PHRASE
-    parts: tuple[tuple[str, bool], ...]  # PHRASE: (stem or prefix, is_prefix) per word
+    key: str  # stem (TERM), folded prefix (PREFIX) or word (EXACT), "" for PHRASE
+    parts: tuple[tuple[str, int], ...]  # PHRASE: (key, TERM | PREFIX | EXACT) per word
     label: str  # as the rule or concept wrote it
     concept: str | None
     weight: float
@@ -35,10 +35,11 @@ class Leaf:
     def trigger(self) -> Trigger:
         if self.kind != PHRASE:
             return (self.kind, self.key)
-        # Any word of a phrase must occur; the longest exact word is probably the rarest.
-        exact = [k for k, pre in self.parts if not pre]
-        if exact:
-            return (TERM, max(exact, key=len))
+        # Any word of a phrase must occur; the longest whole word is probably the rarest.
+        whole = [(k, mode) for k, mode in self.parts if mode != PREFIX]
+        if whole:
+            key, mode = max(whole, key=lambda p: len(p[0]))
+            return (mode, key)
         return (PREFIX, max((k for k, _ in self.parts), key=len))
 
 
@@ -62,7 +63,7 @@ class Document:
         self._folded_pos: dict[str, list[int]] | None = None
         self._sentences: list[int] | None = None
         self._spans: tuple[list[Span], list[Span]] | None = None
-        self.memo: dict[tuple[int, str, tuple[tuple[str, bool], ...]], list[Span]] = {}
+        self.memo: dict[tuple[int, str, tuple[tuple[str, int], ...]], list[Span]] = {}
 
     def prefix_tokens(self) -> dict[str, list[str]]:
         """Prefix → the distinct folded tokens of the article that start with it."""
@@ -88,6 +89,18 @@ class Document:
         if self._stem_pos is None:
             self._stem_pos = self._index(self.stems)
         return self._stem_pos.get(stem, [])
+
+    def folded_positions(self, word: str) -> list[int]:
+        if self._folded_pos is None:
+            self._folded_pos = self._index(self.folded)
+        return self._folded_pos.get(word, [])
+
+    def positions(self, key: str, mode: int) -> list[int]:
+        if mode == TERM:
+            return self.stem_positions(key)
+        if mode == EXACT:
+            return self.folded_positions(key)
+        return self.prefix_positions(key)
 
     def prefix_positions(self, prefix: str) -> list[int]:
         if self._folded_pos is None:
@@ -122,20 +135,23 @@ class Document:
         return got
 
     def _find(self, leaf: Leaf) -> list[Span]:
-        if leaf.kind == TERM:
-            return [(i, i + 1) for i in self.stem_positions(leaf.key)]
-        if leaf.kind == PREFIX:
-            return [(i, i + 1) for i in self.prefix_positions(leaf.key)]
-        first, first_pre = leaf.parts[0]
-        starts = self.prefix_positions(first) if first_pre else self.stem_positions(first)
+        if leaf.kind != PHRASE:
+            return [(i, i + 1) for i in self.positions(leaf.key, leaf.kind)]
+        first, first_mode = leaf.parts[0]
         n, out = len(leaf.parts), []
         stems, folded, size = self.stems, self.folded, len(self.stems)
-        for i in starts:
+        for i in self.positions(first, first_mode):
             if i + n > size:
                 break
             for j in range(1, n):
-                key, pre = leaf.parts[j]
-                if not (folded[i + j].startswith(key) if pre else stems[i + j] == key):
+                key, mode = leaf.parts[j]
+                if mode == TERM:
+                    ok = stems[i + j] == key
+                elif mode == EXACT:
+                    ok = folded[i + j] == key
+                else:
+                    ok = folded[i + j].startswith(key)
+                if not ok:
                     break
             else:
                 out.append((i, i + n))
@@ -254,7 +270,9 @@ class NearProgram(Program):
         start = doc.body_start
         for a in left:
             for b in right:
-                if (a[0] < start) != (b[0] < start) or (a[0] < b[1] and b[0] < a[1]):
+                # Overlapping spans count ("brand ambassador" next to "ambassador"), the very
+                # same span does not: ``x NEAR/3 x`` needs two occurrences.
+                if (a[0] < start) != (b[0] < start) or (a[0] == b[0] and a[1] == b[1]):
                     continue
                 if self.distance is None:
                     ok = doc.sentence(a[0]) == doc.sentence(b[0])
@@ -280,13 +298,15 @@ class Compiler:
     def compile(self, node: q.Node, field: str | None = None) -> Program:
         if isinstance(node, q.Term):
             text = node.text + ("*" if node.prefix else "")
-            return self._leaf(text, None, 1.0, field, text)
+            return self._leaf(text, None, 1.0, field, text, exact=False)
         if isinstance(node, q.Phrase):
-            return self._leaf(node.text, None, 1.0, field, f'"{node.text}"')
+            return self._leaf(node.text, None, 1.0, field, node.text, exact=True)
         if isinstance(node, q.Concept):
             concept = self.concepts.get(node.name)
             entries = concept.for_language(self.language) if concept else ()
-            kids = [self._leaf(t.text, node.name, t.weight, field, t.text) for t in entries]
+            kids = [self._leaf(t.text.strip('"'), node.name, t.weight, field, t.text,
+                               exact=t.text.startswith('"') or " " in t.text.strip())
+                    for t in entries]
             return OrProgram(kids) if kids else Const(False)
         if isinstance(node, q.Lang):
             return Const(node.code in (self.language, LANGUAGE_FALLBACK.get(self.language)))
@@ -302,20 +322,23 @@ class Compiler:
                            node.distance)
 
     def _leaf(self, text: str, concept: str | None, weight: float, field: str | None,
-              label: str) -> Program:
-        parts: list[tuple[str, bool]] = []
+              label: str, *, exact: bool) -> Program:
+        """A phrase (``exact``) compares folded words, a bare term compares stems."""
+        parts: list[tuple[str, int]] = []
         an = self.analyzer
         for chunk in text.split():
             prefix = chunk.endswith("*")
             toks = words(chunk.rstrip("*"))
             for k, tok in enumerate(toks):
-                last_pre = prefix and k == len(toks) - 1
-                parts.append((an.folded(tok), True) if last_pre else (an.stem(tok), False))
+                if prefix and k == len(toks) - 1:
+                    parts.append((an.folded(tok), PREFIX))
+                elif exact:
+                    parts.append((an.folded(tok), EXACT))
+                else:
+                    parts.append((an.stem(tok), TERM))
         if not parts:
             return Const(False)
         if len(parts) == 1:
-            key, pre = parts[0]
-            return LeafProgram(Leaf(PREFIX if pre else TERM, key, (), label.strip('"'),
-                                    concept, weight, field))
-        return LeafProgram(Leaf(PHRASE, "", tuple(parts), label.strip('"'), concept, weight,
-                                field))
+            key, mode = parts[0]
+            return LeafProgram(Leaf(mode, key, (), label, concept, weight, field))
+        return LeafProgram(Leaf(PHRASE, "", tuple(parts), label, concept, weight, field))
