@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import ahocorasick
+import ahocorasick  # type: ignore[import-not-found]
 
 from monitor.concepts import LANGUAGE_FALLBACK, ConceptDef
 from monitor.models import Article, Evidence, Match
@@ -256,7 +256,13 @@ def _score(evidence: tuple[Evidence, ...]) -> float:
 def _evidence(hits: list[Hit], doc: Document) -> tuple[Evidence, ...]:
     title_spans, body_spans = doc.spans()
     seen: dict[tuple[str, int, int], Evidence] = {}
-    for start, end, leaf in sorted(hits, key=lambda h: (h[0], h[1])):
+    reach = -1
+    # Longest first at each start; a hit inside an earlier one ("kedutaan" inside "kedutaan
+    # besar") adds nothing, so each stretch of text is reported once.
+    for start, end, leaf in sorted(hits, key=lambda h: (h[0], -h[1])):
+        if end <= reach:
+            continue
+        reach = end
         if start < doc.body_start:
             field, text, table, base = "title", doc.title, title_spans, 0
         else:

@@ -96,7 +96,8 @@ def _check_type(source: Source, key: str, node: yaml.Node, data: Any,
         allowed: tuple[type, ...] = (str, int) if key == "sources" else (str,)
         if not isinstance(data, list) or not all(
                 isinstance(v, allowed) and not isinstance(v, bool) for v in data):
-            return bad(f"{key} must be a list of {'ids or labels' if key == 'sources' else 'strings'}")
+            what = "source ids or labels" if key == "sources" else "strings"
+            return bad(f"{key} must be a list of {what}")
         if key == "languages":
             for item, v in zip(node.value, data, strict=True):
                 if not _LANGUAGE.match(v):

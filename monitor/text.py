@@ -15,13 +15,16 @@ import threading
 import unicodedata
 from collections.abc import Callable
 
-import py3langid
+import py3langid  # type: ignore[import-untyped]
 import simplemma
 import snowballstemmer  # type: ignore[import-untyped]
 
 # Scripts written without spaces: every character is a token, so a multi-character term is a
 # phrase of characters (exact substring) and needs no dictionary-based segmenter.
-_NO_SPACE = "\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_NO_SPACE = (
+    "\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff"  # Thai, Lao, Myanmar, Khmer
+    "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # kana, CJK ideographs
+)
 # Combining marks are not ``\w`` for Python's re, but they belong inside words (Arabic harakat,
 # Indic vowel signs, decomposed accents); without them a vowelled Arabic word splits in three.
 _MARKS = (
