@@ -62,13 +62,22 @@ def _strip_accents(word: str) -> str:
         "NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
-def fold(word: str, language: str | None) -> str:
-    """NFKC, case folding and the language's character folding (no stemming)."""
+def case_fold(word: str, language: str | None) -> str:
+    """NFKC and language-aware case folding (accents kept: stemmers need them)."""
     text = unicodedata.normalize("NFKC", word)
     if language in ("tr", "az"):
         # Turkish dotted/dotless i: I→ı and İ→i, which plain casefold gets wrong.
         text = text.replace("I", "ı").replace("İ", "i")
-    text = text.casefold()
+    return text.casefold()
+
+
+def fold(word: str, language: str | None) -> str:
+    """NFKC, case folding and the language's character folding (no stemming)."""
+    return char_fold(case_fold(word, language), language)
+
+
+def char_fold(text: str, language: str | None) -> str:
+    """The language's accent and letter-variant folding of case-folded text."""
     if language in _ACCENT_FOLD:
         text = _strip_accents(text)
     elif language in ("ru", "be"):
@@ -112,8 +121,10 @@ class Analyzer:
         if got is None:
             folded = self.folded(word)
             if self._stemmer is not None and not _is_no_space(folded):
+                # Stem before removing accents: Snowball's rules for fr/es/pt/de use them.
                 with self._lock:
-                    got = self._stemmer(folded)
+                    got = self._stemmer(case_fold(word, self.language))
+                got = char_fold(got, self.language)
             else:
                 got = folded
             self._stems[word] = got
