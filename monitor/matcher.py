@@ -7,7 +7,6 @@ distinct words. An article is analysed once and only the candidate rules are eva
 
 from __future__ import annotations
 
-import bisect
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -91,14 +90,12 @@ class _LanguageIndex:
         rules: set[int] = set()
         if self.automaton is None:
             return out, rules
-        toks = list(distinct)
-        starts, pos = [], 0
-        for t in toks:
-            starts.append(pos)
-            pos += len(t) + 1
-        haystack = "".join("\x00" + t for t in toks)
+        haystack = "\x00" + "\x00".join(distinct) + "\x00"
+        find = haystack.find
         for end, (prefix, rule_ids) in self.automaton.iter(haystack):
-            out.setdefault(prefix, []).append(toks[bisect.bisect_right(starts, end) - 1])
+            # Keys start at a word's separator, so the word runs from there to the next one.
+            start = end - len(prefix)
+            out.setdefault(prefix, []).append(haystack[start + 1:find("\x00", end + 1)])
             rules.update(rule_ids)
         return out, rules
 

@@ -59,8 +59,8 @@ class Document:
         self.distinct_folded = set(self.folded)
         self._prefix_finder = prefixes
         self._prefix_tokens: dict[str, list[str]] | None = None
-        self._stem_pos: dict[str, list[int]] | None = None
-        self._folded_pos: dict[str, list[int]] | None = None
+        self._stem_pos: dict[str, list[int]] = {}
+        self._folded_pos: dict[str, list[int]] = {}
         self._sentences: list[int] | None = None
         self._spans: tuple[list[Span], list[Span]] | None = None
         self.memo: dict[tuple[int, str, tuple[tuple[str, int], ...]], list[Span]] = {}
@@ -75,25 +75,34 @@ class Document:
         """Take the prefix scan the candidate search already made."""
         self._prefix_tokens = found
 
-    def _index(self, keys: list[str]) -> dict[str, list[int]]:
-        out: dict[str, list[int]] = {}
-        for i, k in enumerate(keys):
-            got = out.get(k)
-            if got is None:
-                out[k] = [i]
-            else:
-                got.append(i)
-        return out
+    @staticmethod
+    def _scan(keys: list[str], key: str) -> list[int]:
+        # list.index scans in C; only words present in the article get here, and an article
+        # needs few of them, which is cheaper than indexing all of its words.
+        out: list[int] = []
+        i = -1
+        try:
+            while True:
+                i = keys.index(key, i + 1)
+                out.append(i)
+        except ValueError:
+            return out
 
     def stem_positions(self, stem: str) -> list[int]:
-        if self._stem_pos is None:
-            self._stem_pos = self._index(self.stems)
-        return self._stem_pos.get(stem, [])
+        if stem not in self.distinct_stems:
+            return []
+        got = self._stem_pos.get(stem)
+        if got is None:
+            got = self._stem_pos[stem] = self._scan(self.stems, stem)
+        return got
 
     def folded_positions(self, word: str) -> list[int]:
-        if self._folded_pos is None:
-            self._folded_pos = self._index(self.folded)
-        return self._folded_pos.get(word, [])
+        if word not in self.distinct_folded:
+            return []
+        got = self._folded_pos.get(word)
+        if got is None:
+            got = self._folded_pos[word] = self._scan(self.folded, word)
+        return got
 
     def positions(self, key: str, mode: int) -> list[int]:
         if mode == TERM:
@@ -103,12 +112,10 @@ class Document:
         return self.prefix_positions(key)
 
     def prefix_positions(self, prefix: str) -> list[int]:
-        if self._folded_pos is None:
-            self._folded_pos = self._index(self.folded)
         toks = self.prefix_tokens().get(prefix, ())
         if len(toks) == 1:
-            return self._folded_pos[toks[0]]
-        return sorted(i for t in toks for i in self._folded_pos[t])
+            return self.folded_positions(toks[0])
+        return sorted(i for t in toks for i in self.folded_positions(t))
 
     def sentence(self, position: int) -> int:
         if self._sentences is None:
