@@ -251,7 +251,6 @@ def _score(evidence: tuple[Evidence, ...]) -> float:
 
 
 def _evidence(hits: list[Hit], doc: Document) -> tuple[Evidence, ...]:
-    title_spans, body_spans = doc.spans()
     seen: dict[tuple[str, int, int], Evidence] = {}
     reach = -1
     # Longest first at each start; a hit inside an earlier one ("kedutaan" inside "kedutaan
@@ -260,11 +259,8 @@ def _evidence(hits: list[Hit], doc: Document) -> tuple[Evidence, ...]:
         if end <= reach:
             continue
         reach = end
-        if start < doc.body_start:
-            field, text, table, base = "title", doc.title, title_spans, 0
-        else:
-            field, text, table, base = "body", doc.body, body_spans, doc.body_start
-        a, b = table[start - base][0], table[end - 1 - base][1]
+        field, text = ("title", doc.title) if start < doc.body_start else ("body", doc.body)
+        a, b = doc.char_span(start)[0], doc.char_span(end - 1)[1]
         if (field, a, b) not in seen:
             seen[(field, a, b)] = _make(leaf, field, text, a, b)
     return tuple(seen.values())

@@ -7,12 +7,13 @@ first use and shared by every rule evaluated on it.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from monitor import query as q
 from monitor.concepts import LANGUAGE_FALLBACK, ConceptDef
-from monitor.text import Analyzer, sentence_ids, spans, words
+from monitor.text import Analyzer, sentence_ends, words
 
 TERM, PREFIX, EXACT, PHRASE = 0, 1, 2, 3  # EXACT: the folded word itself, not its stem
 Trigger = tuple[int, str]  # (TERM, stem), (EXACT, folded word) or (PREFIX, folded prefix)
@@ -54,15 +55,19 @@ class Document:
         self.title, self.body = title, body
         title_words = words(title)
         self.body_start = len(title_words) + 1
-        self.folded, self.stems = analyzer.analyse([*title_words, SENTINEL, *words(body)])
-        self.distinct_stems = set(self.stems)
-        self.distinct_folded = set(self.folded)
+        self.words = [*title_words, SENTINEL, *words(body)]
+        # Work on distinct words: an 800-word article has about 400, and the stem of each
+        # is looked up once instead of per occurrence.
+        self.folded_of, self.stem_of = analyzer.lookup(set(self.words))
+        self.distinct_stems = set(self.stem_of.values())
+        self.distinct_folded = set(self.folded_of.values())
         self._prefix_finder = prefixes
         self._prefix_tokens: dict[str, list[str]] | None = None
-        self._stem_pos: dict[str, list[int]] = {}
-        self._folded_pos: dict[str, list[int]] = {}
-        self._sentences: list[int] | None = None
-        self._spans: tuple[list[Span], list[Span]] | None = None
+        self._stem_pos: dict[str, list[int]] | None = None  # built on first need
+        self._folded_pos: dict[str, list[int]] | None = None
+        self._sentence_ends: list[int] | None = None
+        self._starts: list[int] = []
+        self._cursor = 0
         self.memo: dict[tuple[int, str, tuple[tuple[str, int], ...]], list[Span]] = {}
 
     def prefix_tokens(self) -> dict[str, list[str]]:
@@ -76,33 +81,29 @@ class Document:
         self._prefix_tokens = found
 
     @staticmethod
-    def _scan(keys: list[str], key: str) -> list[int]:
-        # list.index scans in C; only words present in the article get here, and an article
-        # needs few of them, which is cheaper than indexing all of its words.
-        out: list[int] = []
-        i = -1
-        try:
-            while True:
-                i = keys.index(key, i + 1)
-                out.append(i)
-        except ValueError:
-            return out
+    def _index(keys: list[str]) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for i, key in enumerate(keys):
+            got = out.get(key)
+            if got is None:
+                out[key] = [i]
+            else:
+                got.append(i)
+        return out
 
     def stem_positions(self, stem: str) -> list[int]:
         if stem not in self.distinct_stems:
-            return []
-        got = self._stem_pos.get(stem)
-        if got is None:
-            got = self._stem_pos[stem] = self._scan(self.stems, stem)
-        return got
+            return []  # the common case, answered without touching the token sequence
+        if self._stem_pos is None:
+            self._stem_pos = self._index(list(map(self.stem_of.__getitem__, self.words)))
+        return self._stem_pos[stem]
 
     def folded_positions(self, word: str) -> list[int]:
         if word not in self.distinct_folded:
             return []
-        got = self._folded_pos.get(word)
-        if got is None:
-            got = self._folded_pos[word] = self._scan(self.folded, word)
-        return got
+        if self._folded_pos is None:
+            self._folded_pos = self._index(list(map(self.folded_of.__getitem__, self.words)))
+        return self._folded_pos[word]
 
     def positions(self, key: str, mode: int) -> list[int]:
         if mode == TERM:
@@ -118,17 +119,31 @@ class Document:
         return sorted(i for t in toks for i in self.folded_positions(t))
 
     def sentence(self, position: int) -> int:
-        if self._sentences is None:
-            title_spans, body_spans = self.spans()
-            self._sentences = [0] * len(title_spans) + [-1] + [
-                s + 1 for s in sentence_ids(self.body, body_spans)]
-        return self._sentences[position]
+        """Sentence number of a token: the title is sentence 0, body sentences count from 1."""
+        if position < self.body_start:
+            return 0
+        if self._sentence_ends is None:
+            self._sentence_ends = sentence_ends(self.body)
+        return 1 + bisect.bisect_right(self._sentence_ends, self.char_span(position)[0])
 
-    def spans(self) -> tuple[list[Span], list[Span]]:
-        """Character offsets of the title's and the body's tokens."""
-        if self._spans is None:
-            self._spans = (spans(self.title), spans(self.body))
-        return self._spans
+    def char_span(self, position: int) -> Span:
+        """Character offsets of a token in its field's text."""
+        starts, toks = self._starts, self.words
+        # Walk forward with str.find from the last token located: tokens are the text's
+        # word runs in order, so each one is the next occurrence of its own string. Only
+        # the stretch up to the furthest hit is walked, and only for articles that match.
+        while len(starts) <= position:
+            k = len(starts)
+            if k == self.body_start - 1:
+                starts.append(-1)  # the sentinel
+                self._cursor = 0
+                continue
+            text = self.title if k < self.body_start else self.body
+            start = text.find(toks[k], self._cursor)
+            starts.append(start)
+            self._cursor = start + len(toks[k])
+        start = starts[position]
+        return start, start + len(toks[position])
 
     def field_of(self, position: int) -> str:
         return "title" if position < self.body_start else "body"
@@ -146,18 +161,18 @@ class Document:
             return [(i, i + 1) for i in self.positions(leaf.key, leaf.kind)]
         first, first_mode = leaf.parts[0]
         n, out = len(leaf.parts), []
-        stems, folded, size = self.stems, self.folded, len(self.stems)
+        toks, stem_of, folded_of, size = self.words, self.stem_of, self.folded_of, len(self.words)
         for i in self.positions(first, first_mode):
             if i + n > size:
                 break
             for j in range(1, n):
                 key, mode = leaf.parts[j]
                 if mode == TERM:
-                    ok = stems[i + j] == key
+                    ok = stem_of[toks[i + j]] == key
                 elif mode == EXACT:
-                    ok = folded[i + j] == key
+                    ok = folded_of[toks[i + j]] == key
                 else:
-                    ok = folded[i + j].startswith(key)
+                    ok = folded_of[toks[i + j]].startswith(key)
                 if not ok:
                     break
             else:

@@ -134,22 +134,27 @@ class Analyzer:
             self._stems[word] = got
         return got
 
-    def analyse(self, words: list[str]) -> tuple[list[str], list[str]]:
-        """Folded forms and stems of ``words`` (article tokens, in order)."""
+    def lookup(self, distinct: set[str]) -> tuple[dict[str, str], dict[str, str]]:
+        """Folded form and stem of each word of ``distinct`` (an article's distinct words).
+
+        The caller gets its own small dicts, so clearing the cache never pulls words away
+        from an article being matched in another thread.
+        """
+        folded, stems = self._folded, self._stems
         try:
-            return (list(map(self._folded.__getitem__, words)),
-                    list(map(self._stems.__getitem__, words)))
+            return ({w: folded[w] for w in distinct}, {w: stems[w] for w in distinct})
         except KeyError:
-            for w in words:
-                self.stem(w)
-        if len(self._stems) > _CACHE_LIMIT:
+            pass
+        if len(stems) > _CACHE_LIMIT:
             # A daemon sees an open vocabulary (names, typos): start over rather than grow.
-            self._stems.clear()
-            self._folded.clear()
-            for w in words:
-                self.stem(w)
-        return (list(map(self._folded.__getitem__, words)),
-                list(map(self._stems.__getitem__, words)))
+            stems.clear()
+            folded.clear()
+        return ({w: self.folded(w) for w in distinct}, {w: self.stem(w) for w in distinct})
+
+    def analyse(self, words: list[str]) -> tuple[list[str], list[str]]:
+        """Folded forms and stems of ``words``, in order."""
+        folded, stems = self.lookup(set(words))
+        return [folded[w] for w in words], [stems[w] for w in words]
 
 
 def _is_no_space(token: str) -> bool:
@@ -190,9 +195,15 @@ def tokens(text: str, language: str | None = None) -> list[tuple[str, int, int]]
     return [(an.stem(m.group()), m.start(), m.end()) for m in WORD_RE.finditer(text)]
 
 
+def sentence_ends(text: str) -> list[int]:
+    """Offsets where the sentences of ``text`` end (a token starting at or after the n-th
+    offset is in sentence n + 1)."""
+    return [m.end() for m in _SENTENCE_END.finditer(text)]
+
+
 def sentence_ids(text: str, token_spans: list[tuple[int, int]]) -> list[int]:
     """For each token span, the number of the sentence of ``text`` it lies in."""
-    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    ends = sentence_ends(text)
     return [bisect.bisect_right(ends, start) for start, _end in token_spans]
 
 
