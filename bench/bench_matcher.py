@@ -135,7 +135,7 @@ def rss_mb() -> float:
 
 
 def run(size: int, articles: list[Article], baseline_n: int, rng: random.Random,
-        vocab: list[str], measure_memory: bool) -> dict[str, float]:
+        vocab: list[str], measure_memory: bool, repeat: int) -> dict[str, float]:
     rules = make_rules(rng, vocab, size)
     gc.collect()
     before = rss_mb()
@@ -155,11 +155,14 @@ def run(size: int, articles: list[Article], baseline_n: int, rng: random.Random,
     start = time.perf_counter()
     hits = sum(len(matcher.match(a)) for a in articles)
     cold = len(articles) / (time.perf_counter() - start)
-    # Second pass: the per-language word caches are warm, as in a daemon that has run a while.
-    start = time.perf_counter()
-    for a in articles:
-        matcher.match(a)
-    fast = len(articles) / (time.perf_counter() - start)
+    # Further passes: the per-language word caches are warm, as in a daemon that has run a
+    # while. The best pass is reported: on a shared machine the others measure the neighbours.
+    fast = 0.0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for a in articles:
+            matcher.match(a)
+        fast = max(fast, len(articles) / (time.perf_counter() - start))
     preds = [naive(parse(r.query)) for r in rules]
     sample = articles[:baseline_n]
     start = time.perf_counter()
@@ -182,6 +185,7 @@ def main() -> None:
     parser.add_argument("--vocabulary", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-tracemalloc", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3, help="warm passes; the best counts")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     vocab = vocabulary(rng, args.vocabulary)
@@ -195,7 +199,8 @@ def main() -> None:
     for size in (int(s) for s in args.sizes.split(",")):
         baseline_n = args.baseline_articles or max(1, min(50, 200_000 // (size * 4)))
         row = run(size, articles, baseline_n, rng, vocab,
-                  measure_memory=not args.no_tracemalloc and size <= 10000)
+                  measure_memory=not args.no_tracemalloc and size <= 10000,
+                  repeat=args.repeat)
         print(" | ".join(f"{row[c]:.0f}" if c in ("rules",) else
                          f"{row[c]:.2f}" if isinstance(row[c], float) else str(row[c])
                          for c in cols), flush=True)

@@ -141,15 +141,18 @@ class Analyzer:
         from an article being matched in another thread.
         """
         folded, stems = self._folded, self._stems
+        keys = list(distinct)
         try:
-            return ({w: folded[w] for w in distinct}, {w: stems[w] for w in distinct})
+            # map/zip keep the per-word work in C: this runs for every article.
+            return (dict(zip(keys, map(folded.__getitem__, keys))),
+                    dict(zip(keys, map(stems.__getitem__, keys))))
         except KeyError:
             pass
         if len(stems) > _CACHE_LIMIT:
             # A daemon sees an open vocabulary (names, typos): start over rather than grow.
             stems.clear()
             folded.clear()
-        return ({w: self.folded(w) for w in distinct}, {w: self.stem(w) for w in distinct})
+        return ({w: self.folded(w) for w in keys}, {w: self.stem(w) for w in keys})
 
     def analyse(self, words: list[str]) -> tuple[list[str], list[str]]:
         """Folded forms and stems of ``words``, in order."""
