@@ -17,6 +17,7 @@ import gc
 import os
 import random
 import re
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -170,8 +171,8 @@ def run(size: int, articles: list[Article], baseline_n: int, rng: random.Random,
     for a in sample:
         naive_hits += sum(p(a.title, a.body) for p in preds)
     slow = len(sample) / (time.perf_counter() - start)
-    return {"rules": size, "build_s": build, "rss_mb": rss, "peak_mb": peak, "cold_art_s": cold, "art_s": fast,
-            "naive_art_s": slow, "speedup": fast / slow,
+    return {"rules": size, "build_s": build, "rss_mb": rss, "peak_mb": peak,
+            "cold_art_s": cold, "art_s": fast, "naive_art_s": slow, "speedup": fast / slow,
             "matches_per_article": hits / len(articles),
             "naive_matches_per_article": naive_hits / len(sample)}
 
@@ -192,9 +193,9 @@ def main() -> None:
     corpus = Corpus(rng, vocab)
     articles = [corpus.article() for _ in range(args.articles)]
     print(f"{args.articles} articles of {len(articles[0].body.split())} words, "
-          f"vocabulary {len(vocab)}, one core, Python {os.sys.version.split()[0]}")
-    cols = ("rules", "build_s", "rss_mb", "peak_mb", "cold_art_s", "art_s", "naive_art_s", "speedup",
-            "matches_per_article", "naive_matches_per_article")
+          f"vocabulary {len(vocab)}, one core, Python {sys.version.split()[0]}")
+    cols = ("rules", "build_s", "rss_mb", "peak_mb", "cold_art_s", "art_s", "naive_art_s",
+            "speedup", "matches_per_article", "naive_matches_per_article")
     print(" | ".join(cols))
     for size in (int(s) for s in args.sizes.split(",")):
         baseline_n = args.baseline_articles or max(1, min(50, 200_000 // (size * 4)))

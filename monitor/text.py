@@ -144,8 +144,8 @@ class Analyzer:
         keys = list(distinct)
         try:
             # map/zip keep the per-word work in C: this runs for every article.
-            return (dict(zip(keys, map(folded.__getitem__, keys))),
-                    dict(zip(keys, map(stems.__getitem__, keys))))
+            return (dict(zip(keys, map(folded.__getitem__, keys), strict=True)),
+                    dict(zip(keys, map(stems.__getitem__, keys), strict=True)))
         except KeyError:
             pass
         if len(stems) > _CACHE_LIMIT:

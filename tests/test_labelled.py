@@ -1,4 +1,4 @@
-"""Every line of the labelled multilingual set (seeds/labelled/*.jsonl) against the shipped rules."""
+"""Every line of the labelled multilingual set (seeds/labelled/*.jsonl) against the rules."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ RULES = ("sanctions", "embassies", "negotiations")
 
 
 def _lines() -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     for path in sorted((ROOT / "seeds" / "labelled").glob("*.jsonl")):
         out.extend(json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
                    if line.strip())
