@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from monitor import query as q
 from monitor.concepts import LANGUAGE_FALLBACK, ConceptDef
-from monitor.text import Analyzer, sentence_ends, words
+from monitor.text import Analyzer, sentence_ends, spans, words
 
 TERM, PREFIX, EXACT, PHRASE = 0, 1, 2, 3  # EXACT: the folded word itself, not its stem
 Trigger = tuple[int, str]  # (TERM, stem), (EXACT, folded word) or (PREFIX, folded prefix)
@@ -66,8 +66,8 @@ class Document:
         self._stem_pos: dict[str, list[int]] | None = None  # built on first need
         self._folded_pos: dict[str, list[int]] | None = None
         self._sentence_ends: list[int] | None = None
-        self._starts: list[int] = []
-        self._cursor = 0
+        self._title_spans: list[Span] | None = None
+        self._body_spans: list[Span] | None = None
         self.memo: dict[tuple[int, str, tuple[tuple[str, int], ...]], list[Span]] = {}
 
     def prefix_tokens(self) -> dict[str, list[str]]:
@@ -128,22 +128,14 @@ class Document:
 
     def char_span(self, position: int) -> Span:
         """Character offsets of a token in its field's text."""
-        starts, toks = self._starts, self.words
-        # Walk forward with str.find from the last token located: tokens are the text's
-        # word runs in order, so each one is the next occurrence of its own string. Only
-        # the stretch up to the furthest hit is walked, and only for articles that match.
-        while len(starts) <= position:
-            k = len(starts)
-            if k == self.body_start - 1:
-                starts.append(-1)  # the sentinel
-                self._cursor = 0
-                continue
-            text = self.title if k < self.body_start else self.body
-            start = text.find(toks[k], self._cursor)
-            starts.append(start)
-            self._cursor = start + len(toks[k])
-        start = starts[position]
-        return start, start + len(toks[position])
+        if position < self.body_start:
+            if self._title_spans is None:
+                self._title_spans = spans(self.title)
+            return self._title_spans[position]
+        if self._body_spans is None:
+            # One pass in C, and only for articles that match something.
+            self._body_spans = spans(self.body)
+        return self._body_spans[position - self.body_start]
 
     def field_of(self, position: int) -> str:
         return "title" if position < self.body_start else "body"
