@@ -105,11 +105,24 @@ class Analyzer:
         algorithm = _SNOWBALL.get(language)
         if algorithm is not None:
             self._stemmer = snowballstemmer.stemmer(algorithm).stemWord
+            if language == "ar":
+                self._snowball_ar = self._stemmer
+                self._stemmer = self._arabic_stem
         elif language in _LEMMATIZE:
             self._stemmer = self._lemma
         self._folded: dict[str, str] = {}
         self._stems: dict[str, str] = {}
         self._lock = threading.Lock()  # snowball stemmer objects keep state between calls
+
+    def _arabic_stem(self, word: str) -> str:
+        # Snowball Arabic strips less from a bare noun than from the same noun with the
+        # article (مفاوضات → مفاوضا but المفاوضات → مفاوض): stem every bare word as if it
+        # had the article, and drop the conjunction of وال/فال, which it does not handle.
+        if word.startswith(("وال", "فال")):
+            word = word[1:]
+        elif not word.startswith(("ال", "و", "ب", "ف", "ك", "ل")) and len(word) > 2:
+            word = "ال" + word
+        return str(self._snowball_ar(word))
 
     def _lemma(self, word: str) -> str:
         return str(simplemma.lemmatize(word, lang=self.language)).casefold()

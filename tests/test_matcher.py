@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitor.concepts import ConceptDef, ConceptTerm
 from monitor.matcher import Matcher
@@ -174,3 +176,40 @@ def test_seed_article_with_declared_language() -> None:
     declared = Article(article.title, article.body, language="id")
     assert {m.rule_id for m in matcher.match(declared)} == {
         "sanctions", "embassies", "negotiations"}
+
+
+@pytest.mark.parametrize(("language", "query", "text", "matches"), [
+    ("tr", "ırak", "IRAK sınırında", True),
+    ("tr", "istanbul", "İSTANBUL'da toplantı", True),
+    ("fr", "négociation", "Les NEGOCIATIONS reprennent", True),
+    ("de", "gespräch", "Die Gespraeche", True),  # Snowball German reads ae as ä
+    ("ar", "المفاوضات", "والمفاوضات مستمرة", True),
+    ("ar", "مفاوضات", "بدأت المُفاوَضات أمس", True),
+    ("uk", "санкція", "нові санкції проти банків", True),
+    ("zh", "停火", "双方同意停火。", True),
+])
+def test_query_terms_use_the_article_language_pipeline(language: str, query: str, text: str,
+                                                       matches: bool) -> None:
+    matcher = _matcher(make_rule("r", query))
+    assert bool(matcher.match(Article("t", text, language=language))) is matches
+
+
+WORDS = st.sampled_from(["embassy", "Embassy", "EMBASSIES", "closed", "talks", "x", "é", "中",
+                         "制裁", "İ", "ﬁne"])
+SEPARATORS = st.sampled_from([" ", "  ", ", ", ".\n", "\n\n", "-", "'", "«", "»", ""])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(WORDS, SEPARATORS), max_size=40),
+       st.sampled_from(["en", "tr", "zh", None]))
+def test_evidence_always_slices_the_original_text(parts: list[tuple[str, str]],
+                                                  language: str | None) -> None:
+    body = "".join(w + s for w, s in parts)
+    matcher = _matcher(make_rule("r", 'embass* OR (closed NEAR/2 talks) OR 制裁 OR "x é"'))
+    for match in matcher.match(Article("Embassy talks", body, language=language)):
+        spans = set()
+        for e in match.evidence:
+            text = "Embassy talks" if e.field == "title" else body
+            assert text[e.start:e.end] == e.text
+            assert (e.field, e.start, e.end) not in spans
+            spans.add((e.field, e.start, e.end))

@@ -38,6 +38,8 @@ def test_fold(language: str, word: str, folded: str) -> None:
     ("id", "perundingan", "berunding"),
     ("id", "sanksi", "sanksinya"),
     ("ar", "مفاوض", "المفاوض"),
+    ("ar", "مفاوضات", "المفاوضات"),
+    ("ar", "عقوبات", "والعقوبات"),
     ("uk", "санкції", "санкціями"),  # simplemma lemmas: Snowball has no Ukrainian
     ("uk", "посольства", "посольство"),
     ("en", "negotiations", "negotiation"),
