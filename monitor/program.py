@@ -47,6 +47,51 @@ class Leaf:
 Hit = tuple[int, int, Leaf]
 
 
+class _Positions:
+    """Where each key occurs in an article's token sequence, computed on demand.
+
+    The first few keys are found with list.index (a scan in C); an article that needs many
+    gets an index of all its keys, built once in Python.
+    """
+
+    _SCANS = 8
+
+    def __init__(self, of: dict[str, str], words: list[str], present: set[str]) -> None:
+        self._of, self._words, self._present = of, words, present
+        self._seq: list[str] | None = None
+        self._memo: dict[str, list[int]] = {}
+        self._index: dict[str, list[int]] | None = None
+
+    def get(self, key: str) -> list[int]:
+        if key not in self._present:
+            return []  # the common case, answered without touching the token sequence
+        if self._index is not None:
+            return self._index[key]
+        got = self._memo.get(key)
+        if got is not None:
+            return got
+        if self._seq is None:
+            self._seq = list(map(self._of.__getitem__, self._words))
+        if len(self._memo) >= self._SCANS:
+            index: dict[str, list[int]] = {}
+            self._index = index
+            for i, k in enumerate(self._seq):
+                hit = index.get(k)
+                if hit is None:
+                    index[k] = [i]
+                else:
+                    hit.append(i)
+            return index[key]
+        got = self._memo[key] = []
+        i = -1
+        try:
+            while True:
+                i = self._seq.index(key, i + 1)
+                got.append(i)
+        except ValueError:
+            return got
+
+
 class Document:
     """One article analysed for one language: tokens of title, a sentinel, then body."""
 
@@ -63,8 +108,8 @@ class Document:
         self.distinct_folded = set(self.folded_of.values())
         self._prefix_finder = prefixes
         self._prefix_tokens: dict[str, list[str]] | None = None
-        self._stem_pos: dict[str, list[int]] | None = None  # built on first need
-        self._folded_pos: dict[str, list[int]] | None = None
+        self._stem_pos = _Positions(self.stem_of, self.words, self.distinct_stems)
+        self._folded_pos = _Positions(self.folded_of, self.words, self.distinct_folded)
         self._sentence_ends: list[int] | None = None
         self._title_spans: list[Span] | None = None
         self._body_spans: list[Span] | None = None
@@ -80,30 +125,11 @@ class Document:
         """Take the prefix scan the candidate search already made."""
         self._prefix_tokens = found
 
-    @staticmethod
-    def _index(keys: list[str]) -> dict[str, list[int]]:
-        out: dict[str, list[int]] = {}
-        for i, key in enumerate(keys):
-            got = out.get(key)
-            if got is None:
-                out[key] = [i]
-            else:
-                got.append(i)
-        return out
-
     def stem_positions(self, stem: str) -> list[int]:
-        if stem not in self.distinct_stems:
-            return []  # the common case, answered without touching the token sequence
-        if self._stem_pos is None:
-            self._stem_pos = self._index(list(map(self.stem_of.__getitem__, self.words)))
-        return self._stem_pos[stem]
+        return self._stem_pos.get(stem)
 
     def folded_positions(self, word: str) -> list[int]:
-        if word not in self.distinct_folded:
-            return []
-        if self._folded_pos is None:
-            self._folded_pos = self._index(list(map(self.folded_of.__getitem__, self.words)))
-        return self._folded_pos[word]
+        return self._folded_pos.get(word)
 
     def positions(self, key: str, mode: int) -> list[int]:
         if mode == TERM:
