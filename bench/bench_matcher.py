@@ -1,7 +1,7 @@
 """Throughput of the compiled matcher against a naive regex baseline, for growing rule sets.
 
-Usage: python bench/bench_matcher.py [--sizes 100,1000,10000,100000] [--articles 2000]
-       [--baseline-articles 20] [--seed 1]
+Usage: python bench/bench_matcher.py [--sizes 100,1000,10000,100000] [--articles 1000]
+       [--baseline-articles N] [--repeat 2] [--seed 1]
 
 Rules and ~800-word articles are generated from one synthetic vocabulary: articles draw words
 with a Zipf distribution (a few very common words, a long tail), rules draw from the tail the
@@ -182,13 +182,13 @@ def run(size: int, articles: list[Article], baseline_n: int, rng: random.Random,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,1000,10000,100000")
-    parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--baseline-articles", type=int, default=0,
                         help="articles for the naive baseline (default: scaled to the size)")
     parser.add_argument("--vocabulary", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-tracemalloc", action="store_true")
-    parser.add_argument("--repeat", type=int, default=3, help="warm passes; the best counts")
+    parser.add_argument("--repeat", type=int, default=2, help="warm passes; the best counts")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     vocab = vocabulary(rng, args.vocabulary)
