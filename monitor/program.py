@@ -103,9 +103,10 @@ class Document:
         self.words = [*title_words, SENTINEL, *words(body)]
         # Work on distinct words: an 800-word article has about 400, and the stem of each
         # is looked up once instead of per occurrence.
-        self.folded_of, self.stem_of = analyzer.lookup(set(self.words))
-        self.distinct_stems = set(self.stem_of.values())
-        self.distinct_folded = set(self.folded_of.values())
+        distinct = set(self.words)
+        self.folded_of, self.stem_of = analyzer.tables(distinct)
+        self.distinct_stems = set(map(self.stem_of.__getitem__, distinct))
+        self.distinct_folded = set(map(self.folded_of.__getitem__, distinct))
         self._prefix_finder = prefixes
         self._prefix_tokens: dict[str, list[str]] | None = None
         self._stem_pos = _Positions(self.stem_of, self.words, self.distinct_stems)

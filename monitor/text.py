@@ -127,49 +127,41 @@ class Analyzer:
     def _lemma(self, word: str) -> str:
         return str(simplemma.lemmatize(word, lang=self.language)).casefold()
 
+    def _compute(self, word: str) -> tuple[str, str]:
+        folded = fold(word, self.language)
+        if self._stemmer is None or _is_no_space(folded):
+            return folded, folded
+        # Stem before removing accents: Snowball's rules for fr/es/pt/de use them.
+        with self._lock:
+            stem = self._stemmer(case_fold(word, self.language))
+        return folded, char_fold(stem, self.language)
+
     def folded(self, word: str) -> str:
-        got = self._folded.get(word)
-        if got is None:
-            got = self._folded[word] = fold(word, self.language)
-        return got
+        return self.tables({word})[0][word]
 
     def stem(self, word: str) -> str:
-        got = self._stems.get(word)
-        if got is None:
-            folded = self.folded(word)
-            if self._stemmer is not None and not _is_no_space(folded):
-                # Stem before removing accents: Snowball's rules for fr/es/pt/de use them.
-                with self._lock:
-                    got = self._stemmer(case_fold(word, self.language))
-                got = char_fold(got, self.language)
-            else:
-                got = folded
-            self._stems[word] = got
-        return got
+        return self.tables({word})[1][word]
 
-    def lookup(self, distinct: set[str]) -> tuple[dict[str, str], dict[str, str]]:
-        """Folded form and stem of each word of ``distinct`` (an article's distinct words).
+    def tables(self, distinct: set[str]) -> tuple[dict[str, str], dict[str, str]]:
+        """Word → folded form and word → stem tables holding every word of ``distinct``.
 
-        The caller gets its own small dicts, so clearing the cache never pulls words away
-        from an article being matched in another thread.
+        The tables are the shared caches: a full cache is replaced, never cleared, so an
+        article being matched in another thread keeps tables that hold its words.
         """
         folded, stems = self._folded, self._stems
-        keys = list(distinct)
-        try:
-            # map/zip keep the per-word work in C: this runs for every article.
-            return (dict(zip(keys, map(folded.__getitem__, keys), strict=True)),
-                    dict(zip(keys, map(stems.__getitem__, keys), strict=True)))
-        except KeyError:
-            pass
-        if len(stems) > _CACHE_LIMIT:
-            # A daemon sees an open vocabulary (names, typos): start over rather than grow.
-            stems.clear()
-            folded.clear()
-        return ({w: self.folded(w) for w in keys}, {w: self.stem(w) for w in keys})
+        missing = distinct.difference(stems)  # in C: an article has ~400 distinct words
+        if missing:
+            if len(stems) > _CACHE_LIMIT:
+                # A daemon sees an open vocabulary (names, typos): start over, not grow.
+                folded, stems = self._folded, self._stems = {}, {}
+                missing = distinct
+            for word in missing:
+                folded[word], stems[word] = self._compute(word)
+        return folded, stems
 
     def analyse(self, words: list[str]) -> tuple[list[str], list[str]]:
         """Folded forms and stems of ``words``, in order."""
-        folded, stems = self.lookup(set(words))
+        folded, stems = self.tables(set(words))
         return [folded[w] for w in words], [stems[w] for w in words]
 
 
