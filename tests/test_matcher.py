@@ -213,3 +213,14 @@ def test_evidence_always_slices_the_original_text(parts: list[tuple[str, str]],
             assert text[e.start:e.end] == e.text
             assert (e.field, e.start, e.end) not in spans
             spans.add((e.field, e.start, e.end))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=300), st.text(max_size=60),
+       st.sampled_from(["en", "ar", "tr", "uk", "zh", "de", None]))
+def test_any_text_matches_without_error(body: str, title: str, language: str | None) -> None:
+    rule = make_rule("r", "ab* OR (e NEAR/3 in*) OR (o SENT u) OR 中 OR \"ا ل*\"")
+    for match in _matcher(rule).match(Article(title, body, language=language)):
+        for e in match.evidence:
+            text = title if e.field == "title" else body
+            assert text[e.start:e.end] == e.text
