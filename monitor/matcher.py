@@ -1,44 +1,41 @@
 """The compiled rule set: article in, matches with their evidence out.
 
-This first engine reads a query as alternatives (``term OR "a phrase" OR prefix*``); an article
-matches a rule when any alternative occurs in its title or body.
+Rules are compiled per language on first use into an index: stems map to the rules that need
+them (a dict) and wildcard prefixes are found with one Aho-Corasick pass over the article's
+distinct words. An article is analysed once and only the candidate rules are evaluated.
 """
 
 from __future__ import annotations
 
-import re
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from monitor.errors import RuleError, RuleProblem
+import ahocorasick  # type: ignore[import-not-found]
+
+from monitor.concepts import LANGUAGE_FALLBACK, ConceptDef
 from monitor.models import Article, Evidence, Match
+from monitor.program import (
+    EXACT,
+    PREFIX,
+    TERM,
+    AndProgram,
+    Compiler,
+    Document,
+    Hit,
+    Leaf,
+    LeafProgram,
+    NearProgram,
+    NotProgram,
+    OrProgram,
+    Program,
+)
+from monitor.query import Node, parse
 from monitor.rules import Rule, load_rule_files
-from monitor.text import detect_language, normalise, tokens
+from monitor.text import Analyzers, detect_language, normalise
 
-_ALT = re.compile(r'"([^"]*)"|(\S+)')
-
-
-@dataclass(frozen=True)
-class _Pattern:
-    words: tuple[str, ...]
-    prefix: bool  # last word is a prefix (``sanksi*``)
-    source: str
-
-
-def _compile(rule: Rule) -> list[_Pattern]:
-    patterns: list[_Pattern] = []
-    for m in _ALT.finditer(rule.query):
-        phrase, word = m.group(1), m.group(2)
-        if word == "OR":
-            continue
-        raw = phrase if phrase is not None else word
-        prefix = raw.endswith("*")
-        words = tuple(t for t, _s, _e in tokens(raw.rstrip("*")))
-        if not words:
-            raise RuleError([RuleProblem(rule.file, rule.query_line, rule.query_column,
-                                         f"rule {rule.id!r}: empty term {raw!r}")])
-        patterns.append(_Pattern(words, prefix, raw))
-    return patterns
+_TITLE_FACTOR = 2.0  # a term in the title says more about the article than one in the body
 
 
 def snippet(text: str, start: int, end: int, width: int = 60) -> str:
@@ -50,53 +47,233 @@ def snippet(text: str, start: int, end: int, width: int = 60) -> str:
     return " ".join(f"{pre}«{text[start:end]}»{post}".split())
 
 
-class Matcher:
-    """Rules compiled once, matched against many articles."""
+@dataclass(frozen=True)
+class _Compiled:
+    rule: Rule
+    query: Program | None
+    weights: tuple[tuple[Program, float], ...]
 
-    def __init__(self, rules: tuple[Rule, ...], version: str) -> None:
-        self.rules = tuple(r for r in rules if r.enabled)
+
+class _LanguageIndex:
+    """Every enabled rule that applies to one language, compiled with its analyzer."""
+
+    def __init__(self, compiled: list[_Compiled]) -> None:
+        self.compiled = compiled
+        self.terms: dict[str, list[int]] = {}
+        self.exact: dict[str, list[int]] = {}
+        self.always: list[int] = []
+        prefix_rules: dict[str, list[int]] = {}
+        prefixes: set[str] = set()
+        for i, c in enumerate(compiled):
+            for program in _programs(c):
+                prefixes.update(_prefixes(program))
+            triggers = _rule_triggers(c)
+            if triggers is None:
+                self.always.append(i)
+                continue
+            tables = {PREFIX: prefix_rules, EXACT: self.exact, TERM: self.terms}
+            for kind, key in triggers:
+                tables[kind].setdefault(key, []).append(i)
+        self.automaton: ahocorasick.Automaton | None = None
+        if prefixes:
+            # Keys start with a separator so that they only match at the start of a word.
+            self.automaton = ahocorasick.Automaton()
+            for p in prefixes:
+                self.automaton.add_word("\x00" + p, (p, tuple(prefix_rules.get(p, ()))))
+            self.automaton.make_automaton()
+
+    def prefix_tokens(self, distinct: set[str]) -> dict[str, list[str]]:
+        return self._scan(distinct)[0]
+
+    def _scan(self, distinct: Iterable[str]) -> tuple[dict[str, list[str]], set[int]]:
+        out: dict[str, list[str]] = {}
+        rules: set[int] = set()
+        if self.automaton is None:
+            return out, rules
+        haystack = "\x00" + "\x00".join(distinct) + "\x00"
+        find = haystack.find
+        for end, (prefix, rule_ids) in self.automaton.iter(haystack):
+            # Keys start at a word's separator, so the word runs from there to the next one.
+            start = end - len(prefix)
+            out.setdefault(prefix, []).append(haystack[start + 1:find("\x00", end + 1)])
+            rules.update(rule_ids)
+        return out, rules
+
+    def candidates(self, doc: Document) -> list[int]:
+        found: set[int] = set(self.always)
+        terms = self.terms
+        for stem in doc.distinct_stems & terms.keys():
+            found.update(terms[stem])
+        exact = self.exact
+        for word in doc.distinct_folded & exact.keys():
+            found.update(exact[word])
+        if self.automaton is not None:
+            prefix_tokens, rules = self._scan(doc.distinct_folded)
+            doc.use_prefix_tokens(prefix_tokens)
+            found |= rules
+        return sorted(found)
+
+
+def _programs(c: _Compiled) -> list[Program]:
+    return ([c.query] if c.query else []) + [p for p, _w in c.weights]
+
+
+def _prefixes(program: Program) -> set[str]:
+    if isinstance(program, LeafProgram):
+        leaf = program.leaf
+        if leaf.kind == PREFIX:
+            return {leaf.key}
+        return {k for k, mode in leaf.parts if mode == PREFIX}
+    kids: list[Program] = []
+    if isinstance(program, AndProgram | OrProgram):
+        kids = program.children
+    elif isinstance(program, NotProgram):
+        kids = [program.child]
+    elif isinstance(program, NearProgram):
+        kids = [program.left, program.right]
+    return set().union(*(_prefixes(k) for k in kids)) if kids else set()
+
+
+def _rule_triggers(c: _Compiled) -> frozenset[tuple[int, str]] | None:
+    if c.query is not None and (got := c.query.triggers()) is not None:
+        return got
+    out: set[tuple[int, str]] = set()
+    for program, _w in c.weights:
+        got = program.triggers()
+        if got is None:
+            return None
+        out |= got
+    return frozenset(out) if c.weights else None
+
+
+def _language_of(article: Article) -> str | None:
+    if article.language:
+        return article.language.strip().lower().replace("_", "-").split("-")[0] or None
+    return detect_language(f"{article.title}\n{article.body}")
+
+
+class Matcher:
+    """Rules compiled once, matched against many articles (thread-safe)."""
+
+    def __init__(self, rules: tuple[Rule, ...], version: str,
+                 concepts: dict[str, ConceptDef] | None = None) -> None:
+        self.rules = tuple(rules)  # all rules, disabled ones included (``rule.enabled``)
         self.version = version
-        self._compiled = [(r, _compile(r)) for r in self.rules]
+        self.concepts = dict(concepts or {})
+        self._asts: list[tuple[Rule, Node | None]] = [
+            (r, r.ast if r.ast is not None or not r.query else parse(r.query))
+            for r in self.rules if r.enabled]
+        self._analyzers = Analyzers()
+        self._indexes: dict[str, _LanguageIndex] = {}
+        self._lock = threading.Lock()
 
     @classmethod
     def load(cls, directory: Path) -> Matcher:
+        """Load and compile the rules of ``directory``; raise RuleError with every problem."""
         files = load_rule_files(directory)
-        return cls(files.rules, files.version)
+        return cls(files.rules, files.version, files.concepts)
+
+    def index(self, language: str | None) -> _LanguageIndex:
+        """The compiled index of ``language`` (built on first use)."""
+        key = language or ""
+        got = self._indexes.get(key)
+        if got is not None:
+            return got
+        with self._lock:
+            got = self._indexes.get(key)
+            if got is None:
+                got = self._indexes[key] = self._build(language)
+        return got
+
+    def _build(self, language: str | None) -> _LanguageIndex:
+        compiler = Compiler(language or "", self._analyzers.get(language), self.concepts)
+        wanted = {language, LANGUAGE_FALLBACK.get(language or "")} - {None}
+        compiled = []
+        for rule, ast in self._asts:
+            if rule.languages and not wanted & set(rule.languages):
+                continue
+            compiled.append(_Compiled(
+                rule, compiler.compile(ast) if ast is not None else None,
+                tuple((compiler.compile(w.ast), w.weight) for w in rule.weights)))
+        return _LanguageIndex(compiled)
 
     def match(self, article: Article) -> list[Match]:
-        language = article.language or detect_language(f"{article.title}\n{article.body}")
-        fields = {"title": article.title, "body": article.body}
-        toks = {name: tokens(text) for name, text in fields.items()}
+        """Every enabled rule that matches ``article``, with evidence, in rule order."""
+        language = _language_of(article)
+        index = self.index(language)
+        doc = Document(article.title, article.body, self._analyzers.get(language),
+                       index.prefix_tokens)
+        labels = {str(article.source_id), *article.source_labels}
         out: list[Match] = []
-        for rule, patterns in self._compiled:
-            if rule.languages and language not in rule.languages:
+        for i in index.candidates(doc):
+            c = index.compiled[i]
+            if c.rule.sources and labels.isdisjoint(c.rule.sources):
                 continue
-            evidence: list[Evidence] = []
-            for pattern in patterns:
-                for name, words in toks.items():
-                    evidence.extend(_find(pattern, name, fields[name], words))
-            if evidence:
-                out.append(Match(rule.id, rule.name, float(len(evidence)), tuple(evidence),
-                                 rule.severity, rule.notify))
+            found = _evaluate(c, doc)
+            if found is not None:
+                out.append(found)
         return out
 
 
-def _find(p: _Pattern, name: str, text: str, words: list[tuple[str, int, int]]) -> list[Evidence]:
-    hits: list[Evidence] = []
-    n = len(p.words)
-    for i in range(len(words) - n + 1):
-        ok = all(words[i + k][0] == p.words[k] for k in range(n - 1))
-        last = words[i + n - 1][0]
-        ok = ok and (last.startswith(p.words[-1]) if p.prefix else last == p.words[-1])
-        if ok:
-            start, end = words[i][1], words[i + n - 1][2]
-            hits.append(Evidence(p.source, name, start, end, text[start:end],
-                                 snippet(text, start, end)))
-    return hits
+def _evaluate(c: _Compiled, doc: Document) -> Match | None:
+    rule = c.rule
+    hits: list[Hit] = []
+    if c.query is not None:
+        got = c.query.run(doc)
+        if got is None:
+            return None
+        hits.extend(got)
+    evidence = _evidence(hits, doc)
+    if c.weights:
+        score = 0.0
+        for program, weight in c.weights:
+            got = program.run(doc)
+            if got is not None:
+                score += weight
+                hits.extend(got)
+        if rule.threshold is not None and score < rule.threshold:
+            return None
+        evidence = _evidence(hits, doc)
+    else:
+        score = _score(evidence)
+    if not evidence or score < rule.min_score:
+        return None
+    return Match(rule.id, rule.name, score, evidence, rule.severity, rule.notify)
+
+
+def _score(evidence: tuple[Evidence, ...]) -> float:
+    best: dict[tuple[str, str | None], float] = {}
+    for e in evidence:
+        value = e.weight * (_TITLE_FACTOR if e.field == "title" else 1.0)
+        key = (e.term, e.concept)
+        best[key] = max(best.get(key, 0.0), value)
+    return sum(best.values())
+
+
+def _evidence(hits: list[Hit], doc: Document) -> tuple[Evidence, ...]:
+    seen: dict[tuple[str, int, int], Evidence] = {}
+    reach = -1
+    # Longest first at each start; a hit inside an earlier one ("kedutaan" inside "kedutaan
+    # besar") adds nothing, so each stretch of text is reported once.
+    for start, end, leaf in sorted(hits, key=lambda h: (h[0], -h[1])):
+        if end <= reach:
+            continue
+        reach = end
+        field, text = ("title", doc.title) if start < doc.body_start else ("body", doc.body)
+        a, b = doc.char_span(start)[0], doc.char_span(end - 1)[1]
+        if (field, a, b) not in seen:
+            seen[(field, a, b)] = _make(leaf, field, text, a, b)
+    return tuple(seen.values())
+
+
+def _make(leaf: Leaf, field: str, text: str, start: int, end: int) -> Evidence:
+    return Evidence(leaf.label, field, start, end, text[start:end], snippet(text, start, end),
+                    leaf.concept, leaf.weight)
 
 
 def language_of(article: Article) -> str | None:
-    return article.language or detect_language(f"{article.title}\n{article.body}")
+    """The language the matcher uses for ``article``: declared, else detected."""
+    return _language_of(article)
 
 
 __all__ = ["Matcher", "language_of", "normalise", "snippet"]

@@ -15,7 +15,8 @@ from tests.conftest import CLI
 
 RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
 <item><title>Ceasefire talks resume {n}</title><guid>g-{n}</guid>
-<description>Negotiators met again.</description></item></channel></rss>"""
+<description>Russia and Ukraine resumed ceasefire talks in Istanbul.</description></item>
+</channel></rss>"""
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])

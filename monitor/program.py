@@ -1,0 +1,385 @@
+"""Compiled queries: the AST of a rule, for one language, turned into evaluable nodes over an
+analysed article, plus the index keys ("triggers") that any match must contain.
+
+An article is analysed once (``Document``); positions of stems and prefixes are computed on
+first use and shared by every rule evaluated on it.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from monitor import query as q
+from monitor.concepts import LANGUAGE_FALLBACK, ConceptDef
+from monitor.text import Analyzer, sentence_ends, spans, words
+
+TERM, PREFIX, EXACT, PHRASE = 0, 1, 2, 3  # EXACT: the folded word itself, not its stem
+Trigger = tuple[int, str]  # (TERM, stem), (EXACT, folded word) or (PREFIX, folded prefix)
+Span = tuple[int, int]  # token positions [start, end) in the document's token sequence
+SENTINEL = "\x00"  # separates title and body tokens so phrases never span the two fields
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A term, prefix or phrase, normalised for one language, with what to report on a hit."""
+
+    kind: int
+    key: str  # stem (TERM), folded prefix (PREFIX) or word (EXACT), "" for PHRASE
+    parts: tuple[tuple[str, int], ...]  # PHRASE: (key, TERM | PREFIX | EXACT) per word
+    label: str  # as the rule or concept wrote it
+    concept: str | None
+    weight: float
+    field: str | None  # None: title or body
+
+    def trigger(self) -> Trigger:
+        if self.kind != PHRASE:
+            return (self.kind, self.key)
+        # Any word of a phrase must occur; the longest whole word is probably the rarest.
+        whole = [(k, mode) for k, mode in self.parts if mode != PREFIX]
+        if whole:
+            key, mode = max(whole, key=lambda p: len(p[0]))
+            return (mode, key)
+        return (PREFIX, max((k for k, _ in self.parts), key=len))
+
+
+Hit = tuple[int, int, Leaf]
+
+
+class _Positions:
+    """Where each key occurs in an article's token sequence, computed on demand.
+
+    The first few keys are found with list.index (a scan in C); an article that needs many
+    gets an index of all its keys, built once in Python.
+    """
+
+    _SCANS = 8
+
+    def __init__(self, of: dict[str, str], words: list[str], present: set[str]) -> None:
+        self._of, self._words, self._present = of, words, present
+        self._seq: list[str] | None = None
+        self._memo: dict[str, list[int]] = {}
+        self._index: dict[str, list[int]] | None = None
+
+    def get(self, key: str) -> list[int]:
+        if key not in self._present:
+            return []  # the common case, answered without touching the token sequence
+        if self._index is not None:
+            return self._index[key]
+        got = self._memo.get(key)
+        if got is not None:
+            return got
+        if self._seq is None:
+            self._seq = list(map(self._of.__getitem__, self._words))
+        if len(self._memo) >= self._SCANS:
+            index: dict[str, list[int]] = {}
+            self._index = index
+            for i, k in enumerate(self._seq):
+                hit = index.get(k)
+                if hit is None:
+                    index[k] = [i]
+                else:
+                    hit.append(i)
+            return index[key]
+        got = self._memo[key] = []
+        i = -1
+        try:
+            while True:
+                i = self._seq.index(key, i + 1)
+                got.append(i)
+        except ValueError:
+            return got
+
+
+class Document:
+    """One article analysed for one language: tokens of title, a sentinel, then body."""
+
+    def __init__(self, title: str, body: str, analyzer: Analyzer,
+                 prefixes: Callable[[set[str]], dict[str, list[str]]]) -> None:
+        self.title, self.body = title, body
+        title_words = words(title)
+        self.body_start = len(title_words) + 1
+        self.words = [*title_words, SENTINEL, *words(body)]
+        # Work on distinct words: an 800-word article has about 400, and the stem of each
+        # is looked up once instead of per occurrence.
+        distinct = set(self.words)
+        self.folded_of, self.stem_of = analyzer.tables(distinct)
+        self.distinct_stems = set(map(self.stem_of.__getitem__, distinct))
+        self.distinct_folded = set(map(self.folded_of.__getitem__, distinct))
+        self._prefix_finder = prefixes
+        self._prefix_tokens: dict[str, list[str]] | None = None
+        self._stem_pos = _Positions(self.stem_of, self.words, self.distinct_stems)
+        self._folded_pos = _Positions(self.folded_of, self.words, self.distinct_folded)
+        self._sentence_ends: list[int] | None = None
+        self._title_spans: list[Span] | None = None
+        self._body_spans: list[Span] | None = None
+        self.memo: dict[tuple[int, str, tuple[tuple[str, int], ...]], list[Span]] = {}
+
+    def prefix_tokens(self) -> dict[str, list[str]]:
+        """Prefix → the distinct folded tokens of the article that start with it."""
+        if self._prefix_tokens is None:
+            self._prefix_tokens = self._prefix_finder(self.distinct_folded)
+        return self._prefix_tokens
+
+    def use_prefix_tokens(self, found: dict[str, list[str]]) -> None:
+        """Take the prefix scan the candidate search already made."""
+        self._prefix_tokens = found
+
+    def stem_positions(self, stem: str) -> list[int]:
+        return self._stem_pos.get(stem)
+
+    def folded_positions(self, word: str) -> list[int]:
+        return self._folded_pos.get(word)
+
+    def positions(self, key: str, mode: int) -> list[int]:
+        if mode == TERM:
+            return self.stem_positions(key)
+        if mode == EXACT:
+            return self.folded_positions(key)
+        return self.prefix_positions(key)
+
+    def prefix_positions(self, prefix: str) -> list[int]:
+        toks = self.prefix_tokens().get(prefix, ())
+        if len(toks) == 1:
+            return self.folded_positions(toks[0])
+        return sorted(i for t in toks for i in self.folded_positions(t))
+
+    def sentence(self, position: int) -> int:
+        """Sentence number of a token: the title is sentence 0, body sentences count from 1."""
+        if position < self.body_start:
+            return 0
+        if self._sentence_ends is None:
+            self._sentence_ends = sentence_ends(self.body)
+        return 1 + bisect.bisect_right(self._sentence_ends, self.char_span(position)[0])
+
+    def char_span(self, position: int) -> Span:
+        """Character offsets of a token in its field's text."""
+        if position < self.body_start:
+            if self._title_spans is None:
+                self._title_spans = spans(self.title)
+            return self._title_spans[position]
+        if self._body_spans is None:
+            # One pass in C, and only for articles that match something.
+            self._body_spans = spans(self.body)
+        return self._body_spans[position - self.body_start]
+
+    def field_of(self, position: int) -> str:
+        return "title" if position < self.body_start else "body"
+
+    def find(self, leaf: Leaf) -> list[Span]:
+        """Token spans where ``leaf`` occurs (memoised per document; field not applied)."""
+        key = (leaf.kind, leaf.key, leaf.parts)
+        got = self.memo.get(key)
+        if got is None:
+            got = self.memo[key] = self._find(leaf)
+        return got
+
+    def _find(self, leaf: Leaf) -> list[Span]:
+        if leaf.kind != PHRASE:
+            return [(i, i + 1) for i in self.positions(leaf.key, leaf.kind)]
+        first, first_mode = leaf.parts[0]
+        n, out = len(leaf.parts), []
+        toks, stem_of, folded_of, size = self.words, self.stem_of, self.folded_of, len(self.words)
+        for i in self.positions(first, first_mode):
+            if i + n > size:
+                break
+            for j in range(1, n):
+                key, mode = leaf.parts[j]
+                if mode == TERM:
+                    ok = stem_of[toks[i + j]] == key
+                elif mode == EXACT:
+                    ok = folded_of[toks[i + j]] == key
+                else:
+                    ok = folded_of[toks[i + j]].startswith(key)
+                if not ok:
+                    break
+            else:
+                out.append((i, i + n))
+        return out
+
+
+class Program:
+    """A compiled query node: ``run`` gives its hits, or None when it does not hold."""
+
+    def run(self, doc: Document) -> list[Hit] | None:
+        raise NotImplementedError
+
+    def triggers(self) -> frozenset[Trigger] | None:
+        """Keys of which every match contains one; None when no such set exists."""
+        raise NotImplementedError
+
+
+class LeafProgram(Program):
+    def __init__(self, leaf: Leaf) -> None:
+        self.leaf = leaf
+
+    def run(self, doc: Document) -> list[Hit] | None:
+        leaf = self.leaf
+        found = doc.find(leaf)
+        if leaf.field == "title":
+            found = [s for s in found if s[0] < doc.body_start]
+        elif leaf.field == "body":
+            found = [s for s in found if s[0] >= doc.body_start]
+        return [(s, e, leaf) for s, e in found] or None
+
+    def triggers(self) -> frozenset[Trigger] | None:
+        return frozenset((self.leaf.trigger(),))
+
+
+class Const(Program):
+    def __init__(self, value: bool) -> None:
+        self.value = value
+
+    def run(self, doc: Document) -> list[Hit] | None:
+        return [] if self.value else None
+
+    def triggers(self) -> frozenset[Trigger] | None:
+        return None if self.value else frozenset()
+
+
+class NotProgram(Program):
+    def __init__(self, child: Program) -> None:
+        self.child = child
+
+    def run(self, doc: Document) -> list[Hit] | None:
+        return None if self.child.run(doc) is not None else []
+
+    def triggers(self) -> frozenset[Trigger] | None:
+        return None
+
+
+def _cost(triggers: frozenset[Trigger]) -> float:
+    return sum((3.0 + 8.0 / len(k)) if kind == PREFIX else (1.0 + 4.0 / len(k))
+               for kind, k in triggers)
+
+
+class AndProgram(Program):
+    def __init__(self, children: list[Program]) -> None:
+        self.children = children
+
+    def run(self, doc: Document) -> list[Hit] | None:
+        hits: list[Hit] = []
+        for child in self.children:
+            got = child.run(doc)
+            if got is None:
+                return None
+            hits.extend(got)
+        return hits
+
+    def triggers(self) -> frozenset[Trigger] | None:
+        options = [t for t in (c.triggers() for c in self.children) if t is not None]
+        return min(options, key=_cost) if options else None
+
+
+class OrProgram(Program):
+    def __init__(self, children: list[Program]) -> None:
+        self.children = children
+
+    def run(self, doc: Document) -> list[Hit] | None:
+        hits: list[Hit] | None = None
+        for child in self.children:
+            got = child.run(doc)
+            if got is not None:
+                hits = got if hits is None else hits + got
+        return hits
+
+    def triggers(self) -> frozenset[Trigger] | None:
+        out: set[Trigger] = set()
+        for child in self.children:
+            got = child.triggers()
+            if got is None:
+                return None
+            out |= got
+        return frozenset(out)
+
+
+class NearProgram(Program):
+    """Both sides hit in the same field, at most ``distance`` words apart or in one sentence."""
+
+    def __init__(self, left: Program, right: Program, distance: int | None) -> None:
+        self.left, self.right, self.distance = left, right, distance
+
+    def run(self, doc: Document) -> list[Hit] | None:
+        left = self.left.run(doc)
+        if left is None:
+            return None
+        right = self.right.run(doc)
+        if right is None:
+            return None
+        keep: dict[tuple[int, int, int], Hit] = {}
+        start = doc.body_start
+        for a in left:
+            for b in right:
+                # Overlapping spans count ("brand ambassador" next to "ambassador"), the very
+                # same span does not: ``x NEAR/3 x`` needs two occurrences.
+                if (a[0] < start) != (b[0] < start) or (a[0] == b[0] and a[1] == b[1]):
+                    continue
+                if self.distance is None:
+                    ok = doc.sentence(a[0]) == doc.sentence(b[0])
+                else:
+                    ok = max(a[0], b[0]) - min(a[1], b[1]) <= self.distance
+                if ok:
+                    keep[(a[0], a[1], id(a[2]))] = a
+                    keep[(b[0], b[1], id(b[2]))] = b
+        return list(keep.values()) or None
+
+    def triggers(self) -> frozenset[Trigger] | None:
+        return AndProgram([self.left, self.right]).triggers()
+
+
+@dataclass(frozen=True)
+class Compiler:
+    """Compiles ASTs for one language with that language's analyzer and concept lists."""
+
+    language: str
+    analyzer: Analyzer
+    concepts: dict[str, ConceptDef]
+
+    def compile(self, node: q.Node, field: str | None = None) -> Program:
+        if isinstance(node, q.Term):
+            text = node.text + ("*" if node.prefix else "")
+            return self._leaf(text, None, 1.0, field, text, exact=False)
+        if isinstance(node, q.Phrase):
+            return self._leaf(node.text, None, 1.0, field, node.text, exact=True)
+        if isinstance(node, q.Concept):
+            concept = self.concepts.get(node.name)
+            entries = concept.for_language(self.language) if concept else ()
+            kids = [self._leaf(t.text.strip('"'), node.name, t.weight, field, t.text,
+                               exact=t.text.startswith('"') or " " in t.text.strip())
+                    for t in entries]
+            return OrProgram(kids) if kids else Const(False)
+        if isinstance(node, q.Lang):
+            return Const(node.code in (self.language, LANGUAGE_FALLBACK.get(self.language)))
+        if isinstance(node, q.Field):
+            return self.compile(node.child, node.field)
+        if isinstance(node, q.Not):
+            return NotProgram(self.compile(node.child, field))
+        if isinstance(node, q.And):
+            return AndProgram([self.compile(c, field) for c in node.children])
+        if isinstance(node, q.Or):
+            return OrProgram([self.compile(c, field) for c in node.children])
+        return NearProgram(self.compile(node.left, field), self.compile(node.right, field),
+                           node.distance)
+
+    def _leaf(self, text: str, concept: str | None, weight: float, field: str | None,
+              label: str, *, exact: bool) -> Program:
+        """A phrase (``exact``) compares folded words, a bare term compares stems."""
+        parts: list[tuple[str, int]] = []
+        an = self.analyzer
+        for chunk in text.split():
+            prefix = chunk.endswith("*")
+            toks = words(chunk.rstrip("*"))
+            for k, tok in enumerate(toks):
+                if prefix and k == len(toks) - 1:
+                    parts.append((an.folded(tok), PREFIX))
+                elif exact:
+                    parts.append((an.folded(tok), EXACT))
+                else:
+                    parts.append((an.stem(tok), TERM))
+        if not parts:
+            return Const(False)
+        if len(parts) == 1:
+            key, mode = parts[0]
+            return LeafProgram(Leaf(mode, key, (), label, concept, weight, field))
+        return LeafProgram(Leaf(PHRASE, "", tuple(parts), label, concept, weight, field))
