@@ -15,7 +15,7 @@ import threading
 import unicodedata
 from collections.abc import Callable
 
-import py3langid  # type: ignore[import-untyped]
+import py3langid
 import simplemma
 import snowballstemmer  # type: ignore[import-untyped]
 
