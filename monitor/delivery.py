@@ -172,7 +172,7 @@ class Deliverer:
                     return  # an older one failed: this one must not overtake it
                 result = await lane.notifier.send(item)
                 results[item.delivery_id] = result
-                if not result.ok and not result.permanent:
+                if not result.ok and (not result.permanent or result.disable_target):
                     stop.set()
 
         await asyncio.gather(*(one(item) for item in items))
