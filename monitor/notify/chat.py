@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import warnings
 from string import Template
 from typing import Any
 
@@ -78,7 +79,10 @@ class AppriseNotifier:
     def __init__(self, name: str, url: str, *, template: str | None = None,
                  title_template: str | None = None, timeout: float = 10.0) -> None:
         try:
-            import apprise
+            with warnings.catch_warnings():
+                # apprise still imports modules Python deprecates (imghdr); not ours to fix.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                import apprise
         except ImportError:
             raise ConfigError(f"targets.{name}.kind", "apprise is not installed: "
                                                       "pip install 'monitor[apprise]'") from None
@@ -88,7 +92,10 @@ class AppriseNotifier:
         self.template, self.title_template = template, title_template
         self.timeout = timeout
         self._apprise = apprise.Apprise()
-        if not self._apprise.add(url):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            added = self._apprise.add(url)
+        if not added:
             raise ConfigError(f"targets.{name}.url", "apprise does not understand this URL")
 
     async def send(self, item: OutboxItem) -> SendResult:
