@@ -13,6 +13,7 @@ from monitor.clock import Clock
 from monitor.config import Settings
 from monitor.delivery import Deliverer, RetryPolicy
 from monitor.notify.base import Notifier
+from monitor.notify.transport import LeanTransport
 from monitor.notify.webhook import WebhookNotifier
 from monitor.store import Store
 from monitor.targets import TargetConfig, parse_noise, parse_targets
@@ -56,7 +57,8 @@ def delivery_client(targets: Mapping[str, TargetConfig]) -> httpx.AsyncClient:
     """A client of its own: receivers never wait behind feed fetches for a connection."""
     connections = max([16, *(t.concurrency for t in targets.values())]) * 2
     return httpx.AsyncClient(
-        follow_redirects=False, headers={"user-agent": "monitor-webhooks/0.1"},
+        transport=LeanTransport(), follow_redirects=False,
+        headers={"user-agent": "monitor-webhooks/0.1"},
         limits=httpx.Limits(max_connections=connections,
                             max_keepalive_connections=connections))
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from monitor.channels import delivery_client
 from monitor.delivery import Deliverer, DeliveryReport, RetryPolicy
 from monitor.models import Article, Evidence, Match
 from monitor.notify.base import Notifier
@@ -77,7 +78,7 @@ def deliver_once(store: Store, urls: Mapping[str, str], clock: FakeClock,
     timeout = kwargs.pop("timeout", 5.0)
 
     async def go() -> DeliveryReport:
-        async with httpx.AsyncClient() as client:
+        async with delivery_client({}) as client:  # the daemon's own client and transport
             d = deliverer(store, webhooks(urls, client, secrets=secrets,  # type: ignore[arg-type]
                                           timeout=timeout), clock, **kwargs)  # type: ignore[arg-type]
             return await d.deliver_due()

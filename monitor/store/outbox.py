@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import bindparam, delete, func, or_, update
 from sqlmodel import Session, col, select
 
 from monitor.noise import digest_payload, passes, window
@@ -142,20 +142,24 @@ class OutboxQueries(StoreBase):
                         "next_attempt_at": a.next_attempt_at, "outcome": a.outcome,
                         "worker": worker} for a in attempts])
             table = DeliveryRow.__table__  # type: ignore[attr-defined]
-            for a in attempts:
-                values: dict[str, Any] = {
-                    "attempts": table.c.attempts + 1, "last_attempt_at": now,
-                    "last_status_code": a.status_code, "last_error": a.error,
-                    "lease_owner": None, "lease_until": None}
-                if a.outcome == "delivered":
-                    values.update(status="delivered", delivered_at=now)
-                elif a.outcome == "dead":
-                    values.update(status="dead")
-                elif a.next_attempt_at is not None:
-                    values.update(next_attempt_at=a.next_attempt_at)
+            common: dict[str, Any] = {
+                "attempts": table.c.attempts + 1, "last_attempt_at": now,
+                "last_status_code": bindparam("p_code"), "last_error": bindparam("p_error"),
+                "lease_owner": None, "lease_until": None}
+            by_outcome: dict[str, dict[str, Any]] = {
+                "delivered": {"status": "delivered", "delivered_at": now},
+                "dead": {"status": "dead"},
+                "failed": {"next_attempt_at": bindparam("p_next")}}
+            for outcome, values in by_outcome.items():
+                rows = [{"p_id": a.delivery_id, "p_code": a.status_code, "p_error": a.error,
+                         "p_next": a.next_attempt_at} for a in attempts if a.outcome == outcome]
+                if not rows:
+                    continue
                 # A delivery another worker finished meanwhile (its lease ran out) stays done.
-                s.execute(update(table).where(table.c.id == a.delivery_id,
-                                              table.c.status == "pending").values(**values))
+                stmt = (update(table).where(table.c.id == bindparam("p_id"),
+                                            table.c.status == "pending")
+                        .values(**common, **values))
+                s.connection().execute(stmt, rows)  # one executemany per outcome
 
     def _gate(self, s: Session, target: str, now: datetime,
               noise: Mapping[str, NoisePolicy]) -> None:
