@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+
+import pytest
 
 from monitor.testing import LoopbackServer, Reply
 from tests.conftest import CLI
@@ -60,3 +63,22 @@ def test_targets_are_listed_and_a_gone_one_can_be_enabled(cli: CLI, server: Loop
     assert cli("alerts", "replay", "--failed").returncode == 0
     assert cli("run", "--once").returncode == 0
     assert len(server.received("/gone")) == tried + listed["gone"]["dead"]
+
+
+def test_a_chat_channel_through_monitor_run(cli: CLI, server: LoopbackServer,
+                                            tmp_path: Path) -> None:
+    if os.environ.get("CI") != "true":
+        pytest.importorskip("apprise")
+    server.route("/chat", Reply(200))
+    (tmp_path / "monitor.toml").write_text(
+        f'[targets.chat]\nkind = "apprise"\nurl = "json://127.0.0.1:{server.port}/chat"\n'
+        'template = "$rule_id: $title"\n'
+        '[rules.sanctions]\ndigest = "1d"\n')
+    run = cli("run", "--once")
+    assert run.returncode == 0, run.stderr
+    messages = [json.loads(r.body) for r in server.received("/chat")]
+    assert messages and all(m["title"].startswith("[") for m in messages)
+    assert any(m["message"].startswith("negotiations: ") for m in messages)
+    assert not any(m["message"].startswith("sanctions: ") for m in messages)  # held for its digest
+    held = [json.loads(line) for line in cli("alerts", "targets", "--json").stdout.splitlines()]
+    assert held[0]["held"] >= 1
