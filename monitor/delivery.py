@@ -142,7 +142,7 @@ class Deliverer:
             report.dead += buried
             return report
         while not self.stopping:
-            limit = 1 if lane.breaker.open else (self.batch or min(500, lane.concurrency * 8))
+            limit = 1 if lane.breaker.open else self._batch(lane)
             items = self.store.claim_target(name, self.clock(), worker=self.worker,
                                             lease=self.lease, limit=limit, noise=self.noise)
             if not items:
@@ -159,6 +159,15 @@ class Deliverer:
             if step.failed:
                 return report  # the head is backing off: the queue waits for it
         return report
+
+    def _batch(self, lane: _Lane) -> int:
+        """How many to claim at once: enough to keep ``concurrency`` busy, few enough that
+        the batch ends well within its lease even if every request runs into its timeout."""
+        if self.batch:
+            return self.batch
+        timeout = float(getattr(lane.notifier, "timeout", 10.0))
+        waves = max(1, min(8, int(self.lease.total_seconds() / (2 * timeout))))
+        return min(500, lane.concurrency * waves)
 
     async def _send_batch(self, name: str, lane: _Lane,
                           items: list[OutboxItem]) -> tuple[DeliveryReport, str | None]:

@@ -215,11 +215,14 @@ class OutboxQueries(StoreBase):
 
     # -- operators ---------------------------------------------------------------------------
     def replay(self, now: datetime, *, ids: Sequence[int] = (), failed: bool = False) -> int:
-        """Send dead deliveries again, same ``webhook-id``, with a fresh retry horizon."""
+        """Send deliveries again, same ``webhook-id``, with a fresh retry horizon."""
         table = DeliveryRow.__table__  # type: ignore[attr-defined]
-        cond = table.c.status == "dead" if failed else table.c.id.in_(list(ids))
+        # By id, a delivered one may be sent again too (a receiver that lost it); held and
+        # digested ones are not touched: their digest carries them.
+        cond = (table.c.status == "dead" if failed else
+                table.c.id.in_(list(ids)) & table.c.status.in_(["dead", "delivered"]))
         with self.session() as s:
-            result = s.execute(update(table).where(cond, table.c.status != "delivered")
+            result = s.execute(update(table).where(cond)
                                .values(status="pending", next_attempt_at=now, retry_from=now,
                                        attempts=0, lease_owner=None, lease_until=None))
             return int(result.rowcount)  # type: ignore[attr-defined]
