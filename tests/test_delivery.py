@@ -137,7 +137,7 @@ def test_410_disables_the_target_and_replay_brings_everything_back(
     server.route("/a", Reply(200))
     assert store.enable_target("a")
     assert store.replay(clock(), failed=True) == 4
-    assert deliver_once(store, urls, clock).delivered == 4
+    assert deliver_once(store, urls, clock, concurrency=1).delivered == 4
     ids = [d.webhook_id for d in store.deliveries(target="a")]
     assert [r.headers["webhook-id"] for r in server.received("/a")][1:] == ids
     assert server.received("/a")[0].headers["webhook-id"] == ids[0]  # the same message again
@@ -262,7 +262,7 @@ def test_a_crashed_workers_lease_expires_and_the_message_keeps_its_id(
     clock = FakeClock()
     assert deliver_once(store, {"a": server.url("/a")}, clock).delivered == 0
     clock.advance(301)
-    assert deliver_once(store, {"a": server.url("/a")}, clock).delivered == 2
+    assert deliver_once(store, {"a": server.url("/a")}, clock, concurrency=1).delivered == 2
     assert [r.headers["webhook-id"] for r in server.received("/a")] == \
         [c.webhook_id for c in claimed]
 
