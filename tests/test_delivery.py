@@ -281,3 +281,14 @@ def test_a_rule_chooses_its_targets(store: Store) -> None:
     add_alerts(store, 1, targets=("a", "b", "c"), notify=("b",))
     add_alerts(store, 1, targets=("a", "b"))
     assert sorted(d.target for d in store.deliveries()) == ["a", "b", "b"]
+
+
+def test_retry_after_as_an_http_date(store: Store, server: LoopbackServer) -> None:
+    import time
+    from email.utils import formatdate
+
+    server.route("/a", Reply(503, headers={"retry-after": formatdate(time.time() + 7200,
+                                                                      usegmt=True)}))
+    add_alerts(store, 1)
+    deliver_once(store, {"a": server.url("/a")}, FakeClock())
+    assert store.deliveries()[0].next_attempt_at >= NOW + timedelta(seconds=7000)
