@@ -118,7 +118,7 @@ class Deliverer:
             return
         for name, lane in self.lanes.items():
             if lane.task is None or lane.task.done():
-                lane.task = asyncio.create_task(self._drain(name, lane),
+                lane.task = asyncio.create_task(self._guarded(name, lane),
                                                 name=f"deliver:{name}")
 
     def stop(self) -> None:
@@ -132,6 +132,18 @@ class Deliverer:
             if lane.task is not None:
                 total.add(await lane.task)
         return total
+
+    async def _guarded(self, name: str, lane: _Lane) -> DeliveryReport:
+        """A lane never takes the daemon down: what it had claimed is retried when the lease
+        runs out (a database hiccup, a bug in a channel plugin)."""
+        try:
+            return await self._drain(name, lane)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.error("delivery.lane.failed", exc_info=True,
+                      extra={"target": name, "error": f"{type(exc).__name__}: {exc}"})
+            return DeliveryReport()
 
     async def _drain(self, name: str, lane: _Lane) -> DeliveryReport:
         report = DeliveryReport()

@@ -292,3 +292,34 @@ def test_retry_after_as_an_http_date(store: Store, server: LoopbackServer) -> No
     add_alerts(store, 1)
     deliver_once(store, {"a": server.url("/a")}, FakeClock())
     assert store.deliveries()[0].next_attempt_at >= NOW + timedelta(seconds=7000)
+
+
+class BrokenChannel:
+    """A channel plugin with a bug: it raises instead of returning a SendResult."""
+
+    name = "broken"
+    timeout = 5.0
+
+    async def send(self, item: object) -> object:
+        raise RuntimeError("plugin bug")
+
+
+def test_a_broken_channel_harms_neither_the_others_nor_its_alerts(
+        store: Store, server: LoopbackServer) -> None:
+    server.route("/ok", Reply(200))
+    add_alerts(store, 2, targets=("broken", "ok"))
+    clock = FakeClock()
+
+    async def go() -> None:
+        async with httpx.AsyncClient() as client:
+            notifiers = {**webhooks({"ok": server.url("/ok")}, client),
+                         "broken": BrokenChannel()}
+            d = deliverer(store, notifiers, clock)  # type: ignore[arg-type]
+            assert (await d.deliver_due()).delivered == 2
+
+    asyncio.run(go())
+    assert [d.status for d in store.deliveries(target="broken")] == ["pending"] * 2
+    clock.advance(301)  # the lease runs out: the alerts are still there to send
+    claimed = store.claim_target("broken", clock(), worker="w", lease=timedelta(minutes=5),
+                                 limit=10)
+    assert len(claimed) == 2

@@ -169,7 +169,8 @@ class OutboxQueries(StoreBase):
                       .where(DeliveryRow.target == target, DeliveryRow.status == "pending",
                              col(DeliveryRow.gated_at).is_(None),
                              col(AlertRow.rule_id).in_(list(noise)))
-                      .order_by(col(DeliveryRow.id))).all()
+                      .order_by(col(DeliveryRow.id))
+                      .with_for_update(skip_locked=True, of=DeliveryRow)).all()
         passed: dict[str, int] = {}
         for row, rule_id in rows:
             policy = noise[rule_id]
@@ -194,7 +195,9 @@ class OutboxQueries(StoreBase):
                       .join(AlertRow, col(AlertRow.id) == col(DeliveryRow.alert_id))
                       .where(DeliveryRow.target == target, DeliveryRow.status == "held",
                              col(DeliveryRow.next_attempt_at) <= now)
-                      .order_by(col(DeliveryRow.id))).all()
+                      .order_by(col(DeliveryRow.id))
+                      # another worker folding the same window: it makes the one digest
+                      .with_for_update(skip_locked=True, of=DeliveryRow)).all()
         groups: dict[tuple[str, datetime], list[tuple[DeliveryRow, AlertRow]]] = \
             defaultdict(list)
         for row, alert in rows:
