@@ -205,7 +205,9 @@ class Deliverer:
             result = results.get(item.delivery_id)
             if result is None:
                 continue
-            lane.breaker.record(result.ok)
+            # A receiver that answers, even with a refusal for good, is up: only failures
+            # worth retrying count towards the breaker.
+            lane.breaker.record(result.ok or (result.permanent and not result.disable_target))
             attempt = self._attempt(item, result, now)
             attempts.append(attempt)
             if result.disable_target:
