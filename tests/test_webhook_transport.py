@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 
+import httpx
 import pytest
 
+from monitor.notify.transport import LeanTransport
 from monitor.store import Store
 from monitor.testing import LoopbackServer, Reply
 from tests.deliveryhelp import FakeClock, add_alerts, deliver_once
@@ -102,3 +106,35 @@ def test_connection_close_answers_work(db_url: str, server: LoopbackServer) -> N
     add_alerts(store, 3)
     assert deliver_once(store, {"a": server.url("/hook")}, FakeClock(),
                         concurrency=1).delivered == 3
+
+
+def test_https_receivers_are_verified(tmp_path: Path) -> None:
+    import shutil
+    import ssl
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(cert, key)
+
+    def tls_answer(conn: socket.socket) -> None:
+        with server_ctx.wrap_socket(conn, server_side=True) as tls:
+            while tls.recv(65536).find(b"\r\n\r\n") < 0:
+                pass
+            tls.sendall(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n")
+
+    async def post(url: str, ctx: ssl.SSLContext | None) -> int:
+        async with httpx.AsyncClient(transport=LeanTransport(verify=ctx)) as client:
+            return (await client.post(url, content=b"{}", timeout=5)).status_code
+
+    with raw_server(tls_answer) as url:
+        https = url.replace("http://", "https://")
+        trusted = ssl.create_default_context(cafile=str(cert))
+        assert asyncio.run(post(https, trusted)) == 204
+        with pytest.raises(httpx.ConnectError, match=r"(?i)certificate"):
+            asyncio.run(post(https, None))  # the system roots do not know this one
