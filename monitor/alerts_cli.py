@@ -60,9 +60,11 @@ def _list(args: argparse.Namespace, store: Store) -> int:
                       f"{d.webhook_id}  {d.last_error or ''}")
         return 0
     deliveries: dict[int, list[str]] = {}
+    labels: dict[int, list[str]] = {}  # with the delivery id, for `show` and `replay`
     for d in store.deliveries():
         if d.alert_id is not None:
             deliveries.setdefault(d.alert_id, []).append(f"{d.target}:{d.status}")
+            labels.setdefault(d.alert_id, []).append(f"{d.target}:{d.status}#{d.id}")
     for a in store.alerts(limit=args.limit):
         if args.json:
             print(json.dumps({"id": a.id, "rule": a.rule_id, "article": a.article_id,
@@ -71,7 +73,7 @@ def _list(args: argparse.Namespace, store: Store) -> int:
         else:
             title = json.loads(a.payload)["data"]["article"]["title"]
             print(f"{a.id:>5} {a.created_at:%Y-%m-%d %H:%M} [{a.rule_id}] {title} "
-                  f"{' '.join(deliveries.get(a.id or 0, []))}")
+                  f"{' '.join(labels.get(a.id or 0, []))}")
     return 0
 
 
