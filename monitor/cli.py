@@ -52,9 +52,9 @@ def _parser() -> argparse.ArgumentParser:
 
     alerts = sub.add_parser("alerts", help="stored alerts").add_subparsers(dest="action",
                                                                           required=True)
-    al = alerts.add_parser("list", help="recent alerts and their deliveries")
-    al.add_argument("--json", action="store_true")
-    al.add_argument("--limit", type=int, default=50)
+    from monitor.alerts_cli import add_commands
+
+    add_commands(alerts)
     return p
 
 
@@ -167,24 +167,9 @@ def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_alerts(args: argparse.Namespace, settings: Settings) -> int:
-    store = Store.open(settings.database_url)
-    try:
-        rows = store.alerts(limit=args.limit)
-        deliveries: dict[int, list[str]] = {}
-        for d in store.deliveries():
-            deliveries.setdefault(d.alert_id, []).append(f"{d.target}:{d.status}")
-        for a in rows:
-            if args.json:
-                print(json.dumps({"id": a.id, "rule": a.rule_id, "article": a.article_id,
-                                  "created": a.created_at.isoformat(),
-                                  "deliveries": deliveries.get(a.id or 0, [])}))
-            else:
-                title = json.loads(a.payload)["data"]["article"]["title"]
-                print(f"{a.id:>5} {a.created_at:%Y-%m-%d %H:%M} [{a.rule_id}] {title} "
-                      f"{' '.join(deliveries.get(a.id or 0, []))}")
-        return 0
-    finally:
-        store.close()
+    from monitor.alerts_cli import cmd_alerts as run
+
+    return run(args, settings)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

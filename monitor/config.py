@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from monitor.errors import ConfigError
 
@@ -41,6 +42,30 @@ class Settings:
     shutdown_grace_seconds: float = 20.0
     user_agent: str = "monitor/0.1 (self-hosted news monitor)"
     worker_id: str = field(default_factory=lambda: f"{os.uname().nodename}:{os.getpid()}")
+    # The parsed config file (monitor.toml); delivery reads its [targets] and [rules] tables.
+    config: Mapping[str, Any] = field(default_factory=dict)
+    retry_base_seconds: float = 30.0
+    retry_max_seconds: float = 6 * 3600.0
+    retry_horizon_seconds: float = 3 * 86400.0
+    delivery_lease_seconds: float = 300.0
+    delivery_concurrency: int = 8
+
+
+def read_config_file(env: Mapping[str, str]) -> dict[str, Any]:
+    """``MONITOR_CONFIG`` (else ``./monitor.toml`` if present) as a dict; {} without one."""
+    import tomllib
+
+    named = env.get("MONITOR_CONFIG") or None
+    path = Path(named) if named else Path.cwd() / "monitor.toml"
+    if not named and not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except OSError as exc:
+        raise ConfigError("MONITOR_CONFIG", f"cannot read {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("MONITOR_CONFIG", f"{path}: {exc}") from None
 
 
 def _float(env: Mapping[str, str], name: str, default: float, minimum: float) -> float:
@@ -109,4 +134,29 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         shutdown_grace_seconds=_float(
             env, "MONITOR_SHUTDOWN_GRACE", base.shutdown_grace_seconds, 0),
         user_agent=env.get("MONITOR_USER_AGENT") or base.user_agent,
+        **_delivery_settings(env, webhook_url, secret, base),
     )
+
+
+def _delivery_settings(env: Mapping[str, str], webhook_url: str | None, secret: str | None,
+                       base: Settings) -> dict[str, Any]:
+    from monitor.targets import parse_noise, parse_targets
+
+    config = read_config_file(env)
+    concurrency = int(_float(env, "MONITOR_DELIVERY_CONCURRENCY", base.delivery_concurrency, 1))
+    # Parsed here only to fail at start on a bad table; the daemon parses it again.
+    parse_targets(config.get("targets"), webhook_url=webhook_url, webhook_secret=secret,
+                  default_concurrency=concurrency)
+    parse_noise(config.get("rules"))
+    return {
+        "config": config,
+        "retry_base_seconds": _float(env, "MONITOR_RETRY_BASE_SECONDS",
+                                     base.retry_base_seconds, 0.001),
+        "retry_max_seconds": _float(env, "MONITOR_RETRY_MAX_SECONDS",
+                                    base.retry_max_seconds, 0.001),
+        "retry_horizon_seconds": _float(env, "MONITOR_RETRY_HORIZON_SECONDS",
+                                        base.retry_horizon_seconds, 0),
+        "delivery_lease_seconds": _float(env, "MONITOR_DELIVERY_LEASE_SECONDS",
+                                         base.delivery_lease_seconds, 1),
+        "delivery_concurrency": concurrency,
+    }

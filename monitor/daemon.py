@@ -14,13 +14,13 @@ from typing import TextIO
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from monitor.channels import open_delivery
 from monitor.clock import Clock, utcnow
 from monitor.config import Settings
 from monitor.delivery import Deliverer, DeliveryReport
 from monitor.fetch import Fetcher
 from monitor.matcher import Matcher
 from monitor.models import NewAlert
-from monitor.notify import Notifier, WebhookNotifier
 from monitor.pipeline import Pipeline, PollReport
 from monitor.store import Store
 
@@ -77,15 +77,6 @@ class App:
         return reports, await self.deliverer.deliver_due()
 
 
-def build_notifiers(settings: Settings, client: httpx.AsyncClient) -> dict[str, Notifier]:
-    notifiers: dict[str, Notifier] = {}
-    if settings.webhook_url:
-        secrets = [settings.webhook_secret] if settings.webhook_secret else []
-        notifiers[DEFAULT_TARGET] = WebhookNotifier(DEFAULT_TARGET, settings.webhook_url,
-                                                    secrets, client)
-    return notifiers
-
-
 async def open_app(stack: AsyncExitStack, settings: Settings, *, clock: Clock = utcnow,
                    out: TextIO | None = None) -> App:
     """Build the application; the rule set is loaded first so a broken one stops the start."""
@@ -97,15 +88,15 @@ async def open_app(stack: AsyncExitStack, settings: Settings, *, clock: Clock = 
         timeout=httpx.Timeout(settings.http_timeout_seconds, connect=10.0),
         headers={"user-agent": settings.user_agent}, follow_redirects=True,
         limits=httpx.Limits(max_connections=64, max_keepalive_connections=32)))
-    notifiers = build_notifiers(settings, http)
+    delivery = await open_delivery(stack, settings, store, clock)
     app_ref: list[App] = []
 
     def matcher_now() -> Matcher:
         return app_ref[0].current_matcher()
 
     pipeline = Pipeline(store, matcher_now, Fetcher(http, max_bytes=settings.max_body_bytes),
-                        clock, targets=list(notifiers), worker=settings.worker_id)
-    deliverer = Deliverer(store, notifiers, clock, worker=settings.worker_id)
+                        clock, targets=delivery.target_names, worker=settings.worker_id)
+    deliverer = delivery.deliverer
     app = App(settings, store, matcher, http, pipeline, deliverer, clock, out or sys.stdout)
     app_ref.append(app)
     return app
@@ -140,11 +131,13 @@ async def run_forever(settings: Settings, *, out: TextIO | None = None,
             if not stop.is_set():
                 async with poll_lock:
                     app.report(await app.pipeline.poll_due())
+                app.deliverer.start_due()  # new alerts go out now, not at the next tick
 
         async def deliver_tick() -> None:
             if not stop.is_set():
                 async with deliver_lock:
-                    await app.deliverer.deliver_due()
+                    # Each target drains in its own task: a slow receiver delays only itself.
+                    app.deliverer.start_due()
 
         scheduler = AsyncIOScheduler(event_loop=loop)
         # One instance of each job at a time: a slow poll must not pile up behind itself.
@@ -163,7 +156,8 @@ async def run_forever(settings: Settings, *, out: TextIO | None = None,
         # left by anything cut short expire and the work is taken up again.
         async def drain() -> None:
             async with poll_lock, deliver_lock:
-                pass
+                app.deliverer.stop()  # finish the batches in flight, start no new ones
+                await app.deliverer.wait_idle()
 
         try:
             await asyncio.wait_for(drain(), timeout=settings.shutdown_grace_seconds)

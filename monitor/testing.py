@@ -39,7 +39,7 @@ Handler = Callable[[Request], Reply]
 class LoopbackServer:
     """A threaded HTTP server on 127.0.0.1 with per-path handlers; unknown paths answer 404."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.routes: dict[str, Handler] = {}
         self.requests: list[Request] = []
         self._lock = threading.Lock()
@@ -72,7 +72,7 @@ class LoopbackServer:
 
             do_GET = do_POST = do_HEAD = do_PUT = _handle
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _H)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _H)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

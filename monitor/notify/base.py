@@ -1,4 +1,4 @@
-"""The Notifier contract: send one outbox item, say what happened (never raise for a refusal)."""
+"""The Notifier contract (owner: delivery): send one outbox item, say what happened, never raise."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ class SendResult:
     latency_ms: float | None = None
     retry_after: float | None = None
     permanent: bool = False
+    disable_target: bool = False  # the receiver said it is gone for good (410)
 
 
 class Notifier(Protocol):

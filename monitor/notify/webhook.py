@@ -1,4 +1,4 @@
-"""Webhook notifier, signed per the Standard Webhooks specification."""
+"""Webhook notifier (owner: delivery), signed per the Standard Webhooks specification."""
 
 from __future__ import annotations
 
@@ -87,6 +87,10 @@ class WebhookNotifier:
         code = response.status_code
         if 200 <= code < 300:
             return SendResult(True, code, None, latency)
+        # Redirects are not followed (a 3xx is a failure to retry): a receiver that moved must
+        # be reconfigured, not silently trusted.
         permanent = 400 <= code < 500 and code not in _RETRYABLE_4XX
-        return SendResult(False, code, f"HTTP {code}", latency,
-                          _retry_after(response.headers.get("retry-after")), permanent)
+        retry_after = (_retry_after(response.headers.get("retry-after"))
+                       if code in (429, 503) else None)
+        return SendResult(False, code, f"HTTP {code}", latency, retry_after, permanent,
+                          disable_target=code == 410)

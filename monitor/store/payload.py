@@ -1,4 +1,4 @@
-"""The alert payload sent to receivers: one shape, documented in schema/alert-payload.json."""
+"""The alert payload sent to receivers: one shape, documented in schema/ (JSON Schema)."""
 
 from __future__ import annotations
 

@@ -43,6 +43,20 @@ class OutboxItem:
     payload: str
     attempts: int
     created_at: datetime
+    kind: str = "alert"  # alert | digest
+    horizon_start: datetime | None = None  # the retry horizon counts from here
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The outcome of one attempt, as the outbox records it."""
+
+    delivery_id: int
+    outcome: str  # delivered | failed | dead
+    status_code: int | None = None
+    latency_ms: float | None = None
+    error: str | None = None
+    next_attempt_at: datetime | None = None
 
 
 def dedupe_key(article: Article) -> str:

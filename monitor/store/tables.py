@@ -86,13 +86,15 @@ class DeliveryRow(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("alert_id", "target", name="uq_deliveries_alert_target"),
         Index("ix_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_deliveries_target_queue", "target", "status", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    alert_id: int = Field(foreign_key="alerts.id", index=True)
+    alert_id: int | None = Field(default=None, foreign_key="alerts.id", index=True)  # None: digest
     target: str = Field(max_length=200)
     webhook_id: str = Field(max_length=64, unique=True)  # receivers' idempotency key
-    status: str = Field(default="pending", max_length=20)  # pending | delivered | dead
+    # pending | held (waiting for its digest) | digested | delivered | dead
+    status: str = Field(default="pending", max_length=20)
     attempts: int = 0
     created_at: datetime
     next_attempt_at: datetime
@@ -102,6 +104,12 @@ class DeliveryRow(SQLModel, table=True):
     delivered_at: datetime | None = None
     lease_owner: str | None = Field(default=None, max_length=200)
     lease_until: datetime | None = None
+    kind: str = Field(default="alert", max_length=10,
+                      sa_column_kwargs={"server_default": "alert"})  # alert | digest
+    payload: str | None = Field(default=None, sa_column=Column(Text))  # set for digests
+    digest_id: int | None = None  # the digest delivery that carried this held one
+    gated_at: datetime | None = None  # when the rule's throttle/digest policy looked at it
+    retry_from: datetime | None = None  # a replay restarts the retry horizon here
 
 
 class DeliveryAttemptRow(SQLModel, table=True):
@@ -115,6 +123,9 @@ class DeliveryAttemptRow(SQLModel, table=True):
     status_code: int | None = None
     latency_ms: float | None = None
     error: str | None = Field(default=None, sa_column=Column(Text))
+    next_attempt_at: datetime | None = None
+    outcome: str | None = Field(default=None, max_length=20)  # delivered | failed | dead
+    worker: str | None = Field(default=None, max_length=200)
 
 
 class MetaRow(SQLModel, table=True):
