@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from monitor.clock import Clock
+from monitor.metrics import Metrics
 from monitor.notify.base import Notifier, SendResult
 from monitor.store import OutboxItem, Store
 
@@ -41,8 +42,10 @@ class Deliverer:
 
     def __init__(self, store: Store, notifiers: Mapping[str, Notifier], clock: Clock, *,
                  worker: str, policy: RetryPolicy | None = None, batch: int = 100,
-                 concurrency: int = 16, rng: random.Random | None = None) -> None:
+                 concurrency: int = 16, rng: random.Random | None = None,
+                 metrics: Metrics | None = None) -> None:
         self.store = store
+        self.metrics = metrics
         self.notifiers = notifiers
         self.clock = clock
         self.worker = worker
@@ -63,6 +66,12 @@ class Deliverer:
                               sum(r == "dead" for r in results))
 
     async def _one(self, item: OutboxItem) -> str:
+        outcome, latency = await self._send(item)
+        if self.metrics is not None:
+            self.metrics.delivery_done(target=item.target, outcome=outcome, latency_ms=latency)
+        return outcome
+
+    async def _send(self, item: OutboxItem) -> tuple[str, float | None]:
         notifier = self.notifiers.get(item.target)
         if notifier is None:
             result = SendResult(False, error=f"no target named {item.target!r} is configured")
@@ -77,7 +86,7 @@ class Deliverer:
                                       next_attempt_at=None)
             log.info("delivery.sent", extra={"delivery": item.delivery_id,
                                              "target": item.target})
-            return "delivered"
+            return "delivered", result.latency_ms
         delay = self.policy.delay(item.attempts + 1, self.rng)
         if result.retry_after is not None:
             delay = max(delay, result.retry_after)
@@ -89,4 +98,4 @@ class Deliverer:
         log.warning("delivery.dead" if dead else "delivery.failed",
                     extra={"delivery": item.delivery_id, "target": item.target,
                            "error": result.error})
-        return "dead" if dead else "failed"
+        return ("dead" if dead else "failed"), result.latency_ms
