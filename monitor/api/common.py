@@ -103,9 +103,12 @@ def limit_param(request: Request) -> int:
 
 def page(request: Request, items: list[dict[str, Any]], limit: int,
          cursor: int | None) -> JSONResponse:
-    """A page of ``items``; ``next`` is the cursor of the following page (null on the last)."""
+    """A page of ``items`` (fetched with one extra, to know whether another page follows);
+    ``next`` links the following page, null on the last one."""
     next_link = None
-    if cursor is not None and len(items) == limit:
+    if cursor is not None and len(items) > limit:
+        del items[limit:]
+        cursor = items[-1]["id"]
         next_link = str(request.url.include_query_params(cursor=str(cursor)))
     return JSONResponse({"items": items, "next_cursor": str(cursor) if next_link else None,
                          "next": next_link})

@@ -38,7 +38,7 @@ async def list_articles(request: Request) -> Response:
                           language=request.query_params.get("language") or None,
                           source_id=int_param(request, "source", None, minimum=1),
                           since=time_param(request, "since"), until=time_param(request, "until"))
-    rows = await asyncio.to_thread(ops.articles_page, app.store, f, limit=limit,
+    rows = await asyncio.to_thread(ops.articles_page, app.store, f, limit=limit + 1,
                                    before=_before(request))
     return page(request, [article_dict(a) for a in rows], limit, rows[-1].id if rows else None)
 
@@ -57,7 +57,7 @@ async def list_alerts(request: Request) -> Response:
     limit = limit_param(request)
 
     def load() -> list[dict[str, object]]:
-        rows = ops.alerts_page(app.store, limit=limit, before=_before(request),
+        rows = ops.alerts_page(app.store, limit=limit + 1, before=_before(request),
                                rule=request.query_params.get("rule") or None,
                                since=time_param(request, "since"))
         deliveries = ops.deliveries_of(app.store, [a.id for a in rows if a.id])

@@ -29,7 +29,8 @@ async def list_sources(request: Request) -> Response:
     app = the_app(request)
     limit = limit_param(request)
     after = _cursor(request)
-    infos = await asyncio.to_thread(ops.sources_page, app.store, limit=limit, after=after)
+    infos = await asyncio.to_thread(ops.sources_page, app.store, limit=limit + 1,
+                                    after=after)
     last = infos[-1].source.id if infos else None
     return page(request, [source_dict(i) for i in infos], limit, last)
 
