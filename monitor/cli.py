@@ -226,7 +226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         level = "debug" if args.verbose else settings.log_level
-        if args.command != "run":  # one-shot commands: say only what went wrong
+        long_running = args.command == "run" or getattr(args, "action", None) == "import"
+        if not long_running:  # quick commands: say only what went wrong
             level = "debug" if args.verbose else "warning"
         setup_logging(level=level, fmt=settings.log_format, secrets=secret_values(settings))
         if args.command == "run":
