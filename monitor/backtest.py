@@ -64,6 +64,11 @@ def _load_dir(rules_dir: Path, files: Mapping[str, str]) -> Matcher:
             shutil.copytree(concepts, work / "concepts")
         try:
             return Matcher.load(work)
+        except yaml.YAMLError as exc:
+            # Not every YAML error carries a mark (a control character is a ReaderError): the
+            # rule loader lets those through, so they are turned into a located problem here.
+            name = next(iter(files), "rule")
+            raise RuleError([RuleProblem(name, 1, 1, f"invalid YAML: {exc}")]) from None
         except RuleError as exc:
             # Problems name the temporary copy; people need the name they gave.
             raise RuleError([replace(p, file=p.file.replace(str(work) + "/", ""))

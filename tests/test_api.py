@@ -191,7 +191,7 @@ def test_rules_list_validate_and_test_against_text_and_url(
         assert by_url["matches"] is True and by_url["article"]["title"] == "Embassy news"
         gone = await client.post("/api/v1/rules/test", json={"query": "x",
                                                              "url": server.url("/missing")})
-        assert gone.status_code == 502 and "404" in gone.json()["error"]["message"]
+        assert gone.status_code == 422 and "404" in gone.json()["error"]["message"]
         invalid = await client.post("/api/v1/rules/test", json={"yaml": "id: [", "text": "x"})
         assert invalid.status_code == 422 and invalid.json()["error"]["problems"]
         both = await client.post("/api/v1/rules/test", json={"query": "x"})

@@ -56,8 +56,21 @@ async def json_body(request: Request, schema: Mapping[str, Any], *,
     return data
 
 
+def http_url(value: str, field: str = "url") -> str:
+    """``value`` if it is a well-formed http(s) URL with a host, else a 422 naming the field."""
+    import httpx
+
+    try:
+        url = httpx.URL(value)
+    except (httpx.InvalidURL, ValueError, TypeError) as exc:
+        raise ApiError(422, "invalid_request", f"{field}: not a valid URL: {exc}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ApiError(422, "invalid_request", f"{field}: expected an http(s) URL with a host")
+    return value
+
+
 def int_param(request: Request, name: str, default: int | None = None, *, minimum: int = 0,
-              maximum: int | None = None) -> int | None:
+              maximum: int | None = 2**63 - 1) -> int | None:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default

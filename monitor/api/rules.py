@@ -10,7 +10,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from monitor.api.common import ApiError, int_param, json_body, limit_param, the_app
+from monitor.api.common import (
+    ApiError,
+    http_url,
+    int_param,
+    json_body,
+    limit_param,
+    the_app,
+)
 from monitor.api.openapi import BACKTEST, TEST, VALIDATE
 from monitor.backtest import backtest, candidate_matcher, matcher_for, parse_since, rule_text
 from monitor.errors import RuleError, SourceError
@@ -80,9 +87,9 @@ async def test_rule(request: Request) -> Response:
     if "url" in data:
         fetcher = Fetcher(app.http, max_bytes=app.settings.max_body_bytes)
         try:
-            got = await fetcher.get(data["url"])
+            got = await fetcher.get(http_url(data["url"]))
         except SourceError as exc:
-            raise ApiError(502, "fetch_failed", str(exc)) from None
+            raise ApiError(422, "fetch_failed", str(exc)) from None
         ctype = got.headers.get("content-type", "text/html")
         item = RawItem(title=data.get("title", ""),
                        content=got.content.decode("utf-8", errors="replace"),

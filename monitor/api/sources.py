@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from monitor.api.common import (
     ApiError,
+    http_url,
     json_body,
     limit_param,
     page,
@@ -55,6 +56,8 @@ async def add_source(request: Request) -> Response:
     app = the_app(request)
     data = await json_body(request, NEW_SOURCE)
     location = data["url"].strip()
+    if location.startswith(("http://", "https://")):
+        http_url(location)
     try:
         kind = guess_kind(location)
     except SourceError as exc:
