@@ -189,6 +189,24 @@ def read_config_file(path: Path) -> dict[str, Any]:
     return _flatten(data)
 
 
+def _float(env: Mapping[str, str], name: str, default: float, minimum: float) -> float:
+    """One number from ``env`` (kept for callers of the first config module)."""
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    value: float = _convert(name, float, raw, minimum)
+    return value
+
+
+def _secret(env: Mapping[str, str], name: str) -> str | None:
+    """A secret from ``NAME`` or from the file named by ``NAME_FILE`` (for container secrets)."""
+    value = env.get(name) or None
+    path = env.get(f"{name}_FILE")
+    if value is None and path:
+        value = _secret_file(name, path)
+    return value
+
+
 def _secret_file(name: str, path: str) -> str:
     try:
         return Path(path).read_text(encoding="utf-8").strip()
@@ -239,10 +257,7 @@ def _validate(settings: Settings, env: Mapping[str, str]) -> Settings:
         from monitor.notify.webhook import decode_secret
 
         decode_secret(settings.webhook_secret, setting="MONITOR_WEBHOOK_SECRET")
-    password = env.get("MONITOR_DATABASE_PASSWORD") or None
-    if password is None and env.get("MONITOR_DATABASE_PASSWORD_FILE"):
-        password = _secret_file("MONITOR_DATABASE_PASSWORD",
-                                env["MONITOR_DATABASE_PASSWORD_FILE"])
+    password = _secret(env, "MONITOR_DATABASE_PASSWORD")
     if password:
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError

@@ -143,6 +143,7 @@ def setup_logging(*, level: str = "info", fmt: str = "auto", secrets: Iterable[s
     root.addHandler(handler)
     root.setLevel(level.upper())
     # Third-party chatter stays out unless debugging; our events are the vocabulary above.
-    for noisy in ("httpx", "httpcore", "uvicorn.access", "apscheduler", "alembic"):
+    for noisy in ("httpx", "httpcore", "uvicorn", "uvicorn.error", "uvicorn.access",
+                  "apscheduler", "alembic"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if level == "debug" else logging.WARNING)
     return handler

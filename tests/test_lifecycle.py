@@ -8,7 +8,9 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import shutil
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,13 +24,15 @@ RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>slow</title>
 <item><title>Ceasefire talks resume</title><guid>s-1</guid><description>Talks.</description>
 </item></channel></rss>"""
 TOKEN = "lifecycle-token-9d3e1b7a"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class Daemon:
     """A running ``monitor run`` whose stderr lines are read as they come."""
 
-    def __init__(self, cli: CLI, tmp_path: Path, **env: str) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "monitor", "run"], cwd=tmp_path,
+    def __init__(self, cli: CLI, tmp_path: Path, *args: str, **env: str) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "monitor", "run", *args],
+                                     cwd=tmp_path,
                                      env={**cli.env, **env}, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, text=True)
         self.lines: queue.Queue[str] = queue.Queue()
@@ -84,14 +88,44 @@ def _lease(tmp_path: Path) -> tuple[object, object]:
         con.close()
 
 
+def _wait_for_version(url: str, old: str, auth: dict[str, str]) -> dict[str, object]:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        body: dict[str, object] = httpx.get(f"{url}/api/v1/rules", headers=auth).json()
+        if body["version"] != old or body["rejected_change"]:
+            return body
+        time.sleep(0.1)
+    raise AssertionError("the rule change was never picked up")
+
+
 def test_api_serves_then_sigterm_releases_in_flight_work_and_exits_0(
         cli: CLI, tmp_path: Path, server: LoopbackServer, slow_feed: str) -> None:
     assert cli("sources", "add", slow_feed).returncode == 0
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    auth = {"authorization": f"Bearer {TOKEN}"}
     with Daemon(cli, tmp_path, MONITOR_SHUTDOWN_GRACE="1", MONITOR_API_TOKEN=TOKEN,
-                MONITOR_POLL_TICK_SECONDS="0.2", MONITOR_RELOAD_SECONDS="0.2") as daemon:
+                MONITOR_POLL_TICK_SECONDS="0.2", MONITOR_RELOAD_SECONDS="0.2",
+                MONITOR_RULES_DIR=str(rules)) as daemon:
         url = daemon.api_url()
         assert url.startswith("http://127.0.0.1:") and not url.endswith(":8080")
         assert httpx.get(f"{url}/healthz").json() == {"status": "ok"}
+        deadline = time.monotonic() + 60
+        while httpx.get(f"{url}/readyz").status_code != 200 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert httpx.get(f"{url}/readyz").json()["ready"] is True
+
+        # Hot reload in the running process: a good change applies, a bad one is refused.
+        first = httpx.get(f"{url}/api/v1/rules", headers=auth).json()["version"]
+        (rules / "truce.yaml").write_text("id: truce\nquery: truce\n", "utf-8")
+        applied = _wait_for_version(url, first, auth)
+        assert "truce" in [r["id"] for r in applied["items"]]
+        (rules / "truce.yaml").write_text("id: truce\n", "utf-8")
+        refused = _wait_for_version(url, str(applied["version"]), auth)
+        assert refused["version"] == applied["version"] and refused["rejected_change"]
+        ready = httpx.get(f"{url}/readyz").json()
+        assert ready["ready"] is True and ready["reload"]["rules_rejected"]
+
         server.wait_for(1, "/slow", timeout=30)  # a poll is in flight now
         assert httpx.get(f"{url}/api/v1/sources").status_code == 401
         listed = httpx.get(f"{url}/api/v1/sources",
@@ -102,7 +136,7 @@ def test_api_serves_then_sigterm_releases_in_flight_work_and_exits_0(
         assert daemon.proc.wait(timeout=30) == 0
     events = [e["event"] for e in daemon.events()]
     for name in ("daemon.started", "daemon.stopping", "daemon.shutdown.timeout",
-                 "daemon.stopped"):
+                 "daemon.stopped", "rules.reload.applied", "rules.reload.rejected"):
         assert name in events, events
     assert _lease(tmp_path) == (None, None)  # given back, not left to expire
 
@@ -110,7 +144,7 @@ def test_api_serves_then_sigterm_releases_in_flight_work_and_exits_0(
 def test_a_second_signal_exits_at_once(cli: CLI, tmp_path: Path, server: LoopbackServer,
                                        slow_feed: str) -> None:
     assert cli("sources", "add", slow_feed).returncode == 0
-    with Daemon(cli, tmp_path, MONITOR_SHUTDOWN_GRACE="600", MONITOR_API_ENABLED="false",
+    with Daemon(cli, tmp_path, "--no-api", MONITOR_SHUTDOWN_GRACE="600",
                 MONITOR_POLL_TICK_SECONDS="0.2") as daemon:
         daemon.wait_line("daemon.started")
         server.wait_for(1, "/slow", timeout=30)

@@ -70,3 +70,24 @@ def test_secrets_are_redacted_everywhere_in_a_record() -> None:
     assert first["event"] == f"connecting to postgresql://u:{REDACTED}@db/x"
     assert first["url"] == f"https://x/?k={REDACTED}" and first["nested"] == {"a": [REDACTED]}
     assert REDACTED in second["exception"]
+
+
+def test_progress_is_a_bar_at_a_terminal_and_log_lines_otherwise(
+        restore_logging: None) -> None:
+    from monitor.progress import Progress
+
+    tty = _Tty()
+    with Progress(tty, "importing") as bar:
+        bar.start(2)
+        bar.step("https://example.org/a.rss")
+        bar.step("https://example.org/b.rss")
+    assert "importing" in tty.getvalue()
+    plain, logs = io.StringIO(), io.StringIO()
+    setup_logging(level="info", stream=logs)
+    with Progress(plain, "importing") as lines:
+        lines.start(1)
+        lines.step("https://example.org/a.rss", added=True)
+    assert plain.getvalue() == ""
+    event = json.loads(logs.getvalue())
+    assert (event["event"], event["done"], event["total"], event["added"]) == (
+        "progress", 1, 1, True)
