@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import queue
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
-import shutil
 import threading
 import time
 from collections.abc import Iterator
