@@ -156,3 +156,18 @@ async def open_app(stack: AsyncExitStack, settings: Settings, *, clock: Clock = 
     return app
 
 
+
+
+async def run_once(settings: Settings, *, out: TextIO | None = None) -> int:
+    """Poll every source once, deliver what is pending, exit (see ``monitor.service``)."""
+    from monitor.service import run_once as run
+
+    return await run(settings, out=out)
+
+
+async def run_forever(settings: Settings, *, out: TextIO | None = None,
+                      ready: Callable[[], None] | None = None) -> int:
+    """The daemon until SIGTERM or SIGINT (see ``monitor.service``)."""
+    from monitor.service import run_forever as run
+
+    return await run(settings, out=out, ready=ready)
