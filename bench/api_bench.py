@@ -22,7 +22,9 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "bench-token"
-WORDS = ["government", "talks", "sanctions", "embassy", "minister", "peace", "ceasefire", "trade", "market", "weather", "council", "summit", "envoy", "delegation", "parliament", "election", "economy", "shipping", "port"]
+WORDS = ["government", "talks", "sanctions", "embassy", "minister", "peace", "ceasefire",
+         "trade", "market", "weather", "council", "summit", "envoy", "delegation", "parliament",
+         "election", "economy", "shipping", "port"]
 
 
 def _articles(folder: Path, n: int, rng: random.Random) -> None:
