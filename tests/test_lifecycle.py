@@ -179,3 +179,15 @@ def test_no_secret_reaches_the_logs(cli: CLI, server: LoopbackServer, tmp_path: 
     for text in (out.stdout, out.stderr):
         assert secret not in text and secret.removeprefix("whsec_") not in text
         assert token not in text
+
+
+def test_a_busy_api_port_is_named(cli: CLI) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        out = cli("run", MONITOR_API_PORT=port)
+    assert out.returncode == 2
+    assert f"MONITOR_API_PORT: cannot listen on 127.0.0.1:{port}" in out.stderr

@@ -71,11 +71,17 @@ async def list_alerts(request: Request) -> Response:
 async def get_alert(request: Request) -> Response:
     app = the_app(request)
     alert_id = path_id(request)
-    rows = await asyncio.to_thread(ops.alerts_page, app.store, limit=1, before=alert_id + 1)
-    if not rows or rows[0].id != alert_id:
+
+    def load() -> dict[str, object] | None:
+        rows = ops.alerts_page(app.store, limit=1, before=alert_id + 1)
+        if not rows or rows[0].id != alert_id:
+            return None
+        return alert_dict(rows[0], ops.deliveries_of(app.store, [alert_id]).get(alert_id, []))
+
+    alert = await asyncio.to_thread(load)
+    if alert is None:
         raise ApiError(404, "not_found", f"no alert {alert_id}")
-    deliveries = ops.deliveries_of(app.store, [alert_id]).get(alert_id, [])
-    return JSONResponse(alert_dict(rows[0], deliveries))
+    return JSONResponse(alert)
 
 
 async def replay_alert(request: Request) -> Response:

@@ -65,11 +65,11 @@ async def add_source(request: Request) -> Response:
     if kind == "folder":
         location = str(Path(location).resolve())
     interval = data.get("interval") or app.settings.default_interval_seconds
-    before = app.store.count_sources()
+    before = await asyncio.to_thread(app.store.count_sources)
     row = await asyncio.to_thread(app.store.add_source, kind, location, interval=interval,
                                   now=app.clock(), labels=data.get("labels") or [])
     assert row.id is not None
-    created = app.store.count_sources() > before
+    created = await asyncio.to_thread(app.store.count_sources) > before
     info = await asyncio.to_thread(_info, app.store, row.id)
     return JSONResponse(source_dict(info), status_code=201 if created else 200)
 
@@ -109,7 +109,7 @@ async def poll_source(request: Request) -> Response:
     """Poll one source now, whatever its schedule, and answer with what the poll did."""
     app = the_app(request)
     source_id = path_id(request)
-    if app.store.get_source(source_id) is None:
+    if await asyncio.to_thread(app.store.get_source, source_id) is None:
         raise ApiError(404, "not_found", f"no source {source_id}")
     row = await asyncio.to_thread(ops.claim_source, app.store, source_id,
                                   worker=app.settings.worker_id, now=app.clock(),
