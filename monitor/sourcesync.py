@@ -84,6 +84,8 @@ def parse_declared(items: Any, where: str, base: Path, default_interval: int
         return []
     if isinstance(items, dict) and "sources" in items:
         items = items["sources"]
+    elif isinstance(items, dict) and items and all(isinstance(v, dict) for v in items.values()):
+        items = list(items.values())  # ``[sources.name]`` tables: the names are for people
     if not isinstance(items, list):
         raise ConfigError(where, "expected a list of sources")
     out = [_entry(item, f"{where}: source {n}", base, default_interval)

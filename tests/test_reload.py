@@ -111,6 +111,11 @@ def test_sources_in_monitor_toml_and_their_errors(tmp_path: Path) -> None:
     assert found is not None and [(d.url, d.labels) for d in found] == [
         ("https://example.org/x.rss", ("a",))]
     assert declared_sources(Settings()) is None
+    config.write_text('[sources.world]\nurl = "https://example.org/w.rss"\ninterval = 60\n',
+                      "utf-8")
+    found = declared_sources(Settings(config=config))
+    assert found is not None and [(d.url, d.interval) for d in found] == [
+        ("https://example.org/w.rss", 60)]
     config.write_text('[[sources]]\nurl = "gopher://x"\nkind = "gopher"\n', "utf-8")
     with pytest.raises(ConfigError, match="source 1: unknown kind 'gopher'"):
         declared_sources(Settings(config=config))
