@@ -91,3 +91,23 @@ def test_progress_is_a_bar_at_a_terminal_and_log_lines_otherwise(
     event = json.loads(logs.getvalue())
     assert (event["event"], event["done"], event["total"], event["added"]) == (
         "progress", 1, 1, True)
+
+
+def test_every_logged_event_is_in_the_vocabulary() -> None:
+    import re
+    from pathlib import Path
+
+    from monitor.logs import EVENTS
+
+    root = Path(__file__).resolve().parents[1] / "monitor"
+    call = re.compile(r'\blog\.(?:debug|info|warning|error|exception|critical)\(\s*"([^"]+)"')
+    cond = re.compile(r'\blog\.\w+\(\s*"([^"]+)" if .+? else "([^"]+)"')
+    used: set[str] = set()
+    for path in root.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        used.update(call.findall(text))
+        for pair in cond.findall(text):
+            used.update(pair)
+    assert used, "no log call found"
+    unknown = {e for e in used if e not in EVENTS and " " not in e and "%" not in e}
+    assert not unknown, f"add these events to monitor.logs.EVENTS: {sorted(unknown)}"
