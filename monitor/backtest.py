@@ -36,7 +36,10 @@ def parse_since(text: str, now: datetime, *, setting: str = "--since") -> dateti
     """``30d``, ``12h``, ``2w``... before ``now``, or an ISO date/time."""
     m = _SPAN.match(text)
     if m:
-        return now - timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+        try:
+            return now - timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+        except OverflowError:  # further back than any stored article: all of them
+            return datetime(1970, 1, 1, tzinfo=now.tzinfo)
     try:
         when = datetime.fromisoformat(text)
     except ValueError:

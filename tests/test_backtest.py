@@ -74,6 +74,8 @@ def test_since_spans() -> None:
     assert parse_since("12h", now) == datetime(2025, 3, 10, 0, tzinfo=UTC)
     assert parse_since("2w", now) == datetime(2025, 2, 24, 12, tzinfo=UTC)
     assert parse_since("2025-03-01", now) == datetime(2025, 3, 1, tzinfo=UTC)
+    assert parse_since("110000w", now) == datetime(1970, 1, 1, tzinfo=UTC)
+    assert parse_since("99999999999d", now) == datetime(1970, 1, 1, tzinfo=UTC)
     with pytest.raises(ConfigError):
         parse_since("soon", now)
 

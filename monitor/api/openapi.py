@@ -6,7 +6,7 @@ from typing import Any
 
 from monitor import __version__
 
-_ID = {"type": "integer", "minimum": 1}
+_ID = {"type": "integer", "minimum": 1, "maximum": 2**62 - 1}
 _LABELS = {"type": "array", "items": {"type": "string", "minLength": 1, "pattern": "^[^,]+$"},
            "maxItems": 50}
 _RULE = {"type": "object", "description": "a whole rule, as in a rule file (id optional)",
