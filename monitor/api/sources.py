@@ -13,6 +13,7 @@ from starlette.routing import Route
 from monitor.api.common import (
     ApiError,
     http_url,
+    int_param,
     json_body,
     limit_param,
     page,
@@ -23,7 +24,7 @@ from monitor.api.common import (
 from monitor.api.openapi import NEW_SOURCE
 from monitor.errors import SourceError
 from monitor.sources import guess_kind
-from monitor.store import SourceInfo, ops
+from monitor.store import SourceInfo, Store, ops
 
 
 async def list_sources(request: Request) -> Response:
@@ -37,16 +38,11 @@ async def list_sources(request: Request) -> Response:
 
 
 def _cursor(request: Request) -> int:
-    from monitor.api.common import int_param
-
     return int_param(request, "cursor", 0) or 0
 
 
-def _info(app_store: object, source_id: int) -> SourceInfo:
-    from monitor.store.sql import Store
-
-    assert isinstance(app_store, Store)
-    for info in ops.sources_page(app_store, limit=1, after=source_id - 1):
+def _info(store: Store, source_id: int) -> SourceInfo:
+    for info in ops.sources_page(store, limit=1, after=source_id - 1):
         if info.source.id == source_id:
             return info
     raise ApiError(404, "not_found", f"no source {source_id}")
