@@ -1,5 +1,5 @@
 """Property-based API test: schemathesis generates requests from /openapi.json; none may fail
-with a server error. Outgoing HTTP (feeds, pages to test rules on) goes to a transport that
+with a server error or answer outside what the document says. Outgoing HTTP (feeds, pages to test rules on) goes to a transport that
 refuses everything, so generated URLs never leave this machine."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 from starlette.applications import Starlette
 
 from monitor.api import create_api
@@ -73,6 +73,10 @@ def test_no_generated_request_causes_a_server_error(api: Starlette) -> None:
             if case.path == "/readyz":  # 503 is its documented answer when not ready
                 assert case.call(headers=headers).status_code in (200, 503)
                 return
-            case.call_and_validate(headers=headers, checks=[not_a_server_error])
+            # Every default check (no server error, documented status codes and content types,
+            # responses matching their schemas) but two that cannot judge this API: the auth
+            # check resends our header, and a schema-valid folder path may not exist.
+            case.call_and_validate(headers=headers,
+                                   excluded_checks=[ignored_auth, positive_data_acceptance])
 
         check()

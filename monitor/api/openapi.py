@@ -101,7 +101,8 @@ def _op(summary: str, responses: dict[str, Any], *, params: list[Any] | None = N
         op["requestBody"] = _body(body)
     if secured:
         op["security"] = [{"bearer": []}]
-        op["responses"] = {**responses, "400": _ERROR, "401": _ERROR, "422": _ERROR}
+        op["responses"] = {**responses, "400": _ERROR, "401": _ERROR, "422": _ERROR,
+                           "503": _ERROR}
     return op
 
 
@@ -167,7 +168,7 @@ def document() -> dict[str, Any]:
                 {"200": ok("matches and evidence")}, body=TEST)},
             "/api/v1/rules/backtest": {"post": _op(
                 "what a rule would have alerted on stored articles",
-                {"200": ok("counts per day and examples")}, body=BACKTEST)},
+                {"200": ok("counts per day and examples"), "404": _ERROR}, body=BACKTEST)},
             "/api/v1/articles": {"get": _op("list and search stored articles, newest first",
                                             {"200": _page("Article")}, params=[
                 _q("q", {"type": "string"}, "words in the title or body"),
