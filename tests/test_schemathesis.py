@@ -1,6 +1,8 @@
 """Property-based API test: schemathesis generates requests from /openapi.json; none may fail
-with a server error or answer outside what the document says. Outgoing HTTP (feeds, pages to test rules on) goes to a transport that
-refuses everything, so generated URLs never leave this machine."""
+with a server error or answer outside what the document says.
+
+Outgoing HTTP (feeds, pages to test rules on) goes to a transport that refuses everything, so
+generated URLs never leave this machine."""
 
 from __future__ import annotations
 
