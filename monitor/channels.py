@@ -12,6 +12,7 @@ import httpx
 from monitor.clock import Clock
 from monitor.config import Settings
 from monitor.delivery import Deliverer, RetryPolicy
+from monitor.metrics import Metrics
 from monitor.notify.base import Notifier
 from monitor.notify.transport import LeanTransport
 from monitor.notify.webhook import WebhookNotifier
@@ -32,7 +33,7 @@ class Delivery:
 
 
 def targets_of(settings: Settings) -> dict[str, TargetConfig]:
-    return parse_targets(settings.config.get("targets"), webhook_url=settings.webhook_url,
+    return parse_targets(settings.tables.get("targets"), webhook_url=settings.webhook_url,
                          webhook_secret=settings.webhook_secret,
                          default_concurrency=settings.delivery_concurrency)
 
@@ -64,7 +65,7 @@ def delivery_client(targets: Mapping[str, TargetConfig]) -> httpx.AsyncClient:
 
 
 async def open_delivery(stack: AsyncExitStack, settings: Settings, store: Store,
-                        clock: Clock) -> Delivery:
+                        clock: Clock, *, metrics: Metrics | None = None) -> Delivery:
     targets = targets_of(settings)
     client = await stack.enter_async_context(delivery_client(targets))
     policy = RetryPolicy(base_seconds=settings.retry_base_seconds,
@@ -73,6 +74,7 @@ async def open_delivery(stack: AsyncExitStack, settings: Settings, store: Store,
     deliverer = Deliverer(store, build_notifiers(targets, client), clock,
                           worker=settings.worker_id, policy=policy,
                           concurrency={n: t.concurrency for n, t in targets.items()},
-                          noise=parse_noise(settings.config.get("rules")),
-                          lease=timedelta(seconds=settings.delivery_lease_seconds))
+                          noise=parse_noise(settings.tables.get("rules")),
+                          lease=timedelta(seconds=settings.delivery_lease_seconds),
+                          metrics=metrics)
     return Delivery(deliverer, targets)

@@ -5,16 +5,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from monitor.clock import utcnow
-from monitor.config import Settings, load_settings
+from monitor.config import Settings, load_settings, secret_values
 from monitor.errors import ConfigError, MonitorError, RuleError, SourceError, StoreError
 from monitor.extract import extract
+from monitor.logs import setup_logging
 from monitor.matcher import Matcher
 from monitor.models import Article, RawItem
 from monitor.sources import guess_kind
@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the daemon (poll, match, alert, deliver)")
     run.add_argument("--once", action="store_true", help="one full cycle, then exit")
+    run.add_argument("--no-api", action="store_true", help="do not serve the HTTP API")
 
     match = sub.add_parser("match", help="match files or JSON Lines from stdin; stores nothing")
     match.add_argument("paths", nargs="+", metavar="PATH", help="files, or - for JSON Lines")
@@ -44,11 +45,19 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--label", action="append", default=[], help="a label rules can filter on")
     ls = sources.add_parser("list", help="list sources with their state")
     ls.add_argument("--json", action="store_true")
+    imp = sources.add_parser("import", help="add the sources of a YAML, TOML or OPML file")
+    imp.add_argument("file", type=Path, metavar="FILE")
 
     rules = sub.add_parser("rules", help="rule files").add_subparsers(dest="action",
                                                                        required=True)
     check = rules.add_parser("check", help="validate rule files")
     check.add_argument("directory", nargs="?", type=Path)
+
+    bt = sub.add_parser("backtest", help="what a rule would have alerted on stored articles")
+    bt.add_argument("rule", metavar="RULE_FILE_OR_ID")
+    bt.add_argument("--since", default="30d", help="how far back: 30d, 12h, 2w, or a date")
+    bt.add_argument("--examples", type=int, default=10, help="examples to show")
+    bt.add_argument("--json", action="store_true")
 
     alerts = sub.add_parser("alerts", help="stored alerts").add_subparsers(dest="action",
                                                                           required=True)
@@ -154,6 +163,30 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
         store.close()
 
 
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from monitor.imports import import_sources
+
+    return import_sources(args.file, settings)
+
+
+def cmd_backtest(args: argparse.Namespace, settings: Settings) -> int:
+    from monitor.backtest import backtest, matcher_for, parse_since, render
+
+    now = utcnow()
+    since = parse_since(args.since, now)
+    matcher, ids = matcher_for(args.rule, settings.rules_dir)
+    store = Store.open(settings.database_url)
+    try:
+        result = backtest(store, matcher, ids, since=since, until=now, examples=args.examples)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False))
+    else:
+        print(render(result))
+    return 0
+
+
 def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
     directory = args.directory or settings.rules_dir
     try:
@@ -174,17 +207,27 @@ def cmd_alerts(args: argparse.Namespace, settings: Settings) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s %(message)s", stream=sys.stderr)
+    setup_logging(level="debug" if args.verbose else "warning")
     try:
         settings = load_settings()
+        level = "debug" if args.verbose else settings.log_level
+        long_running = args.command == "run" or getattr(args, "action", None) == "import"
+        if not long_running:  # quick commands: say only what went wrong
+            level = "debug" if args.verbose else "warning"
+        setup_logging(level=level, fmt=settings.log_format, secrets=secret_values(settings))
         if args.command == "run":
-            from monitor.daemon import run_forever, run_once
+            from monitor.service import run_forever, run_once
 
-            return asyncio.run(run_once(settings) if args.once else run_forever(settings))
+            if args.once:
+                return asyncio.run(run_once(settings))
+            return asyncio.run(run_forever(settings, api=False if args.no_api else None))
+        if args.command == "backtest":
+            return cmd_backtest(args, settings)
         if args.command == "match":
             return cmd_match(args, settings)
         if args.command == "sources":
+            if args.action == "import":
+                return cmd_import(args, settings)
             return cmd_sources(args, settings)
         if args.command == "rules":
             return cmd_rules(args, settings)

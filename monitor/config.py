@@ -1,16 +1,27 @@
-"""Settings: read once from ``MONITOR_*`` environment variables, validated, passed down."""
+"""Settings: one table of every setting, read from ``monitor.toml`` and ``MONITOR_*`` (env wins).
+
+Each setting is one field of ``Settings`` declared with ``setting(default, doc)``: its
+environment name is ``MONITOR_`` + the field name in upper case (or ``env=...``), its type is
+the field's annotation, and its key in ``monitor.toml`` is the field name (``[api] port = 80``
+is the same as ``api_port = 80``). Adding a setting is adding one such line; the README's
+configuration table must name it (a test checks).
+"""
 
 from __future__ import annotations
 
 import os
+import tomllib
+import types
+import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from monitor.errors import ConfigError
 
 _BUNDLED = Path(__file__).parent / "_bundled"
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 
 def _default_dir(name: str) -> Path:
@@ -25,59 +36,182 @@ def _default_dir(name: str) -> Path:
     return Path(__file__).resolve().parent.parent / name
 
 
+def setting(default: Any, doc: str, *, env: str | None = None, minimum: float | None = None,
+            secret: bool = False, shown: str | None = None, factory: Any = None) -> Any:
+    """Declare one setting: its default, what it means, and how it is checked."""
+    meta = {"doc": doc, "env": env, "minimum": minimum, "secret": secret, "shown": shown}
+    if factory is not None:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting of the daemon, with its default."""
 
-    database_url: str = "sqlite:///monitor.db"
-    rules_dir: Path = field(default_factory=lambda: _default_dir("rules"))
-    seeds_dir: Path = field(default_factory=lambda: _default_dir("seeds"))
-    webhook_url: str | None = None
-    webhook_secret: str | None = None
-    poll_tick_seconds: float = 15.0
-    deliver_tick_seconds: float = 5.0
-    default_interval_seconds: int = 900
-    http_timeout_seconds: float = 20.0
-    max_body_bytes: int = 10 * 1024 * 1024
-    shutdown_grace_seconds: float = 20.0
-    user_agent: str = "monitor/0.1 (self-hosted news monitor)"
-    worker_id: str = field(default_factory=lambda: f"{os.uname().nodename}:{os.getpid()}")
-    # The parsed config file (monitor.toml); delivery reads its [targets] and [rules] tables.
-    config: Mapping[str, Any] = field(default_factory=dict)
-    retry_base_seconds: float = 30.0
-    retry_max_seconds: float = 6 * 3600.0
-    retry_horizon_seconds: float = 3 * 86400.0
-    delivery_lease_seconds: float = 300.0
-    delivery_concurrency: int = 8
+    database_url: str = setting("sqlite:///monitor.db", "SQLAlchemy URL of the database "
+                                "(`postgresql+psycopg://...` for PostgreSQL)")
+    rules_dir: Path = setting(None, "directory of rule files", factory=lambda: _default_dir(
+        "rules"), shown="`./rules`, else the rules shipped in the package")
+    seeds_dir: Path = setting(None, "the first source of a new database", factory=lambda:
+                              _default_dir("seeds"),
+                              shown="`./seeds`, else the seeds shipped in the package")
+    webhook_url: str | None = setting(None, "where alerts are POSTed")
+    webhook_secret: str | None = setting(None, "`whsec_...` signing secret", secret=True)
+    poll_tick_seconds: float = setting(15.0, "how often the daemon asks the database which "
+                                       "sources are due", minimum=0.1)
+    deliver_tick_seconds: float = setting(5.0, "how often pending deliveries are sent",
+                                          minimum=0.1)
+    default_interval_seconds: int = setting(900, "poll interval of a new source, seconds",
+                                            env="MONITOR_DEFAULT_INTERVAL", minimum=1)
+    http_timeout_seconds: float = setting(20.0, "HTTP timeout, seconds",
+                                          env="MONITOR_HTTP_TIMEOUT", minimum=0.1)
+    max_body_bytes: int = setting(10 * 1024 * 1024, "largest document fetched", minimum=1024)
+    shutdown_grace_seconds: float = setting(20.0, "seconds to finish in-flight work on SIGTERM",
+                                            env="MONITOR_SHUTDOWN_GRACE", minimum=0)
+    user_agent: str = setting("monitor/0.1 (self-hosted news monitor)",
+                              "User-Agent sent to sources")
+    worker_id: str = setting(None, "this worker's name in leases (unique per replica)",
+                             factory=lambda: f"{os.uname().nodename}:{os.getpid()}",
+                             shown="host name and process id")
+    api_enabled: bool = setting(True, "serve the HTTP API from `monitor run` (`--no-api`)")
+    api_host: str = setting("127.0.0.1", "address the API listens on; anything but loopback "
+                            "needs `MONITOR_API_TOKEN`")
+    api_port: int = setting(8080, "API port; `0` picks a free port and prints it", minimum=0)
+    api_token: str | None = setting(None, "bearer token every `/api` request must carry",
+                                    secret=True)
+    reload_seconds: float = setting(5.0, "how often rule files and the sources file are checked "
+                                    "for changes (hot reload)", minimum=0.1)
+    sources_file: Path | None = setting(None, "YAML file of declared sources, synced into the "
+                                        "database on start and on change")
+    log_format: str = setting("auto", "`json`, `text`, or `auto` (JSON lines unless stderr is "
+                              "a terminal)")
+    log_level: str = setting("info", "`debug`, `info`, `warning` or `error`")
+    config: Path | None = setting(None, "the configuration file",
+                                  shown="`./monitor.toml` if present")
+    retry_base_seconds: float = setting(30.0, "first retry delay of a failed delivery; it "
+                                        "doubles per attempt, with jitter", minimum=0.001)
+    retry_max_seconds: float = setting(6 * 3600.0, "longest delay between two delivery "
+                                       "attempts", minimum=0.001)
+    retry_horizon_seconds: float = setting(3 * 86400.0, "how long a delivery is retried before "
+                                           "it is dead", minimum=1)
+    delivery_lease_seconds: float = setting(300.0, "how long a worker holds claimed deliveries "
+                                            "before another may take them", minimum=1)
+    delivery_concurrency: int = setting(8, "requests in flight per target (`concurrency` in a "
+                                        "`[targets.NAME]` table overrides it)", minimum=1)
+    # The structured tables of the config file ([targets.NAME], [rules.RULE_ID]); not settings.
+    tables: Mapping[str, Any] = field(default_factory=dict, metadata={"internal": True})
 
 
-def read_config_file(env: Mapping[str, str]) -> dict[str, Any]:
-    """``MONITOR_CONFIG`` (else ``./monitor.toml`` if present) as a dict; {} without one."""
-    import tomllib
+def env_name(f: Any) -> str:
+    return str(f.metadata.get("env") or f"MONITOR_{f.name.upper()}")
 
-    named = env.get("MONITOR_CONFIG") or None
-    path = Path(named) if named else Path.cwd() / "monitor.toml"
-    if not named and not path.is_file():
-        return {}
+
+def known_settings() -> dict[str, Any]:
+    """Every setting by its environment name, with its dataclass field (for docs and tests)."""
+    return {env_name(f): f for f in fields(Settings) if not f.metadata.get("internal")}
+
+
+def secret_values(settings: Settings) -> list[str]:
+    """The values of every secret setting, for log redaction."""
+    values = [getattr(settings, f.name) for f in fields(Settings) if f.metadata.get("secret")]
+    out = [str(v) for v in values if v]
+    if "@" in settings.database_url or ":" in settings.database_url:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            password = make_url(settings.database_url).password
+        except ArgumentError:
+            password = None
+        if password:
+            out.append(str(password))
+    return out
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _convert(name: str, kind: Any, raw: Any, minimum: float | None) -> Any:
+    """``raw`` (a string from the environment, or a TOML value) as the setting's type."""
+    if isinstance(kind, types.UnionType):  # ``X | None``: empty means None
+        if raw is None or raw == "":
+            return None
+        kind = next(a for a in typing.get_args(kind) if a is not type(None))
+    if kind is bool:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in _TRUE | _FALSE:
+            return text in _TRUE
+        raise ConfigError(name, f"expected true or false, got {raw!r}")
+    if kind in (int, float):
+        if isinstance(raw, bool):
+            raise ConfigError(name, f"expected a number, got {raw!r}")
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(name, f"expected a number, got {raw!r}") from None
+        if minimum is not None and value < minimum:
+            raise ConfigError(name, f"must be at least {minimum:g}, got {raw!r}")
+        if kind is int:
+            if value != int(value):
+                raise ConfigError(name, f"expected a whole number, got {raw!r}")
+            return int(value)
+        return value
+    if kind is Path:
+        if not isinstance(raw, str) or not raw:
+            raise ConfigError(name, f"expected a path, got {raw!r}")
+        return Path(raw)
+    if not isinstance(raw, str):
+        raise ConfigError(name, f"expected text, got {raw!r}")
+    return raw
+
+
+# Config-file tables that hold structures (named targets, per-rule options, declared sources)
+# rather than settings; they are passed through whole.
+STRUCTURED = ("sources", "targets", "rules")
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict) and key not in STRUCTURED:
+            out.update(_flatten(value, f"{prefix}{key}_"))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def config_path(env: Mapping[str, str]) -> Path | None:
+    """The configuration file: ``MONITOR_CONFIG``, else ``./monitor.toml`` if it exists."""
+    if env.get("MONITOR_CONFIG"):
+        path = Path(env["MONITOR_CONFIG"])
+        if not path.is_file():
+            raise ConfigError("MONITOR_CONFIG", f"no such file: {path}")
+        return path
+    local = Path.cwd() / "monitor.toml"
+    return local if local.is_file() else None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The TOML file's settings, flattened (``[api] port`` → ``api_port``)."""
     try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError("MONITOR_CONFIG", f"cannot read {path}: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("MONITOR_CONFIG", f"{path}: {exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError("MONITOR_CONFIG", f"{path}: invalid TOML: {exc}") from None
+    return _flatten(data)
 
 
 def _float(env: Mapping[str, str], name: str, default: float, minimum: float) -> float:
+    """One number from ``env`` (kept for callers of the first config module)."""
     raw = env.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(name, f"expected a number, got {raw!r}") from None
-    if value < minimum:
-        raise ConfigError(name, f"must be at least {minimum}, got {raw!r}")
+    value: float = _convert(name, float, raw, minimum)
     return value
 
 
@@ -86,77 +220,95 @@ def _secret(env: Mapping[str, str], name: str) -> str | None:
     value = env.get(name) or None
     path = env.get(f"{name}_FILE")
     if value is None and path:
-        try:
-            value = Path(path).read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ConfigError(f"{name}_FILE", f"cannot read {path}: {exc.strerror}") from None
+        value = _secret_file(name, path)
     return value
 
 
+def _secret_file(name: str, path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(f"{name}_FILE", f"cannot read {path}: {exc.strerror}") from None
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """Build the settings from ``env`` (default: the process environment)."""
+    """Build the settings from the config file and ``env`` (default: the process environment).
+
+    Raises ConfigError naming the first bad setting.
+    """
     env = os.environ if env is None else env
-    base = Settings()
-    webhook_url = env.get("MONITOR_WEBHOOK_URL") or None
-    if webhook_url and not webhook_url.startswith(("http://", "https://")):
-        raise ConfigError("MONITOR_WEBHOOK_URL", f"expected an http(s) URL, got {webhook_url!r}")
-    secret = _secret(env, "MONITOR_WEBHOOK_SECRET")
-    if secret is not None:
+    path = config_path(env)
+    file_values = read_config_file(path) if path else {}
+    hints = typing.get_type_hints(Settings)
+    by_key = {f.name: f for f in fields(Settings)}
+    for key in file_values:
+        if key not in by_key and key not in STRUCTURED:
+            raise ConfigError(f"{path}: {key}", "unknown setting (known: "
+                              + ", ".join(sorted(by_key)) + ")")
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        if f.metadata.get("internal"):
+            continue
+        name = env_name(f)
+        raw: Any = None
+        where = name
+        if f.name in file_values:
+            raw, where = file_values[f.name], f"{path}: {f.name}"
+        if f.metadata.get("secret") and env.get(f"{name}_FILE"):
+            raw, where = _secret_file(name, env[f"{name}_FILE"]), f"{name}_FILE"
+        if env.get(name):
+            raw, where = env[name], name
+        if raw is None or (raw == "" and f.name not in file_values):
+            continue
+        values[f.name] = _convert(where, hints[f.name], raw, f.metadata.get("minimum"))
+    if path is not None:
+        values["config"] = path
+    values["tables"] = {k: file_values[k] for k in ("targets", "rules") if k in file_values}
+    settings = Settings(**values)
+    return _validate(settings, env)
+
+
+def _validate(settings: Settings, env: Mapping[str, str]) -> Settings:
+    """Checks that involve more than one setting, or parse a value further."""
+    url = settings.webhook_url
+    if url and not url.startswith(("http://", "https://")):
+        raise ConfigError("MONITOR_WEBHOOK_URL", f"expected an http(s) URL, got {url!r}")
+    if settings.webhook_secret is not None:
         from monitor.notify.webhook import decode_secret
 
-        decode_secret(secret, setting="MONITOR_WEBHOOK_SECRET")
-    rules_dir = Path(env["MONITOR_RULES_DIR"]) if env.get("MONITOR_RULES_DIR") else base.rules_dir
-    seeds_dir = Path(env["MONITOR_SEEDS_DIR"]) if env.get("MONITOR_SEEDS_DIR") else base.seeds_dir
-    database_url = env.get("MONITOR_DATABASE_URL") or base.database_url
+        decode_secret(settings.webhook_secret, setting="MONITOR_WEBHOOK_SECRET")
     password = _secret(env, "MONITOR_DATABASE_PASSWORD")
     if password:
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError
 
         try:
-            url = make_url(database_url).set(password=password)
+            db = make_url(settings.database_url).set(password=password)
         except ArgumentError as exc:
             raise ConfigError("MONITOR_DATABASE_URL", str(exc)) from None
-        database_url = url.render_as_string(hide_password=False)
-    return Settings(
-        database_url=database_url,
-        rules_dir=rules_dir,
-        seeds_dir=seeds_dir,
-        webhook_url=webhook_url,
-        webhook_secret=secret,
-        poll_tick_seconds=_float(env, "MONITOR_POLL_TICK_SECONDS", base.poll_tick_seconds, 0.1),
-        deliver_tick_seconds=_float(
-            env, "MONITOR_DELIVER_TICK_SECONDS", base.deliver_tick_seconds, 0.1),
-        default_interval_seconds=int(_float(
-            env, "MONITOR_DEFAULT_INTERVAL", base.default_interval_seconds, 1)),
-        http_timeout_seconds=_float(env, "MONITOR_HTTP_TIMEOUT", base.http_timeout_seconds, 0.1),
-        max_body_bytes=int(_float(env, "MONITOR_MAX_BODY_BYTES", base.max_body_bytes, 1024)),
-        shutdown_grace_seconds=_float(
-            env, "MONITOR_SHUTDOWN_GRACE", base.shutdown_grace_seconds, 0),
-        user_agent=env.get("MONITOR_USER_AGENT") or base.user_agent,
-        **_delivery_settings(env, webhook_url, secret, base),
-    )
-
-
-def _delivery_settings(env: Mapping[str, str], webhook_url: str | None, secret: str | None,
-                       base: Settings) -> dict[str, Any]:
+        settings = replace(settings, database_url=db.render_as_string(hide_password=False))
     from monitor.targets import parse_noise, parse_targets
 
-    config = read_config_file(env)
-    concurrency = int(_float(env, "MONITOR_DELIVERY_CONCURRENCY", base.delivery_concurrency, 1))
-    # Parsed here only to fail at start on a bad table; the daemon parses it again.
-    parse_targets(config.get("targets"), webhook_url=webhook_url, webhook_secret=secret,
-                  default_concurrency=concurrency)
-    parse_noise(config.get("rules"))
-    return {
-        "config": config,
-        "retry_base_seconds": _float(env, "MONITOR_RETRY_BASE_SECONDS",
-                                     base.retry_base_seconds, 0.001),
-        "retry_max_seconds": _float(env, "MONITOR_RETRY_MAX_SECONDS",
-                                    base.retry_max_seconds, 0.001),
-        "retry_horizon_seconds": _float(env, "MONITOR_RETRY_HORIZON_SECONDS",
-                                        base.retry_horizon_seconds, 0),
-        "delivery_lease_seconds": _float(env, "MONITOR_DELIVERY_LEASE_SECONDS",
-                                         base.delivery_lease_seconds, 1),
-        "delivery_concurrency": concurrency,
-    }
+    # Parsed here only to fail at start on a bad table; the daemon parses them again.
+    parse_targets(settings.tables.get("targets"), webhook_url=settings.webhook_url,
+                  webhook_secret=settings.webhook_secret,
+                  default_concurrency=settings.delivery_concurrency)
+    parse_noise(settings.tables.get("rules"))
+    if settings.api_port > 65535:
+        raise ConfigError("MONITOR_API_PORT", f"must be at most 65535, got {settings.api_port}")
+    if settings.log_format not in ("auto", "json", "text"):
+        raise ConfigError("MONITOR_LOG_FORMAT",
+                          f"expected auto, json or text, got {settings.log_format!r}")
+    if settings.log_level.lower() not in ("debug", "info", "warning", "error"):
+        raise ConfigError("MONITOR_LOG_LEVEL",
+                          f"expected debug, info, warning or error, got {settings.log_level!r}")
+    return settings
+
+
+def check_api_binding(settings: Settings) -> None:
+    """Without a token the API may only listen on loopback: anyone could drive it otherwise."""
+    if settings.api_enabled and not settings.api_token \
+            and settings.api_host not in LOOPBACK_HOSTS:
+        raise ConfigError("MONITOR_API_HOST", f"refusing to serve the API on "
+                          f"{settings.api_host!r} without a token: set MONITOR_API_TOKEN (or "
+                          "MONITOR_API_TOKEN_FILE), or listen on 127.0.0.1")

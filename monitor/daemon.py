@@ -1,18 +1,19 @@
-"""Composition root and lifecycle: builds the stages, runs the scheduler, handles signals."""
+"""Composition root: builds the stages of a monitor from its settings (``open_app``).
+
+The lifecycle (scheduler, API server, signals) is in ``monitor.service``."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 import sys
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TextIO
 
 import httpx
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from monitor.channels import open_delivery
 from monitor.clock import Clock, utcnow
@@ -20,9 +21,14 @@ from monitor.config import Settings
 from monitor.delivery import Deliverer, DeliveryReport
 from monitor.fetch import Fetcher
 from monitor.matcher import Matcher
+from monitor.metrics import Metrics
 from monitor.models import NewAlert
 from monitor.pipeline import Pipeline, PollReport
+from monitor.reload import Reloader
+from monitor.sourcesync import declared_sources, sync_sources
 from monitor.store import Store
+from monitor.store.ops import outbox_depth
+from monitor.store.tables import SourceRow
 
 log = logging.getLogger("monitor.daemon")
 
@@ -60,9 +66,18 @@ class App:
     deliverer: Deliverer
     clock: Clock = utcnow
     out: TextIO = field(default_factory=lambda: sys.stdout)
+    metrics: Metrics = field(default_factory=Metrics)
+    reloader: Reloader | None = None
+    ticks: dict[str, datetime] = field(default_factory=dict)  # job -> last run, for /readyz
+    stopping: bool = False
 
     def current_matcher(self) -> Matcher:
         return self.matcher
+
+    def use_matcher(self, matcher: Matcher) -> None:
+        """Put a new rule set in force; the next poll matches with it."""
+        self.matcher = matcher
+        self.metrics.rules_loaded(matcher.version, len(matcher.rules))
 
     def report(self, reports: list[PollReport]) -> None:
         for r in reports:
@@ -71,8 +86,26 @@ class App:
             if r.status == "error" or r.error:
                 print(f"source {r.source_id} ({r.location}): {r.error}", file=sys.stderr)
 
-    async def cycle(self, *, everything: bool) -> tuple[list[PollReport], DeliveryReport]:
-        reports = await self.pipeline.poll_due(everything=everything)
+    async def cycle(self, *, everything: bool,
+                    progress: Callable[[PollReport], None] | None = None,
+                    claimed: Callable[[int], None] | None = None,
+                    ) -> tuple[list[PollReport], DeliveryReport]:
+        if progress is None and claimed is None:
+            reports = await self.pipeline.poll_due(everything=everything)
+        else:
+            rows = self.store.claim_sources(self.clock(), worker=self.settings.worker_id,
+                                            lease=timedelta(minutes=10), limit=500,
+                                            due_only=not everything)
+            if claimed:
+                claimed(len(rows))
+
+            async def one(row: SourceRow) -> PollReport:
+                report = await self.pipeline.poll(row)
+                if progress:
+                    progress(report)
+                return report
+
+            reports = list(await asyncio.gather(*(one(row) for row in rows)))
         self.report(reports)
         return reports, await self.deliverer.deliver_due()
 
@@ -88,81 +121,44 @@ async def open_app(stack: AsyncExitStack, settings: Settings, *, clock: Clock = 
         timeout=httpx.Timeout(settings.http_timeout_seconds, connect=10.0),
         headers={"user-agent": settings.user_agent}, follow_redirects=True,
         limits=httpx.Limits(max_connections=64, max_keepalive_connections=32)))
-    delivery = await open_delivery(stack, settings, store, clock)
+    metrics = Metrics()
+    delivery = await open_delivery(stack, settings, store, clock, metrics=metrics)
     app_ref: list[App] = []
 
     def matcher_now() -> Matcher:
         return app_ref[0].current_matcher()
 
+    metrics.rules_loaded(matcher.version, len(matcher.rules))
+    metrics.watch_outbox(lambda: outbox_depth(store))
     pipeline = Pipeline(store, matcher_now, Fetcher(http, max_bytes=settings.max_body_bytes),
-                        clock, targets=delivery.target_names, worker=settings.worker_id)
+                        clock, targets=delivery.target_names, worker=settings.worker_id,
+                        metrics=metrics)
     deliverer = delivery.deliverer
-    app = App(settings, store, matcher, http, pipeline, deliverer, clock, out or sys.stdout)
+    app = App(settings, store, matcher, http, pipeline, deliverer, clock, out or sys.stdout,
+              metrics)
     app_ref.append(app)
+    # Declared sources are applied before the first poll; a broken file stops the start.
+    declared = declared_sources(settings)
+    if declared is not None:
+        sync_sources(store, declared, clock())
+    app.reloader = Reloader(settings, store, clock, matcher, app.use_matcher, metrics)
+    app.reloader.sources_applied()
+    log.info("rules.loaded", extra={"version": matcher.version, "rules": len(matcher.rules)})
     return app
 
 
+
+
 async def run_once(settings: Settings, *, out: TextIO | None = None) -> int:
-    """Poll every source once, deliver what is pending, exit."""
-    async with AsyncExitStack() as stack:
-        app = await open_app(stack, settings, out=out)
-        reports, delivery = await app.cycle(everything=True)
-        alerts = sum(len(r.alerts) for r in reports)
-        errors = sum(r.status == "error" for r in reports)
-        print(f"polled {len(reports)} sources: {alerts} new alerts, {errors} failed; "
-              f"delivered {delivery.delivered}, pending {delivery.failed}, dead {delivery.dead}",
-              file=sys.stderr)
-    return 0
+    """Poll every source once, deliver what is pending, exit (see ``monitor.service``)."""
+    from monitor.service import run_once as run
+
+    return await run(settings, out=out)
 
 
 async def run_forever(settings: Settings, *, out: TextIO | None = None,
                       ready: Callable[[], None] | None = None) -> int:
-    """Poll due sources and deliver alerts until SIGINT or SIGTERM."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    async with AsyncExitStack() as stack:
-        app = await open_app(stack, settings, out=out)
+    """The daemon until SIGTERM or SIGINT (see ``monitor.service``)."""
+    from monitor.service import run_forever as run
 
-        poll_lock, deliver_lock = asyncio.Lock(), asyncio.Lock()
-
-        async def poll_tick() -> None:
-            if not stop.is_set():
-                async with poll_lock:
-                    app.report(await app.pipeline.poll_due())
-                app.deliverer.start_due()  # new alerts go out now, not at the next tick
-
-        async def deliver_tick() -> None:
-            if not stop.is_set():
-                async with deliver_lock:
-                    # Each target drains in its own task: a slow receiver delays only itself.
-                    app.deliverer.start_due()
-
-        scheduler = AsyncIOScheduler(event_loop=loop)
-        # One instance of each job at a time: a slow poll must not pile up behind itself.
-        scheduler.add_job(poll_tick, "interval", seconds=settings.poll_tick_seconds,
-                          max_instances=1, coalesce=True, next_run_time=app.clock())
-        scheduler.add_job(deliver_tick, "interval", seconds=settings.deliver_tick_seconds,
-                          max_instances=1, coalesce=True, next_run_time=app.clock())
-        scheduler.start()
-        log.info("daemon.started", extra={"worker": settings.worker_id})
-        if ready:
-            ready()
-        await stop.wait()
-        log.info("daemon.stopping")
-        scheduler.shutdown(wait=False)
-        # Running jobs finish their current write so that nothing is half-recorded; leases
-        # left by anything cut short expire and the work is taken up again.
-        async def drain() -> None:
-            async with poll_lock, deliver_lock:
-                app.deliverer.stop()  # finish the batches in flight, start no new ones
-                await app.deliverer.wait_idle()
-
-        try:
-            await asyncio.wait_for(drain(), timeout=settings.shutdown_grace_seconds)
-        except TimeoutError:
-            log.warning("daemon.shutdown.timeout")
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.remove_signal_handler(sig)
-    return 0
+    return await run(settings, out=out, ready=ready)

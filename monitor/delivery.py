@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from monitor.clock import Clock
+from monitor.metrics import Metrics
 from monitor.notify.base import Notifier, SendResult
 from monitor.store import Attempt, OutboxItem, Store
 from monitor.targets import NoisePolicy
@@ -91,8 +92,9 @@ class Deliverer:
                  concurrency: Mapping[str, int] | int = 8,
                  noise: Mapping[str, NoisePolicy] | None = None,
                  lease: timedelta = timedelta(minutes=5), batch: int | None = None,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None, metrics: Metrics | None = None) -> None:
         self.store = store
+        self.metrics = metrics
         self.clock = clock
         self.worker = worker
         self.policy = policy or RetryPolicy()
@@ -124,6 +126,13 @@ class Deliverer:
     def stop(self) -> None:
         """Let the running batches finish, and start no new ones."""
         self.stopping = True
+
+    def cancel(self) -> None:
+        """Cancel the running drains (the grace period is over); their leases are released
+        by the caller or expire."""
+        for lane in self.lanes.values():
+            if lane.task is not None and not lane.task.done():
+                lane.task.cancel()
 
     async def wait_idle(self) -> DeliveryReport:
         """Wait for the running drains; their reports summed."""
@@ -212,6 +221,9 @@ class Deliverer:
             attempts.append(attempt)
             if result.disable_target:
                 gone = result.error or "gone"
+            if self.metrics is not None:
+                self.metrics.delivery_done(target=name, outcome=attempt.outcome,
+                                           latency_ms=result.latency_ms)
             if attempt.outcome == "delivered":
                 report.delivered += 1
             elif attempt.outcome == "dead":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -14,6 +15,7 @@ from monitor.errors import SourceError
 from monitor.extract import extract
 from monitor.fetch import Fetcher, Validators
 from monitor.matcher import Matcher
+from monitor.metrics import Metrics
 from monitor.models import Article, Match, NewAlert
 from monitor.sources import make_source
 from monitor.store import PollOutcome, Store, dedupe_key
@@ -42,8 +44,10 @@ class Pipeline:
 
     def __init__(self, store: Store, matcher: Callable[[], Matcher], fetcher: Fetcher,
                  clock: Clock, *, targets: Sequence[str], worker: str,
-                 concurrency: int = 8, rng: random.Random | None = None) -> None:
+                 concurrency: int = 8, rng: random.Random | None = None,
+                 metrics: Metrics | None = None) -> None:
         self.store = store
+        self.metrics = metrics
         self.matcher = matcher  # a callable, so a rule reload takes effect at the next poll
         self.fetcher = fetcher
         self.clock = clock
@@ -62,13 +66,19 @@ class Pipeline:
     async def poll(self, row: SourceRow) -> PollReport:
         assert row.id is not None
         async with self.semaphore:
+            started = time.monotonic()
             try:
-                return await self._poll(row)
+                report = await self._poll(row)
             except SourceError as exc:
-                return self._failed(row, str(exc))
+                report = self._failed(row, str(exc))
             except Exception as exc:  # a bug must cost one poll, never the daemon
                 log.exception("source.poll.crashed", extra={"source": row.id})
-                return self._failed(row, f"internal error: {type(exc).__name__}: {exc}")
+                report = self._failed(row, f"internal error: {type(exc).__name__}: {exc}")
+            if self.metrics is not None:
+                self.metrics.poll_done(status=report.status, seconds=time.monotonic() - started,
+                                       new_articles=report.new_articles, source_id=row.id,
+                                       rules=[a.rule_id for a in report.alerts])
+            return report
 
     async def _poll(self, row: SourceRow) -> PollReport:
         assert row.id is not None

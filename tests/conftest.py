@@ -32,7 +32,8 @@ def settings(tmp_path: Path, db_url: str) -> Settings:
 def cli_env(tmp_path: Path, db_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
     env.update(MONITOR_DATABASE_URL=db_url, MONITOR_RULES_DIR=str(ROOT / "rules"),
-               MONITOR_SEEDS_DIR=str(ROOT / "seeds"), PYTHONPATH=str(ROOT))
+               MONITOR_SEEDS_DIR=str(ROOT / "seeds"), PYTHONPATH=str(ROOT),
+               MONITOR_API_PORT="0")
     return env
 
 

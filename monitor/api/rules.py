@@ -1,0 +1,141 @@
+"""API handlers for rules: the set in force, validate a candidate, test it, backtest it."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import asdict
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from monitor.api.common import (
+    ApiError,
+    http_url,
+    int_param,
+    json_body,
+    limit_param,
+    the_app,
+)
+from monitor.api.openapi import BACKTEST, TEST, VALIDATE
+from monitor.backtest import backtest, candidate_matcher, matcher_for, parse_since, rule_text
+from monitor.errors import RuleError, SourceError
+from monitor.extract import extract
+from monitor.fetch import Fetcher
+from monitor.matcher import Matcher
+from monitor.models import RawItem
+
+
+def _rule_dict(rule: Any) -> dict[str, Any]:
+    return {"id": rule.id, "name": rule.name, "query": rule.query,
+            "description": rule.description, "languages": list(rule.languages),
+            "sources": list(rule.sources), "severity": rule.severity,
+            "tags": list(rule.tags), "notify": list(rule.notify), "file": rule.file}
+
+
+async def list_rules(request: Request) -> Response:
+    app = the_app(request)
+    limit = limit_param(request)
+    offset = int_param(request, "offset", 0) or 0
+    rules = app.matcher.rules
+    chunk = rules[offset:offset + limit]
+    more = offset + limit < len(rules)
+    next_link = str(request.url.include_query_params(offset=offset + limit)) if more else None
+    status = app.reloader.status.to_dict() if app.reloader else {}
+    return JSONResponse({"version": app.matcher.version,
+                         "items": [_rule_dict(r) for r in chunk],
+                         "next": next_link, "next_cursor": None,
+                         "rejected_change": status.get("rules_rejected")})
+
+
+def _candidate_text(data: dict[str, Any]) -> tuple[str, str]:
+    if "yaml" in data:
+        return data["yaml"], "candidate.yaml"
+    return rule_text(query=data.get("query"), rule=data.get("rule")), "candidate.yaml"
+
+
+def _build(request: Request, data: dict[str, Any]) -> Matcher:
+    app = the_app(request)
+    text, name = _candidate_text(data)
+    return candidate_matcher(app.settings.rules_dir, text, name)
+
+
+def _problems(exc: RuleError) -> list[dict[str, Any]]:
+    return [{**asdict(p), "text": str(p)} for p in exc.problems]
+
+
+async def validate_rule(request: Request) -> Response:
+    data = await json_body(request, VALIDATE)
+    try:
+        matcher = await asyncio.to_thread(_build, request, data)
+    except RuleError as exc:
+        return JSONResponse({"valid": False, "problems": _problems(exc), "rules": []})
+    return JSONResponse({"valid": True, "problems": [],
+                         "rules": [_rule_dict(r) for r in matcher.rules]})
+
+
+async def test_rule(request: Request) -> Response:
+    """Match a candidate rule against a text, or against the page at a URL, with evidence."""
+    app = the_app(request)
+    data = await json_body(request, TEST)
+    try:
+        matcher = await asyncio.to_thread(_build, request, data)
+    except RuleError as exc:
+        raise ApiError(422, "invalid_rule", "the rule is invalid",
+                       problems=_problems(exc)) from None
+    if "url" in data:
+        fetcher = Fetcher(app.http, max_bytes=app.settings.max_body_bytes)
+        try:
+            got = await fetcher.get(http_url(data["url"]))
+        except SourceError as exc:
+            raise ApiError(422, "fetch_failed", str(exc)) from None
+        ctype = got.headers.get("content-type", "text/html")
+        item = RawItem(title=data.get("title", ""),
+                       content=got.content.decode("utf-8", errors="replace"),
+                       content_type="text/html" if "html" in ctype or "xml" in ctype
+                       else "text/plain", url=got.url, language=data.get("language"))
+    else:
+        item = RawItem(title=data.get("title", ""), content=data["text"],
+                       language=data.get("language"))
+    article = extract(item)
+    matches = await asyncio.to_thread(matcher.match, article)
+    return JSONResponse({"matches": bool(matches),
+                         "article": {"title": article.title, "language": article.language,
+                                     "url": article.url, "chars": len(article.body)},
+                         "results": [m.to_dict() for m in matches]})
+
+
+async def backtest_rule(request: Request) -> Response:
+    app = the_app(request)
+    data = await json_body(request, BACKTEST)
+    now = app.clock()
+    since = parse_since(data.get("since", "30d"), now)
+
+    def run() -> dict[str, Any]:
+        if "id" in data:
+            matcher, ids = matcher_for(data["id"], app.settings.rules_dir, files=False)
+            if data["id"] not in {r.id for r in matcher.rules}:
+                raise ApiError(404, "not_found", f"no rule {data['id']!r} in the rules directory")
+        else:
+            matcher = _build(request, data)
+            ids = {r.id for r in matcher.rules}
+        result = backtest(app.store, matcher, ids, since=since, until=now,
+                          examples=data.get("examples", 10))
+        return result.to_dict()
+
+    try:
+        return JSONResponse(await asyncio.to_thread(run))
+    except RuleError as exc:
+        if "id" in data and any("neither a rule file" in p.message for p in exc.problems):
+            raise ApiError(404, "not_found", f"no rule {data['id']!r}") from None
+        raise ApiError(422, "invalid_rule", "the rule is invalid",
+                       problems=_problems(exc)) from None
+
+
+routes = [
+    Route("/rules", list_rules, methods=["GET"]),
+    Route("/rules/validate", validate_rule, methods=["POST"]),
+    Route("/rules/test", test_rule, methods=["POST"]),
+    Route("/rules/backtest", backtest_rule, methods=["POST"]),
+]

@@ -1,0 +1,132 @@
+"""API handlers for sources: list, add, show, remove, pause, resume, poll now."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from monitor.api.common import (
+    ApiError,
+    http_url,
+    int_param,
+    json_body,
+    limit_param,
+    page,
+    path_id,
+    source_dict,
+    the_app,
+)
+from monitor.api.openapi import NEW_SOURCE
+from monitor.errors import SourceError
+from monitor.sources import guess_kind
+from monitor.store import SourceInfo, Store, ops
+
+
+async def list_sources(request: Request) -> Response:
+    app = the_app(request)
+    limit = limit_param(request)
+    after = _cursor(request)
+    infos = await asyncio.to_thread(ops.sources_page, app.store, limit=limit + 1,
+                                    after=after)
+    last = infos[-1].source.id if infos else None
+    return page(request, [source_dict(i) for i in infos], limit, last)
+
+
+def _cursor(request: Request) -> int:
+    return int_param(request, "cursor", 0) or 0
+
+
+def _info(store: Store, source_id: int) -> SourceInfo:
+    for info in ops.sources_page(store, limit=1, after=source_id - 1):
+        if info.source.id == source_id:
+            return info
+    raise ApiError(404, "not_found", f"no source {source_id}")
+
+
+async def add_source(request: Request) -> Response:
+    app = the_app(request)
+    data = await json_body(request, NEW_SOURCE)
+    location = data["url"].strip()
+    if location.startswith(("http://", "https://")):
+        http_url(location)
+    try:
+        kind = guess_kind(location)
+    except SourceError as exc:
+        raise ApiError(422, "invalid_source", str(exc)) from None
+    if kind == "folder":
+        location = str(Path(location).resolve())
+    interval = data.get("interval") or app.settings.default_interval_seconds
+    before = await asyncio.to_thread(app.store.count_sources)
+    row = await asyncio.to_thread(app.store.add_source, kind, location, interval=interval,
+                                  now=app.clock(), labels=data.get("labels") or [])
+    assert row.id is not None
+    created = await asyncio.to_thread(app.store.count_sources) > before
+    info = await asyncio.to_thread(_info, app.store, row.id)
+    return JSONResponse(source_dict(info), status_code=201 if created else 200)
+
+
+async def get_source(request: Request) -> Response:
+    app = the_app(request)
+    info = await asyncio.to_thread(_info, app.store, path_id(request))
+    return JSONResponse(source_dict(info))
+
+
+async def remove_source(request: Request) -> Response:
+    app = the_app(request)
+    source_id = path_id(request)
+    if not await asyncio.to_thread(ops.delete_source, app.store, source_id):
+        raise ApiError(404, "not_found", f"no source {source_id}")
+    return Response(status_code=204)
+
+
+async def _set_enabled(request: Request, enabled: bool) -> Response:
+    app = the_app(request)
+    source_id = path_id(request)
+    row = await asyncio.to_thread(ops.set_enabled, app.store, source_id, enabled, app.clock())
+    if row is None:
+        raise ApiError(404, "not_found", f"no source {source_id}")
+    return JSONResponse(source_dict(await asyncio.to_thread(_info, app.store, source_id)))
+
+
+async def pause_source(request: Request) -> Response:
+    return await _set_enabled(request, False)
+
+
+async def resume_source(request: Request) -> Response:
+    return await _set_enabled(request, True)
+
+
+async def poll_source(request: Request) -> Response:
+    """Poll one source now, whatever its schedule, and answer with what the poll did."""
+    app = the_app(request)
+    source_id = path_id(request)
+    if await asyncio.to_thread(app.store.get_source, source_id) is None:
+        raise ApiError(404, "not_found", f"no source {source_id}")
+    row = await asyncio.to_thread(ops.claim_source, app.store, source_id,
+                                  worker=app.settings.worker_id, now=app.clock(),
+                                  lease=timedelta(minutes=10))
+    if row is None:
+        raise ApiError(409, "busy", f"source {source_id} is being polled right now")
+    report = await app.pipeline.poll(row)
+    app.report([report])
+    info = await asyncio.to_thread(_info, app.store, source_id)
+    return JSONResponse({**source_dict(info), "poll": {
+        "status": report.status, "items": report.items, "new_articles": report.new_articles,
+        "alerts": [{"id": a.alert_id, "rule": a.rule_id, "title": a.article_title}
+                   for a in report.alerts], "error": report.error}})
+
+
+routes = [
+    Route("/sources", list_sources, methods=["GET"]),
+    Route("/sources", add_source, methods=["POST"]),
+    Route("/sources/{id}", get_source, methods=["GET"]),
+    Route("/sources/{id}", remove_source, methods=["DELETE"]),
+    Route("/sources/{id}/pause", pause_source, methods=["POST"]),
+    Route("/sources/{id}/resume", resume_source, methods=["POST"]),
+    Route("/sources/{id}/poll", poll_source, methods=["POST"]),
+]

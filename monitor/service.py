@@ -1,0 +1,204 @@
+"""The daemon's lifecycle: scheduler, HTTP API server, hot reload, signals and graceful stop.
+
+``run_forever`` runs until SIGTERM or SIGINT. The first signal stops taking new work (no new
+scheduler ticks, the API stops accepting connections) and gives in-flight polls and deliveries
+``MONITOR_SHUTDOWN_GRACE`` seconds to finish; what is still running then is cancelled and its
+leases released so that another worker takes it up at once. The exit status is then 0. A
+second signal exits at once with status 128 + the signal number (143 for SIGTERM, 130 for
+SIGINT), leaving leases to expire.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import sys
+from collections.abc import Callable, Coroutine
+from contextlib import AsyncExitStack
+from typing import Any, TextIO
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from monitor.config import Settings, check_api_binding
+from monitor.daemon import App, open_app
+from monitor.pipeline import PollReport
+from monitor.progress import PollProgress
+from monitor.store.ops import release_leases
+
+log = logging.getLogger("monitor.daemon")
+
+
+async def run_once(settings: Settings, *, out: TextIO | None = None) -> int:
+    """Poll every source once, deliver what is pending, exit."""
+    async with AsyncExitStack() as stack:
+        app = await open_app(stack, settings, out=out)
+        with PollProgress(sys.stderr) as progress:
+            reports, delivery = await app.cycle(everything=True, claimed=progress.start,
+                                                progress=progress.advance)
+        alerts = sum(len(r.alerts) for r in reports)
+        errors = sum(r.status == "error" for r in reports)
+        print(f"polled {len(reports)} sources: {alerts} new alerts, {errors} failed; "
+              f"delivered {delivery.delivered}, pending {delivery.failed}, dead {delivery.dead}",
+              file=sys.stderr)
+    return 0
+
+
+def bind_api_socket(settings: Settings) -> socket.socket:
+    """The API's listening socket, bound before serving so that port 0 gives a known port."""
+    check_api_binding(settings)
+    family = socket.AF_INET6 if ":" in settings.api_host else socket.AF_INET
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets that say so, and
+    # without it every keep-alive response waits ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((settings.api_host, settings.api_port))
+    except OSError as exc:
+        sock.close()
+        from monitor.errors import ConfigError
+
+        raise ConfigError("MONITOR_API_PORT", f"cannot listen on {settings.api_host}:"
+                          f"{settings.api_port}: {exc.strerror}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+class _Server:
+    """uvicorn serving the API on our socket, leaving the signals to us."""
+
+    def __init__(self, app: App, sock: socket.socket) -> None:
+        import uvicorn
+
+        from monitor.api import create_api
+
+        class Server(uvicorn.Server):
+            def capture_signals(self) -> Any:  # the daemon owns SIGTERM/SIGINT
+                from contextlib import nullcontext
+
+                return nullcontext()
+
+        config = uvicorn.Config(create_api(app), log_config=None, access_log=False,
+                                lifespan="off", timeout_graceful_shutdown=5)
+        self.server = Server(config)
+        self.sock = sock
+
+    async def serve(self) -> None:
+        await self.server.serve(sockets=[self.sock])
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+
+
+async def run_forever(settings: Settings, *, out: TextIO | None = None,
+                      ready: Callable[[], None] | None = None, api: bool | None = None) -> int:
+    """Poll due sources, deliver alerts and serve the API until SIGINT or SIGTERM."""
+    serve_api = settings.api_enabled if api is None else api
+    sock = bind_api_socket(settings) if serve_api else None
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def on_signal(signum: int) -> None:
+        if stop.is_set():
+            log.warning("daemon.shutdown.forced", extra={"signal": signal.Signals(signum).name})
+            logging.shutdown()
+            os._exit(128 + signum)
+        log.info("daemon.stopping", extra={"signal": signal.Signals(signum).name})
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal, sig)
+    try:
+        async with AsyncExitStack() as stack:
+            app = await open_app(stack, settings, out=out)
+            await _serve(app, settings, stop, sock, ready)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        if sock is not None:
+            sock.close()
+    return 0
+
+
+async def _serve(app: App, settings: Settings, stop: asyncio.Event, sock: socket.socket | None,
+                 ready: Callable[[], None] | None) -> None:
+    in_flight: set[asyncio.Task[Any]] = set()
+    poll_lock = asyncio.Lock()
+
+    async def tracked(lock: asyncio.Lock, work: Coroutine[Any, Any, Any]) -> None:
+        # Work runs in its own task so that the grace period can cancel exactly it.
+        async with lock:
+            if stop.is_set():
+                work.close()
+                return
+            task = asyncio.ensure_future(work)
+            in_flight.add(task)
+            try:
+                await asyncio.shield(task)
+            finally:
+                in_flight.discard(task)
+
+    async def poll_work() -> None:
+        reports: list[PollReport] = await app.pipeline.poll_due()
+        app.report(reports)
+        app.deliverer.start_due()  # new alerts go out now, not at the next tick
+
+    async def poll_tick() -> None:
+        app.ticks["poll"] = app.clock()
+        app.metrics.scheduler_ticks.labels("poll").inc()
+        await tracked(poll_lock, poll_work())
+
+    async def deliver_tick() -> None:
+        app.ticks["deliver"] = app.clock()
+        app.metrics.scheduler_ticks.labels("deliver").inc()
+        # Each target drains in its own task: a slow receiver delays only itself.
+        if not stop.is_set():
+            app.deliverer.start_due()
+
+    async def reload_tick() -> None:
+        app.ticks["scheduler"] = app.clock()
+        if app.reloader is not None:
+            await asyncio.to_thread(app.reloader.check)
+
+    scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop())
+    # One instance of each job at a time: a slow poll must not pile up behind itself.
+    for job, seconds in ((poll_tick, settings.poll_tick_seconds),
+                         (deliver_tick, settings.deliver_tick_seconds),
+                         (reload_tick, settings.reload_seconds)):
+        scheduler.add_job(job, "interval", seconds=seconds, max_instances=1, coalesce=True,
+                          next_run_time=app.clock(), misfire_grace_time=None)
+    scheduler.start()
+    server = _Server(app, sock) if sock is not None else None
+    server_task = asyncio.create_task(server.serve()) if server is not None else None
+    address = None
+    if sock is not None:
+        host, port = sock.getsockname()[:2]
+        address = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+        log.info("api.listening", extra={"url": address})
+        print(f"monitor: API listening on {address}", file=sys.stderr, flush=True)
+    log.info("daemon.started", extra={"worker": settings.worker_id, "api": address})
+    if ready:
+        ready()
+    await stop.wait()
+    app.stopping = True
+    scheduler.shutdown(wait=False)
+    # In-flight work gets the grace period; what is still running then is cancelled and its
+    # leases are given back, so that another worker can take it up without waiting for expiry.
+    app.deliverer.stop()  # batches in flight finish; no new ones start
+    pending = {*in_flight, asyncio.ensure_future(app.deliverer.wait_idle())}
+    _done, pending = await asyncio.wait(pending, timeout=settings.shutdown_grace_seconds)
+    if pending:
+        log.warning("daemon.shutdown.timeout", extra={"tasks": len(pending)})
+        for task in pending:
+            task.cancel()
+        app.deliverer.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+    sources, deliveries = await asyncio.to_thread(release_leases, app.store,
+                                                  settings.worker_id)
+    if server is not None and server_task is not None:
+        server.stop()
+        await server_task
+    log.info("daemon.stopped", extra={"released_sources": sources,
+                                      "released_deliveries": deliveries})

@@ -1,0 +1,195 @@
+"""Operator queries (owned by the API/service): pages and search for the API, source state
+changes, alert replay, outbox depth, and releasing a stopping worker's leases.
+
+Functions over a ``Store`` rather than a mixin, so they add no method to the shared class.
+Pages are keyset-paginated by id, newest first: ``before`` is the last id of the previous page.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, or_, update
+from sqlmodel import col, select
+
+from monitor.store.records import SourceInfo
+from monitor.store.sql import Store
+from monitor.store.tables import (
+    AlertRow,
+    ArticleRow,
+    DeliveryAttemptRow,
+    DeliveryRow,
+    SourceRow,
+)
+
+
+def outbox_depth(store: Store) -> dict[str, int]:
+    """Deliveries not delivered, by status (``pending``, ``dead``)."""
+    with store.session() as s:
+        rows = s.exec(select(DeliveryRow.status, func.count()).where(
+            DeliveryRow.status != "delivered").group_by(col(DeliveryRow.status))).all()
+    return {status: int(n) for status, n in rows}
+
+
+def release_leases(store: Store, worker: str) -> tuple[int, int]:
+    """Give back every lease ``worker`` holds so another worker takes the work up at once."""
+    with store.session() as s:
+        sources = s.execute(update(SourceRow).where(col(SourceRow.lease_owner) == worker)
+                            .values(lease_owner=None, lease_until=None))
+        deliveries = s.execute(update(DeliveryRow).where(col(DeliveryRow.lease_owner) == worker)
+                               .values(lease_owner=None, lease_until=None))
+    return sources.rowcount or 0, deliveries.rowcount or 0  # type: ignore[attr-defined]
+
+
+def sources_page(store: Store, *, limit: int, after: int = 0) -> list[SourceInfo]:
+    """Sources in id order after ``after``, with their article counts."""
+    with store.session() as s:
+        rows = s.exec(select(SourceRow).where(col(SourceRow.id) > after)
+                      .order_by(col(SourceRow.id)).limit(limit)).all()
+        ids = [r.id for r in rows]
+        counts: dict[int, int] = {sid: n for sid, n in s.exec(
+            select(ArticleRow.source_id, func.count()).where(col(ArticleRow.source_id).in_(ids))
+            .group_by(col(ArticleRow.source_id)))}
+        return [SourceInfo(r, counts.get(r.id or 0, 0)) for r in rows]
+
+
+def set_enabled(store: Store, source_id: int, enabled: bool, now: datetime) -> SourceRow | None:
+    with store.session() as s:
+        row = s.get(SourceRow, source_id)
+        if row is None:
+            return None
+        if enabled and not row.enabled:
+            row.next_check_at = now  # a resumed source is polled at the next tick
+        row.enabled = enabled
+        return row
+
+
+def delete_source(store: Store, source_id: int) -> bool:
+    """Remove a source with its articles, alerts and deliveries (one transaction)."""
+    with store.session() as s:
+        if s.get(SourceRow, source_id) is None:
+            return False
+        articles = select(ArticleRow.id).where(ArticleRow.source_id == source_id)
+        alerts = select(AlertRow.id).where(col(AlertRow.article_id).in_(articles))
+        deliveries = select(DeliveryRow.id).where(col(DeliveryRow.alert_id).in_(alerts))
+        s.execute(delete(DeliveryAttemptRow).where(
+            col(DeliveryAttemptRow.delivery_id).in_(deliveries)))
+        s.execute(delete(DeliveryRow).where(col(DeliveryRow.alert_id).in_(alerts)))
+        s.execute(delete(AlertRow).where(col(AlertRow.article_id).in_(articles)))
+        s.execute(delete(ArticleRow).where(col(ArticleRow.source_id) == source_id))
+        s.execute(delete(SourceRow).where(col(SourceRow.id) == source_id))
+        return True
+
+
+def claim_source(store: Store, source_id: int, *, worker: str, now: datetime,
+                 lease: timedelta) -> SourceRow | None:
+    """Lease one source to poll it now; None when another worker is polling it."""
+    with store.session() as s:
+        row = s.exec(select(SourceRow).where(
+            SourceRow.id == source_id,
+            or_(col(SourceRow.lease_until).is_(None), col(SourceRow.lease_until) < now))
+            .with_for_update(skip_locked=True)).first()
+        if row is None:
+            return None
+        row.lease_owner, row.lease_until = worker, now + lease
+        return row
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+@dataclass(frozen=True)
+class ArticleFilter:
+    text: str | None = None
+    language: str | None = None
+    source_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def articles_page(store: Store, f: ArticleFilter, *, limit: int, before: int | None = None
+                  ) -> list[ArticleRow]:
+    """Stored articles, newest first, filtered by text (title or body), language, source, time."""
+    q = select(ArticleRow)
+    if before is not None:
+        q = q.where(col(ArticleRow.id) < before)
+    if f.text:
+        pattern = _like(f.text)
+        q = q.where(or_(col(ArticleRow.title).ilike(pattern, escape="\\"),
+                        col(ArticleRow.body).ilike(pattern, escape="\\")))
+    if f.language:
+        q = q.where(ArticleRow.language == f.language)
+    if f.source_id is not None:
+        q = q.where(ArticleRow.source_id == f.source_id)
+    if f.since is not None:
+        q = q.where(col(ArticleRow.fetched_at) >= f.since)
+    if f.until is not None:
+        q = q.where(col(ArticleRow.fetched_at) < f.until)
+    with store.session() as s:
+        return list(s.exec(q.order_by(col(ArticleRow.id).desc()).limit(limit)).all())
+
+
+def get_article(store: Store, article_id: int) -> ArticleRow | None:
+    with store.session() as s:
+        return s.get(ArticleRow, article_id)
+
+
+def alerts_page(store: Store, *, limit: int, before: int | None = None,
+                rule: str | None = None, since: datetime | None = None) -> list[AlertRow]:
+    q = select(AlertRow)
+    if before is not None:
+        q = q.where(col(AlertRow.id) < before)
+    if rule:
+        q = q.where(AlertRow.rule_id == rule)
+    if since is not None:
+        q = q.where(col(AlertRow.created_at) >= since)
+    with store.session() as s:
+        return list(s.exec(q.order_by(col(AlertRow.id).desc()).limit(limit)).all())
+
+
+def deliveries_of(store: Store, alert_ids: Sequence[int]) -> dict[int, list[DeliveryRow]]:
+    with store.session() as s:
+        rows = s.exec(select(DeliveryRow).where(col(DeliveryRow.alert_id).in_(alert_ids))
+                      .order_by(col(DeliveryRow.id))).all()
+    out: dict[int, list[DeliveryRow]] = {}
+    for row in rows:
+        if row.alert_id is not None:  # digests belong to no single alert
+            out.setdefault(row.alert_id, []).append(row)
+    return out
+
+
+def replay_alert(store: Store, alert_id: int, targets: Sequence[str], now: datetime
+                 ) -> list[DeliveryRow] | None:
+    """Queue an alert again to ``targets``; None when there is no such alert.
+
+    A delivery that never arrived (pending or dead) is retried under its own webhook id; one
+    that did arrive gets a new id, or receivers would drop it as a duplicate.
+    """
+    with store.session() as s:
+        if s.get(AlertRow, alert_id) is None:
+            return None
+        existing = {d.target: d for d in s.exec(
+            select(DeliveryRow).where(DeliveryRow.alert_id == alert_id)).all()}
+        out = []
+        for target in targets:
+            row = existing.get(target)
+            if row is None:
+                row = DeliveryRow(alert_id=alert_id, target=target,
+                                  webhook_id=f"msg_{uuid.uuid4().hex}", created_at=now,
+                                  next_attempt_at=now)
+                s.add(row)
+            else:
+                if row.status == "delivered":
+                    row.webhook_id = f"msg_{uuid.uuid4().hex}"
+                # A fresh retry horizon: the replay is a new decision to deliver.
+                row.status, row.next_attempt_at, row.created_at = "pending", now, now
+                row.lease_owner = row.lease_until = None
+                row.delivered_at = None
+            out.append(row)
+        s.flush()
+        return out

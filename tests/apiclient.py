@@ -1,0 +1,37 @@
+"""Runs a scenario against the real API application in-process (httpx.ASGITransport)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from typing import TypeVar
+
+import httpx
+
+from monitor.api import create_api
+from monitor.config import Settings
+from monitor.daemon import App, open_app
+
+T = TypeVar("T")
+TOKEN = "test-token-5f1d0c"
+Scenario = Callable[[httpx.AsyncClient, App], Awaitable[T]]
+
+
+def with_api(settings: Settings, scenario: Scenario[T], *, token: str | None = TOKEN,
+             ticked: bool = True) -> T:
+    """Open the app over ``settings``, then run ``scenario(client, app)``."""
+
+    async def go() -> T:
+        async with AsyncExitStack() as stack:
+            app = await open_app(stack, settings, out=io.StringIO())
+            if ticked:
+                app.ticks["scheduler"] = app.clock()
+            transport = httpx.ASGITransport(app=create_api(app))
+            headers = {"authorization": f"Bearer {token}"} if token else {}
+            async with httpx.AsyncClient(transport=transport, base_url="http://monitor.test",
+                                         headers=headers) as client:
+                return await scenario(client, app)
+
+    return asyncio.run(go())
