@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from monitor.errors import ConfigError
@@ -41,6 +41,18 @@ class Settings:
     shutdown_grace_seconds: float = 20.0
     user_agent: str = "monitor/0.1 (self-hosted news monitor)"
     worker_id: str = field(default_factory=lambda: f"{os.uname().nodename}:{os.getpid()}")
+    # Ingestion (issue 4): politeness, bounds, URL policy, scheduling, story clustering.
+    contact_url: str | None = None
+    allow_private_networks: str = ""
+    fetch_deadline_seconds: float = 60.0
+    max_redirects: int = 5
+    fetch_concurrency: int = 32
+    per_host_concurrency: int = 4
+    min_interval_seconds: int = 300
+    max_interval_seconds: int = 86400
+    unhealthy_after_seconds: int = 86400
+    alert_per_story: bool = True
+    story_window_days: int = 7
 
 
 def _float(env: Mapping[str, str], name: str, default: float, minimum: float) -> float:
@@ -54,6 +66,17 @@ def _float(env: Mapping[str, str], name: str, default: float, minimum: float) ->
     if value < minimum:
         raise ConfigError(name, f"must be at least {minimum}, got {raw!r}")
     return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(name, f"expected true or false, got {raw!r}")
 
 
 def _secret(env: Mapping[str, str], name: str) -> str | None:
@@ -93,7 +116,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         except ArgumentError as exc:
             raise ConfigError("MONITOR_DATABASE_URL", str(exc)) from None
         database_url = url.render_as_string(hide_password=False)
-    return Settings(
+    return _with_ingest(env, Settings(
         database_url=database_url,
         rules_dir=rules_dir,
         seeds_dir=seeds_dir,
@@ -109,4 +132,38 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         shutdown_grace_seconds=_float(
             env, "MONITOR_SHUTDOWN_GRACE", base.shutdown_grace_seconds, 0),
         user_agent=env.get("MONITOR_USER_AGENT") or base.user_agent,
+    ))
+
+
+def _with_ingest(env: Mapping[str, str], base: Settings) -> Settings:
+    from monitor.netpolicy import parse_allowed
+
+    contact = env.get("MONITOR_CONTACT_URL") or None
+    if contact and not contact.startswith(("http://", "https://", "mailto:")):
+        raise ConfigError("MONITOR_CONTACT_URL", f"expected an http(s) or mailto: URL, "
+                          f"got {contact!r}")
+    allow = env.get("MONITOR_ALLOW_PRIVATE_NETWORKS", base.allow_private_networks)
+    parse_allowed(allow)  # a bad network fails at start, naming the setting
+    lo = int(_float(env, "MONITOR_MIN_INTERVAL", base.min_interval_seconds, 1))
+    hi = int(_float(env, "MONITOR_MAX_INTERVAL", base.max_interval_seconds, 1))
+    if hi < lo:
+        raise ConfigError("MONITOR_MAX_INTERVAL", f"must not be below MONITOR_MIN_INTERVAL ({lo})")
+    return replace(
+        base,
+        contact_url=contact,
+        allow_private_networks=allow,
+        fetch_deadline_seconds=_float(env, "MONITOR_FETCH_DEADLINE",
+                                      base.fetch_deadline_seconds, 0.1),
+        max_redirects=int(_float(env, "MONITOR_MAX_REDIRECTS", base.max_redirects, 0)),
+        fetch_concurrency=int(_float(env, "MONITOR_FETCH_CONCURRENCY",
+                                     base.fetch_concurrency, 1)),
+        per_host_concurrency=int(_float(env, "MONITOR_PER_HOST_CONCURRENCY",
+                                        base.per_host_concurrency, 1)),
+        min_interval_seconds=lo,
+        max_interval_seconds=hi,
+        unhealthy_after_seconds=int(_float(env, "MONITOR_UNHEALTHY_AFTER",
+                                           base.unhealthy_after_seconds, 1)),
+        alert_per_story=_bool(env, "MONITOR_ALERT_PER_STORY", base.alert_per_story),
+        story_window_days=int(_float(env, "MONITOR_STORY_WINDOW_DAYS",
+                                     base.story_window_days, 1)),
     )

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TextIO
 
 import httpx
@@ -17,7 +18,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from monitor.clock import Clock, utcnow
 from monitor.config import Settings
 from monitor.delivery import Deliverer, DeliveryReport
-from monitor.fetch import Fetcher
+from monitor.fetch import make_user_agent
+from monitor.ingest import make_fetcher, schedule_bounds
 from monitor.matcher import Matcher
 from monitor.models import NewAlert
 from monitor.notify import Notifier, WebhookNotifier
@@ -95,7 +97,8 @@ async def open_app(stack: AsyncExitStack, settings: Settings, *, clock: Clock = 
     ensure_default_source(store, settings, clock)
     http = await stack.enter_async_context(httpx.AsyncClient(
         timeout=httpx.Timeout(settings.http_timeout_seconds, connect=10.0),
-        headers={"user-agent": settings.user_agent}, follow_redirects=True,
+        headers={"user-agent": make_user_agent(settings.user_agent, settings.contact_url)},
+        follow_redirects=True,
         limits=httpx.Limits(max_connections=64, max_keepalive_connections=32)))
     notifiers = build_notifiers(settings, http)
     app_ref: list[App] = []
@@ -103,8 +106,11 @@ async def open_app(stack: AsyncExitStack, settings: Settings, *, clock: Clock = 
     def matcher_now() -> Matcher:
         return app_ref[0].current_matcher()
 
-    pipeline = Pipeline(store, matcher_now, Fetcher(http, max_bytes=settings.max_body_bytes),
-                        clock, targets=list(notifiers), worker=settings.worker_id)
+    pipeline = Pipeline(store, matcher_now, make_fetcher(http, settings), clock,
+                        targets=list(notifiers), worker=settings.worker_id,
+                        bounds=schedule_bounds(settings),
+                        alert_per_story=settings.alert_per_story,
+                        story_window=timedelta(days=settings.story_window_days))
     deliverer = Deliverer(store, notifiers, clock, worker=settings.worker_id)
     app = App(settings, store, matcher, http, pipeline, deliverer, clock, out or sys.stdout)
     app_ref.append(app)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from monitor.errors import ParseError
 from monitor.models import Article, RawItem
 from monitor.text import detect_language
 
@@ -136,4 +137,34 @@ def extract(item: RawItem, *, source_id: int | None = None,
         language=language.split("-")[0].lower() if language else None,
         published=item.published, author=item.author, source_id=source_id,
         source_labels=labels, content_hash=content_hash(title, body),
+    )
+
+
+def extract_page(markup: bytes | str, url: str | None = None) -> RawItem | None:
+    """The main text and metadata of an article page (trafilatura, comments off), as a RawItem;
+    None when the page holds no article text."""
+    import trafilatura
+
+    from monitor.sources.dates import parse_date
+
+    try:
+        doc = trafilatura.bare_extraction(markup, url=url, include_comments=False,
+                                          with_metadata=True, include_tables=True,
+                                          favor_recall=False)
+    except (ValueError, TypeError, LookupError) as exc:  # broken markup or codec
+        raise ParseError(f"cannot read the page: {exc}") from exc
+    if doc is None:
+        return None
+    data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+    text = str(data.get("text") or "").strip()
+    title = str(data.get("title") or "").strip()
+    if not text and not title:
+        return None
+    page_url = url or (str(data["url"]) if data.get("url") else None)
+    return RawItem(
+        title=title, content=text, content_type="text/plain", url=page_url,
+        guid=canonical_url(page_url) if page_url else None,
+        published=parse_date(str(data["date"])) if data.get("date") else None,
+        author=str(data["author"]) if data.get("author") else None,
+        language=str(data["language"]) if data.get("language") else None,
     )

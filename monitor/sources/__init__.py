@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from monitor.errors import SourceError
 from monitor.fetch import Fetcher
 from monitor.sources.base import PollResult, Source
-from monitor.sources.feed import FeedSource
+from monitor.sources.feed import FeedSource, looks_like_json_feed, strip_doctype
 from monitor.sources.folder import FolderSource
+from monitor.sources.page import PageSource
+from monitor.sources.sitemap import SitemapSource
 
-KINDS = ("folder", "feed")
+KINDS = ("folder", "feed", "page", "sitemap")
+
+_ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
 
 
 def guess_kind(location: str) -> str:
@@ -22,12 +27,39 @@ def guess_kind(location: str) -> str:
     raise SourceError(f"{location!r} is neither an http(s) URL nor an existing directory")
 
 
+def detect_kind(content: bytes, content_type: str = "") -> str:
+    """The kind of source a fetched document is: feed, sitemap or page."""
+    if looks_like_json_feed(content):
+        return "feed"
+    head = strip_doctype(content[:65536]).lstrip(b"\xef\xbb\xbf \t\r\n")
+    while head.startswith((b"<?", b"<!--")):
+        end = head.find(b"?>" if head.startswith(b"<?") else b"-->")
+        if end < 0:
+            break
+        head = head[end + 2 + (head[end:end + 3] == b"-->"):].lstrip()
+    m = _ROOT.match(head)
+    root = m.group(2).decode("ascii", "replace").lower() if m else ""
+    if root in ("rss", "feed", "rdf", "channel"):
+        return "feed"
+    if root in ("urlset", "sitemapindex"):
+        return "sitemap"
+    if root == "html" or "html" in content_type.lower():
+        return "page"
+    if "xml" in content_type.lower() or "rss" in content_type.lower():
+        return "feed"
+    return "page"
+
+
 def make_source(kind: str, location: str, fetcher: Fetcher) -> Source:
     if kind == "folder":
         return FolderSource(location)
     if kind == "feed":
         return FeedSource(location, fetcher)
+    if kind == "page":
+        return PageSource(location, fetcher)
+    if kind == "sitemap":
+        return SitemapSource(location, fetcher)
     raise SourceError(f"unknown source kind {kind!r} (known: {', '.join(KINDS)})")
 
 
-__all__ = ["KINDS", "PollResult", "Source", "guess_kind", "make_source"]
+__all__ = ["KINDS", "PollResult", "Source", "detect_kind", "guess_kind", "make_source"]
