@@ -11,13 +11,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from monitor.clock import utcnow
 from monitor.config import Settings, load_settings
 from monitor.errors import ConfigError, MonitorError, RuleError, SourceError, StoreError
 from monitor.extract import extract
 from monitor.matcher import Matcher
 from monitor.models import Article, RawItem
-from monitor.sources import guess_kind
+from monitor.sources import manage
 from monitor.sources.folder import SUFFIXES, read_file
 from monitor.store import Store
 
@@ -42,8 +41,16 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("location", metavar="URL_OR_PATH")
     add.add_argument("--interval", type=int, help="seconds between polls")
     add.add_argument("--label", action="append", default=[], help="a label rules can filter on")
+    add.add_argument("--kind", choices=["feed", "page", "sitemap", "folder"],
+                     help="kind of source (default: detected from its content)")
     ls = sources.add_parser("list", help="list sources with their state")
     ls.add_argument("--json", action="store_true")
+    imp = sources.add_parser("import", help="add the feeds of an OPML file (- for stdin)")
+    imp.add_argument("file", metavar="FILE.opml")
+    imp.add_argument("--interval", type=int, help="seconds between polls")
+    imp.add_argument("--label", action="append", default=[], help="a label for every feed")
+    exp = sources.add_parser("export", help="write the sources as OPML (stdout by default)")
+    exp.add_argument("file", nargs="?", metavar="FILE")
 
     rules = sub.add_parser("rules", help="rule files").add_subparsers(dest="action",
                                                                        required=True)
@@ -122,22 +129,26 @@ def _source_dict(info: Any) -> dict[str, Any]:
             "labels": [x for x in s.labels.split(",") if x],
             "last_poll": s.last_polled_at.isoformat() if s.last_polled_at else None,
             "last_status": s.last_status, "last_error": s.last_error,
-            "unhealthy": s.unhealthy, "articles": info.articles}
+            "unhealthy": s.unhealthy, "articles": info.articles,
+            "disabled_reason": s.disabled_reason, "consecutive_failures": s.consecutive_failures,
+            "failing_since": s.failing_since.isoformat() if s.failing_since else None,
+            "next_check": s.next_check_at.isoformat() if s.next_check_at else None}
 
 
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     store = Store.open(settings.database_url)
     try:
-        if args.action == "add":
-            kind = guess_kind(args.location)
-            location = str(Path(args.location).resolve()) if kind == "folder" else args.location
+        if args.action in ("add", "import"):
             interval = args.interval or settings.default_interval_seconds
             if interval < 1:
                 raise ConfigError("--interval", "must be a positive number of seconds")
-            row = store.add_source(kind, location, interval=interval, now=utcnow(),
-                                   labels=args.label)
-            print(f"source {row.id}: {row.kind} {row.url} every {row.interval_seconds}s")
-            return 0
+            if args.action == "import":
+                return manage.import_opml(store, settings, args.file, interval=interval,
+                                          labels=args.label, out=sys.stdout)
+            return manage.add(store, settings, args.location, kind=args.kind,
+                              interval=interval, labels=args.label, out=sys.stdout)
+        if args.action == "export":
+            return manage.export(store, args.file, sys.stdout)
         infos = store.list_sources()
         if args.json:
             print(json.dumps([_source_dict(i) for i in infos], ensure_ascii=False, indent=1))
@@ -147,6 +158,10 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
             state = d["last_status"] or "never polled"
             if d["last_error"]:
                 state += f" ({d['last_error']})"
+            if not d["enabled"]:
+                state += f"  DISABLED ({d['disabled_reason'] or 'by hand'})"
+            elif d["unhealthy"]:
+                state += f"  UNHEALTHY: failing since {d['failing_since']}, retried rarely"
             print(f"{d['id']:>4}  {d['kind']:<7} {d['url']}\n      last poll: "
                   f"{d['last_poll'] or '-'}  status: {state}  articles: {d['articles']}")
         return 0

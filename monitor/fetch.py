@@ -13,7 +13,7 @@ import asyncio
 import hashlib
 import time
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urljoin, urlsplit
@@ -83,12 +83,13 @@ class FetchLimits:
 
 
 class _Decoder(Protocol):
-    def feed(self, data: bytes) -> list[bytes]: ...
+    def feed(self, data: bytes) -> Iterator[bytes]: ...
 
 
 class _Identity:
-    def feed(self, data: bytes) -> list[bytes]:
-        return [data] if data else []
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        if data:
+            yield data
 
 
 class _Inflate:
@@ -99,8 +100,8 @@ class _Inflate:
         self.obj = zlib.decompressobj(wbits)
         self.started = False
 
-    def feed(self, data: bytes) -> list[bytes]:
-        out: list[bytes] = []
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        # A generator: the reader counts each step and stops a bomb after the first few.
         buf = data
         while buf:
             try:
@@ -114,31 +115,28 @@ class _Inflate:
             self.started = True
             buf = self.obj.unconsumed_tail
             if piece:
-                out.append(piece)
+                yield piece
             if self.obj.eof:
                 break
             if not piece and not buf:
                 break
-        return out
 
 
 class _Brotli:
     def __init__(self) -> None:
         self.obj = brotli.Decompressor()
 
-    def feed(self, data: bytes) -> list[bytes]:
-        out: list[bytes] = []
+    def feed(self, data: bytes) -> Iterator[bytes]:
         try:
             piece = self.obj.process(data, output_buffer_limit=_STEP)
             while True:
                 if piece:
-                    out.append(piece)
+                    yield piece
                 if self.obj.is_finished() or self.obj.can_accept_more_data():
                     break
                 piece = self.obj.process(b"", output_buffer_limit=_STEP)
         except brotli.error as exc:
             raise FetchError(f"bad brotli body: {exc}") from exc
-        return out
 
 
 def _decoder(encoding: str) -> _Decoder:
@@ -281,15 +279,20 @@ class Fetcher:
             raw_size += len(raw)
             if raw_size > limit:
                 raise FetchError(f"body of {url} exceeds {limit} bytes")
-            pieces = [raw]
+            pieces: Iterable[bytes] = [raw]
             for dec in decoders:
-                pieces = [out for p in pieces for out in dec.feed(p)]
+                pieces = _through(dec, pieces)
             for piece in pieces:
                 size += len(piece)
                 if size > limit:
                     raise FetchError(f"body of {url} exceeds {limit} bytes once decompressed")
                 chunks.append(piece)
         return b"".join(chunks)
+
+
+def _through(decoder: _Decoder, pieces: Iterable[bytes]) -> Iterator[bytes]:
+    for piece in pieces:
+        yield from decoder.feed(piece)
 
 
 async def _raw(response: httpx.Response) -> AsyncIterator[bytes]:

@@ -71,8 +71,9 @@ def strip_doctype(data: bytes) -> bytes:
 
 
 def _time(entry: Any, *keys: str) -> datetime | None:
+    # dict.get: feedparser's own get maps updated<->published with a DeprecationWarning.
     for key in keys:
-        value = entry.get(key)
+        value = dict.get(entry, key)
         if value:
             try:
                 return datetime.fromtimestamp(calendar.timegm(value), UTC)
@@ -80,7 +81,7 @@ def _time(entry: Any, *keys: str) -> datetime | None:
                 continue
     # feedparser could not read the date; our own tolerant parser may.
     for key in ("published", "updated", "created", "dc_date"):
-        raw = entry.get(key)
+        raw = dict.get(entry, key)
         if isinstance(raw, str):
             when = parse_date(raw)
             if when is not None:
