@@ -1,10 +1,12 @@
 """Near-duplicate detection: 64-bit SimHash over word shingles, split into bands for lookup.
 
 Syndicated copies of one story (the same wire text on ten sites, with different boilerplate
-around it) differ in a few words; their SimHashes differ in a few bits. Two hashes within
-``MAX_DISTANCE`` bits share at least one of ``BANDS`` 16-bit bands (pigeonhole: 4 bands, at most
-3 differing bits), so candidates are found by exact band lookup in an indexed table, and the
-lookup stays bounded however many articles the database holds.
+around it) differ in a few words; their SimHashes differ in a few bits. Candidates are found by
+exact lookup of the four 16-bit bands in an indexed table (two hashes within 3 bits always share
+a band, by pigeonhole; within 6 bits they usually do), so the lookup stays bounded however many
+articles the database holds. Features and threshold were chosen on the real feeds of the
+corpus: over distinct words of 4+ letters, among 1,217 distinct items only three pairs came
+within 6 bits, all near-identical (two copies of one ad, two parts of one show's notes).
 """
 
 from __future__ import annotations
@@ -18,17 +20,23 @@ from monitor.text import tokens
 
 BANDS = 4
 BAND_BITS = 16
-MAX_DISTANCE = 5  # bits; 3 or fewer always share a band, 4-5 usually do
-MIN_SHINGLES = 8  # shorter texts (a bare headline) are too weak to call near-duplicates
-SHINGLE = 3
+MAX_DISTANCE = 6  # bits; 3 or fewer always share a band, 4-6 usually do
+MIN_SHINGLES = 12  # shorter texts (a bare headline) are too weak to call near-duplicates
+SHINGLE = 1
 _MASK = (1 << 64) - 1
 
 
 def shingles(text: str, size: int = SHINGLE) -> list[str]:
+    """The features of a text: its distinct words of 4+ characters (``size`` 1), or its
+    distinct word n-grams. Distinct words resist edits better than n-grams (one changed word
+    changes one feature, not n); dropping short words keeps stop words from dominating."""
     words = [w for w, _s, _e in tokens(text)]
+    if size == 1:
+        return list(dict.fromkeys(w for w in words if len(w) >= 4))
     if len(words) < size:
         return [" ".join(words)] if words else []
-    return [" ".join(words[i:i + size]) for i in range(len(words) - size + 1)]
+    return list(dict.fromkeys(" ".join(words[i:i + size])
+                              for i in range(len(words) - size + 1)))
 
 
 def _h64(value: str) -> int:

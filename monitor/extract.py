@@ -24,6 +24,10 @@ _JUNK_LINE = re.compile(
       | .*\b(?:newsletter|buletin|bulletin)\b.*\b(?:gratis|free|gratuit|kostenlos|sign\s+up|
            subscribe|daftar|berlangganan)\b.*
       | (?:buka\s+kunci|unlock)\b.*
+      | (?:s[ií]guenos|follow\s+us|folgen\s+sie\s+uns|suivez[-\s]nous|ikuti\s+kami|segue-nos|
+           siga-nos)\b.{0,120}
+      | (?:dowiedz\s+si[ęe]\s+wi[ęe]cej|czytaj\s+(?:te[żz]|tak[żz]e|wi[ęe]cej)|
+           zobacz\s+(?:te[żz]|tak[żz]e)|weiterlesen|mehr\s+lesen|lire\s+la\s+suite|en\s+savoir\s+plus|learn\s+more)\b.{0,80}
       | (?:share\s+(?:this|on)|bagikan|teilen|partager|compartir)\b.{0,60}
       | .*\b(?:we\s+use\s+cookies|this\s+(?:site|website)\s+uses\s+cookies|accept\s+cookies)\b.*
     )\s*$""",

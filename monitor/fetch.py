@@ -296,8 +296,12 @@ def _through(decoder: _Decoder, pieces: Iterable[bytes]) -> Iterator[bytes]:
 
 
 async def _raw(response: httpx.Response) -> AsyncIterator[bytes]:
-    async for chunk in response.aiter_raw():
-        yield chunk
+    try:
+        async for chunk in response.aiter_raw():
+            yield chunk
+    except httpx.StreamConsumed:
+        # A response built with its content already in memory (mock transports in tests).
+        yield response.content
 
 
 __all__ = ["FetchError", "FetchLimits", "FetchResult", "Fetcher", "URLPolicyError",

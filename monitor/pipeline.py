@@ -87,7 +87,7 @@ class Pipeline:
 
     async def _poll(self, row: SourceRow) -> PollReport:
         assert row.id is not None
-        source = make_source(row.kind, row.url, self.fetcher)
+        source = make_source(row.kind, row.url, self.fetcher, auto=row.kind_auto)
         previous = Validators(row.etag, row.last_modified, row.body_hash)
         result = await source.poll(previous)
         if result.status in ("rate_limited", "gone"):
@@ -118,7 +118,7 @@ class Pipeline:
                                      published=[i.published for i in result.items])
         outcome = PollOutcome("ok", next_at, error=problems, etag=v.etag,
                               last_modified=v.last_modified, body_hash=v.body_hash,
-                              new_url=result.new_url, title=result.title)
+                              new_url=result.new_url, title=result.title, kind=result.kind)
         alerts = self.store.save_poll(row.id, outcome, found, targets=self.targets, now=now,
                                       per_story=self._per_story(),
                                       story_window=self.story_window)

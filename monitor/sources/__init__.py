@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from monitor.errors import SourceError
-from monitor.fetch import Fetcher
-from monitor.sources.base import PollResult, Source
+from monitor.fetch import Fetcher, Validators
+from monitor.sources.base import PollResult, Source, early_outcome
 from monitor.sources.feed import FeedSource, looks_like_json_feed, strip_doctype
 from monitor.sources.folder import FolderSource
 from monitor.sources.page import PageSource
@@ -50,7 +51,34 @@ def detect_kind(content: bytes, content_type: str = "") -> str:
     return "page"
 
 
-def make_source(kind: str, location: str, fetcher: Fetcher) -> Source:
+class AutoSource:
+    """A URL added without a kind: the first good poll reads the kind from the content."""
+
+    kind = "auto"
+
+    def __init__(self, url: str, fetcher: Fetcher) -> None:
+        self.location = url
+        self.fetcher = fetcher
+
+    async def poll(self, previous: Validators) -> PollResult:
+        result = await self.fetcher.get(self.location, previous)
+        early = early_outcome(result)
+        if early is not None:
+            return early
+        kind = detect_kind(result.content, result.headers.get("content-type", ""))
+        reader: FeedSource | PageSource | SitemapSource
+        if kind == "sitemap":
+            reader = SitemapSource(self.location, self.fetcher)
+        elif kind == "page":
+            reader = PageSource(self.location, self.fetcher)
+        else:
+            reader = FeedSource(self.location, self.fetcher)
+        return replace(await reader.read(result), kind=kind)
+
+
+def make_source(kind: str, location: str, fetcher: Fetcher, *, auto: bool = False) -> Source:
+    if auto and kind in ("feed", "page", "sitemap"):
+        return AutoSource(location, fetcher)
     if kind == "folder":
         return FolderSource(location)
     if kind == "feed":

@@ -27,6 +27,7 @@ class PollResult:
     retry_after: float | None = None
     headers: dict[str, str] = field(default_factory=dict)
     ttl_minutes: float | None = None
+    kind: str | None = None  # set when the kind was read from the content (``auto`` sources)
 
     def __post_init__(self) -> None:
         if self.not_modified and self.status == "ok":

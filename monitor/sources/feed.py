@@ -17,7 +17,7 @@ from typing import Any
 import feedparser
 
 from monitor.errors import ParseError
-from monitor.fetch import Fetcher, Validators
+from monitor.fetch import Fetcher, FetchResult, Validators
 from monitor.models import RawItem
 from monitor.sources.base import PollResult, early_outcome
 from monitor.sources.dates import parse_date
@@ -30,16 +30,22 @@ _BOMS = (("utf-32", b"\xff\xfe\x00\x00"), ("utf-32", b"\x00\x00\xfe\xff"),
 
 
 def _strip(head: bytes) -> bytes:
-    out = head
+    """``head`` (the prolog) without DOCTYPE declarations; comments are left alone."""
+    out = b""
+    rest = head
     while True:
-        m = _DOCTYPE.search(out)
-        if not m:
-            return out
-        i = m.end()
-        depth = 0
-        end = len(out)
-        while i < len(out):
-            c = out[i:i + 1]
+        m = _DOCTYPE.search(rest)
+        comment = rest.find(b"<!--")
+        if m is None:
+            return out + rest
+        if 0 <= comment < m.start():
+            end = rest.find(b"-->", comment + 4)
+            end = len(rest) if end < 0 else end + 3
+            out, rest = out + rest[:end], rest[end:]
+            continue
+        i, depth, end = m.end(), 0, len(rest)
+        while i < len(rest):
+            c = rest[i:i + 1]
             if c == b"[":
                 depth += 1
             elif c == b"]":
@@ -48,7 +54,7 @@ def _strip(head: bytes) -> bytes:
                 end = i + 1
                 break
             i += 1
-        out = out[:m.start()] + out[end:]
+        out, rest = out + rest[:m.start()], rest[end:]
 
 
 def strip_doctype(data: bytes) -> bytes:
@@ -182,11 +188,16 @@ def parse_any_feed(content: bytes, headers: dict[str, str] | None = None,
     for entry in entries:
         body, ctype = _content(entry)
         title = str(entry.get("title") or "")
+        link, ident = entry.get("link") or None, entry.get("id") or None
         if not title and not body:
-            continue
+            # Malformed but identifiable: kept under its link or id rather than dropped.
+            src = next((c.get("src") for c in entry.get("content") or [] if c.get("src")), None)
+            title = str(link or ident or src or "")
+            if not title:
+                continue
         items.append(RawItem(
             title=title, content=body, content_type=ctype,
-            url=entry.get("link") or None, guid=entry.get("id") or entry.get("link") or None,
+            url=link, guid=ident or link,
             published=_time(entry, "published_parsed", "updated_parsed", "created_parsed"),
             author=entry.get("author") or None,
             language=(entry.get("language") or language or None),
@@ -213,8 +224,10 @@ class FeedSource:
     async def poll(self, previous: Validators) -> PollResult:
         result = await self.fetcher.get(self.location, previous)
         early = early_outcome(result)
-        if early is not None:
-            return early
+        return early if early is not None else await self.read(result)
+
+    async def read(self, result: FetchResult) -> PollResult:
+        """The items of a fetched feed document."""
         parsed = parse_any_feed(result.content, result.headers, result.url)
         return PollResult(parsed.items, validators=result.validators, title=parsed.title,
                           new_url=result.permanent_url, headers=result.headers,

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-import httpx
-
 from monitor.clock import utcnow
 from monitor.config import Settings
-from monitor.errors import ConfigError, FetchError, ParseError, SourceError
-from monitor.fetch import make_user_agent
-from monitor.ingest import make_fetcher, url_policy
-from monitor.sources import KINDS, detect_kind, guess_kind
+from monitor.errors import ConfigError, SourceError
+from monitor.ingest import url_policy
+from monitor.sources import KINDS, guess_kind
 from monitor.sources.opml import ExportEntry, export_opml, parse_opml
 from monitor.store import Store
 
@@ -26,22 +22,12 @@ class Placement:
 
     kind: str
     location: str
-    note: str | None = None
-
-
-async def _detect(url: str, settings: Settings) -> str:
-    async with httpx.AsyncClient(
-            timeout=httpx.Timeout(settings.http_timeout_seconds, connect=10.0),
-            headers={"user-agent": make_user_agent(settings.user_agent,
-                                                   settings.contact_url)}) as client:
-        result = await make_fetcher(client, settings).get(url)
-    if result.outcome != "ok":
-        raise FetchError(f"{url} answered HTTP {result.status_code}")
-    return detect_kind(result.content, result.headers.get("content-type", ""))
+    auto: bool = False  # the kind is read from the content at the first good poll
 
 
 def place(location: str, kind: str | None, settings: Settings) -> Placement:
-    """The kind and stored location of a new source; a URL's kind is read from its content."""
+    """The kind and stored location of a new source. Without ``kind``, a URL is taken for a
+    feed until its first good poll reads the kind (feed, page or sitemap) from the content."""
     if kind is not None and kind not in KINDS:
         raise ConfigError("--kind", f"unknown kind {kind!r} (known: {', '.join(KINDS)})")
     guessed = guess_kind(location)
@@ -54,19 +40,17 @@ def place(location: str, kind: str | None, settings: Settings) -> Placement:
     url_policy(settings).check_sync(location)  # refused addresses fail now, not at every poll
     if kind is not None:
         return Placement(kind, location)
-    try:
-        return Placement(asyncio.run(_detect(location, settings)), location)
-    except (FetchError, ParseError) as exc:
-        return Placement("feed", location, f"kind not detected ({exc}); assuming feed")
+    return Placement("feed", location, auto=True)
 
 
 def add(store: Store, settings: Settings, location: str, *, kind: str | None,
         interval: int, labels: list[str], out: TextIO) -> int:
     placement = place(location, kind, settings)
-    if placement.note:
-        print(f"monitor: {placement.note}", file=sys.stderr)
+    before = store.count_sources()
     row = store.add_source(placement.kind, placement.location, interval=interval, now=utcnow(),
                            labels=labels)
+    if placement.auto and row.id is not None and store.count_sources() > before:
+        store.set_kind_auto(row.id)
     print(f"source {row.id}: {row.kind} {row.url} every {row.interval_seconds}s"
           + (f" labels {row.labels}" if row.labels else ""), file=out)
     return 0
@@ -94,8 +78,10 @@ def import_opml(store: Store, settings: Settings, path: str, *, interval: int,
             if "cannot resolve" not in str(exc):  # unresolvable now may resolve later
                 skipped.append((entry.url, str(exc)))
                 continue
-        store.add_source(entry.kind, entry.url, interval=interval, now=utcnow(),
-                         labels=[*entry.labels, *labels], title=entry.title)
+        row = store.add_source(entry.kind, entry.url, interval=interval, now=utcnow(),
+                               labels=[*entry.labels, *labels], title=entry.title)
+        if entry.kind == "feed" and row.id is not None:
+            store.set_kind_auto(row.id)  # lists call pages and sitemaps feeds too
         added += 1
     for problem in parsed.problems:
         print(f"{path}: {problem}", file=out)

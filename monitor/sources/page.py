@@ -6,7 +6,7 @@ import asyncio
 
 from monitor.errors import ParseError
 from monitor.extract import extract_page
-from monitor.fetch import Fetcher, Validators
+from monitor.fetch import Fetcher, FetchResult, Validators
 from monitor.sources.base import PollResult, early_outcome
 
 
@@ -22,8 +22,10 @@ class PageSource:
     async def poll(self, previous: Validators) -> PollResult:
         result = await self.fetcher.get(self.location, previous)
         early = early_outcome(result)
-        if early is not None:
-            return early
+        return early if early is not None else await self.read(result)
+
+    async def read(self, result: FetchResult) -> PollResult:
+        """The article of a fetched page."""
         # Extraction is CPU work on a large tree: keep it off the event loop.
         item = await asyncio.to_thread(extract_page, result.content, result.url)
         if item is None:

@@ -11,7 +11,7 @@ from datetime import datetime
 from lxml import etree
 
 from monitor.errors import ParseError, SourceError
-from monitor.fetch import Fetcher, Validators
+from monitor.fetch import Fetcher, FetchResult, Validators
 from monitor.models import RawItem
 from monitor.sources.base import PollResult, early_outcome
 from monitor.sources.dates import parse_date
@@ -88,8 +88,10 @@ class SitemapSource:
     async def poll(self, previous: Validators) -> PollResult:
         result = await self.fetcher.get(self.location, previous)
         early = early_outcome(result)
-        if early is not None:
-            return early
+        return early if early is not None else await self.read(result)
+
+    async def read(self, result: FetchResult) -> PollResult:
+        """The items of a fetched sitemap, following an index to its newest children."""
         items, children = parse_sitemap(result.content)
         problems: list[str] = []
         newest = sorted(children, key=lambda c: c[1].timestamp() if c[1] else 0.0,

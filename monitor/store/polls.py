@@ -196,6 +196,8 @@ class PollQueries(StoreBase):
         source.last_modified = outcome.last_modified or source.last_modified
         source.body_hash = outcome.body_hash or source.body_hash
         source.title = outcome.title or source.title
+        if outcome.kind:
+            source.kind, source.kind_auto = outcome.kind, False
 
     def _insert_article(self, s: Session, source_id: int, a: Article, now: datetime,
                         h: int | None, story_id: int | None) -> int | None:
@@ -235,6 +237,13 @@ class PollQueries(StoreBase):
                               next_attempt_at=now))
         return NewAlert(alert_id, match.rule_id, match.rule_name, article.title, article.url,
                         source, match.evidence)
+
+    def set_kind_auto(self, source_id: int, auto: bool = True) -> None:
+        """Let the first good poll read the source's kind from its content."""
+        with self.session() as s:
+            row = s.get(SourceRow, source_id)
+            if row is not None:
+                row.kind_auto = auto
 
     def alert_copies(self, alert_ids: Sequence[int]) -> dict[int, list[AlertCopyRow]]:
         """The "also reported by" copies of these alerts, oldest first."""

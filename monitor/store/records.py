@@ -33,6 +33,7 @@ class PollOutcome:
     disable: str | None = None  # why the source is switched off (e.g. HTTP 410 Gone)
     unhealthy: bool = False
     failing_since: datetime | None = None
+    kind: str | None = None  # the kind read from the content, for a source added without one
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ No ``from __future__ import annotations`` here: SQLModel reads the annotations a
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Column, Index, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -35,6 +35,8 @@ class SourceRow(SQLModel, table=True):
     lease_until: datetime | None = None
     failing_since: datetime | None = None
     disabled_reason: str | None = Field(default=None, sa_column=Column(Text))
+    kind_auto: bool = Field(default=False, sa_column=Column(Boolean, nullable=False,
+                                                            server_default=false()))
 
 
 class ArticleRow(SQLModel, table=True):

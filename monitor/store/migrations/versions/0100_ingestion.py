@@ -20,6 +20,7 @@ def upgrade() -> None:
     with op.batch_alter_table('sources', schema=None) as batch_op:
         batch_op.add_column(sa.Column('failing_since', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('disabled_reason', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('kind_auto', sa.Boolean(), nullable=False, server_default=sa.false()))
 
     op.create_table('story_bands',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -68,5 +69,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_story_bands_lookup')
     op.drop_table('story_bands')
     with op.batch_alter_table('sources', schema=None) as batch_op:
+        batch_op.drop_column('kind_auto')
         batch_op.drop_column('disabled_reason')
         batch_op.drop_column('failing_since')
