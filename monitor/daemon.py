@@ -19,7 +19,7 @@ from monitor.clock import Clock, utcnow
 from monitor.config import Settings
 from monitor.delivery import Deliverer, DeliveryReport
 from monitor.fetch import make_user_agent
-from monitor.ingest import make_fetcher, schedule_bounds
+from monitor.ingest import make_fetcher, schedule_bounds, url_policy
 from monitor.matcher import Matcher
 from monitor.models import NewAlert
 from monitor.notify import Notifier, WebhookNotifier
@@ -84,7 +84,8 @@ def build_notifiers(settings: Settings, client: httpx.AsyncClient) -> dict[str, 
     if settings.webhook_url:
         secrets = [settings.webhook_secret] if settings.webhook_secret else []
         notifiers[DEFAULT_TARGET] = WebhookNotifier(DEFAULT_TARGET, settings.webhook_url,
-                                                    secrets, client)
+                                                    secrets, client,
+                                                    policy=url_policy(settings))
     return notifiers
 
 

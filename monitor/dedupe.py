@@ -12,11 +12,14 @@ within 6 bits, all near-identical (two copies of one ad, two parts of one show's
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 
 import numpy as np
 
-from monitor.text import tokens
+from monitor.text import normalise
+
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 
 BANDS = 4
 BAND_BITS = 16
@@ -30,7 +33,7 @@ def shingles(text: str, size: int = SHINGLE) -> list[str]:
     """The features of a text: its distinct words of 4+ characters (``size`` 1), or its
     distinct word n-grams. Distinct words resist edits better than n-grams (one changed word
     changes one feature, not n); dropping short words keeps stop words from dominating."""
-    words = [w for w, _s, _e in tokens(text)]
+    words = _WORD.findall(normalise(text))
     if size == 1:
         return list(dict.fromkeys(w for w in words if len(w) >= 4))
     if len(words) < size:

@@ -127,7 +127,8 @@ def extract(item: RawItem, *, source_id: int | None = None,
             labels: tuple[str, ...] = ()) -> Article:
     """Turn a raw item into a clean Article."""
     title, body = item.title, item.content
-    if "html" in item.content_type:
+    # Markup needs parsing only when there is some (feeds label plain text text/html too).
+    if "html" in item.content_type and ("<" in body or "&" in body):
         page_title, body = html_to_text(body)
         title = title or page_title
     title = " ".join(clean_text(title).split())

@@ -79,6 +79,9 @@ class HostileServer:
 
             def do_GET(self) -> None:
                 path = self.path.split("?")[0]
+                length = int(self.headers.get("content-length") or 0)
+                if length:
+                    self.rfile.read(length)
                 with outer._lock:
                     outer.hits[path] = outer.hits.get(path, 0) + 1
                     outer.active += 1
@@ -89,6 +92,8 @@ class HostileServer:
                 finally:
                     with outer._lock:
                         outer.active -= 1
+
+            do_POST = do_GET
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _H)
         self._server.daemon_threads = True

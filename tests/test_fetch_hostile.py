@@ -211,3 +211,24 @@ def test_user_agent_names_the_contact() -> None:
     ua = make_user_agent("monitor/0.1 (self-hosted news monitor)", "https://example.org/bot")
     assert ua == "monitor/0.1 (self-hosted news monitor; +https://example.org/bot)"
     assert make_user_agent("monitor/0.1", None) == "monitor/0.1"
+
+
+def test_webhook_targets_obey_the_url_policy(hostile: HostileServer) -> None:
+    from datetime import UTC, datetime
+
+    from monitor.notify import WebhookNotifier
+    from monitor.store import OutboxItem
+
+    hostile.routes["/hook"] = fixed(204, b"")
+    item = OutboxItem(1, 1, "default", "msg_1", "{}", 0, datetime(2025, 1, 1, tzinfo=UTC))
+
+    async def send(policy: URLPolicy) -> tuple[bool, str | None]:
+        async with httpx.AsyncClient() as client:
+            result = await WebhookNotifier("default", hostile.url("/hook"), [], client,
+                                           policy=policy).send(item)
+            return result.ok, result.error
+
+    ok, error = asyncio.run(send(URLPolicy()))
+    assert not ok and error and "non-public address" in error
+    assert hostile.hits.get("/hook", 0) == 0
+    assert asyncio.run(send(LOOP)) == (True, None)

@@ -174,8 +174,10 @@ def parse_any_feed(content: bytes, headers: dict[str, str] | None = None,
     hdrs = dict(headers or {})
     if base_url:
         hdrs.setdefault("content-location", base_url)
+    # No sanitizing or URI rewriting inside content: we never render it, extract turns it into
+    # plain text; both passes would double the parse time.
     parsed = feedparser.parse(strip_doctype(content), response_headers=hdrs,
-                              resolve_relative_uris=True, sanitize_html=True)
+                              resolve_relative_uris=False, sanitize_html=False)
     feed = parsed.get("feed") or {}
     entries = parsed.get("entries") or []
     if not entries and not parsed.get("version"):

@@ -34,7 +34,7 @@ from monitor.store.tables import (
     StoryBandRow,
 )
 
-_CANDIDATES = 200  # band hits examined per poll batch and band; bounds the near-dup lookup
+_CANDIDATES = 50  # band hits examined per article and band; bounds the near-dup lookup
 
 
 @dataclass
@@ -100,18 +100,32 @@ class PollQueries(StoreBase):
                 return alerts
             hashes = [dedupe.text_simhash(a.title, a.body) for a, _m in found]
             stories = self._stories(s, [a for a, _m in found], hashes, now - story_window)
-            own_story: list[int] = []
+            # Stories are decided first (a copy later in this poll joins an earlier article,
+            # named by -1 - its index until it has an id), then all rows go in one statement.
+            planned: list[int] = []
+            for n, ((article, _m), h) in enumerate(zip(found, hashes, strict=True)):
+                story = stories.find(article, h)
+                if story is None:
+                    story = -1 - n
+                stories.add(article, h, story)
+                planned.append(story)
+            ids = self._insert_articles(s, source_id, [a for a, _m in found], hashes, planned,
+                                        now)
+            own: list[int] = []
+            joined: dict[int, list[int]] = {}
             band_rows: list[dict[str, object]] = []
             name = source.title or source.url
-            for (article, matches), h in zip(found, hashes, strict=True):
-                story_id = stories.find(article, h)
-                article_id = self._insert_article(s, source_id, article, now, h, story_id)
+            for n, ((article, matches), h) in enumerate(zip(found, hashes, strict=True)):
+                article_id = ids.get(dedupe_key(article))
                 if article_id is None:
                     continue
-                if story_id is None:
-                    story_id = article_id
-                    own_story.append(article_id)
-                stories.add(article, h, story_id)
+                story_id = planned[n]
+                if story_id < 0:
+                    story_id = ids.get(dedupe_key(found[-1 - story_id][0]), article_id)
+                    if story_id == article_id:
+                        own.append(article_id)
+                    else:
+                        joined.setdefault(story_id, []).append(article_id)
                 if h is not None:
                     band_rows.extend(
                         {"band": band, "value": value, "article_id": article_id,
@@ -129,9 +143,12 @@ class PollQueries(StoreBase):
                                                now, targets)
                     if alert is not None:
                         alerts.append(alert)
-            if own_story:
-                s.execute(update(ArticleRow).where(col(ArticleRow.id).in_(own_story))
+            if own:
+                s.execute(update(ArticleRow).where(col(ArticleRow.id).in_(own))
                           .values(story_id=col(ArticleRow.id)))
+            for story_id, members in joined.items():
+                s.execute(update(ArticleRow).where(col(ArticleRow.id).in_(members))
+                          .values(story_id=story_id))
             if band_rows:
                 s.execute(StoryBandRow.__table__.insert(), band_rows)  # type: ignore[attr-defined]
         return alerts
@@ -161,7 +178,7 @@ class PollQueries(StoreBase):
             q = (select(StoryBandRow.value, StoryBandRow.story_id, StoryBandRow.simhash)
                  .where(and_(col(StoryBandRow.band) == band, col(StoryBandRow.value).in_(values),
                              col(StoryBandRow.created_at) >= since))
-                 .order_by(col(StoryBandRow.id).desc()).limit(_CANDIDATES * len(values)))
+                 .limit(_CANDIDATES * len(values)))  # no ORDER BY: it would scan past the index
             for value, sid, other in s.exec(q):
                 stories.by_band.setdefault((band, value), []).append(
                     (sid, dedupe.to_unsigned(other)))
@@ -199,16 +216,21 @@ class PollQueries(StoreBase):
         if outcome.kind:
             source.kind, source.kind_auto = outcome.kind, False
 
-    def _insert_article(self, s: Session, source_id: int, a: Article, now: datetime,
-                        h: int | None, story_id: int | None) -> int | None:
-        stmt = self._insert(ArticleRow.__table__).values(  # type: ignore[attr-defined]
-            source_id=source_id, dedupe_key=dedupe_key(a), guid=a.guid, url=a.url,
-            title=a.title, body=a.body, language=a.language, author=a.author,
-            published=a.published, fetched_at=now, content_hash=a.content_hash,
-            simhash=dedupe.to_signed(h) if h is not None else None, story_id=story_id,
-        ).on_conflict_do_nothing().returning(ArticleRow.__table__.c.id)  # type: ignore[attr-defined]
-        row = s.execute(stmt).first()
-        return int(row[0]) if row else None
+    def _insert_articles(self, s: Session, source_id: int, articles: Sequence[Article],
+                         hashes: Sequence[int | None], stories: Sequence[int],
+                         now: datetime) -> dict[str, int]:
+        """Insert the articles in one statement; the ids of those inserted, by dedupe key."""
+        rows = [{"source_id": source_id, "dedupe_key": dedupe_key(a), "guid": a.guid,
+                 "url": a.url, "title": a.title, "body": a.body, "language": a.language,
+                 "author": a.author, "published": a.published, "fetched_at": now,
+                 "content_hash": a.content_hash,
+                 "simhash": dedupe.to_signed(h) if h is not None else None,
+                 "story_id": story if story > 0 else None}
+                for a, h, story in zip(articles, hashes, stories, strict=True)]
+        table = ArticleRow.__table__  # type: ignore[attr-defined]
+        stmt = self._insert(table).on_conflict_do_nothing().returning(table.c.id,
+                                                                      table.c.dedupe_key)
+        return {str(key): int(aid) for aid, key in s.execute(stmt, rows)}
 
     @staticmethod
     def _insert_copy(s: Session, alert_id: int, article_id: int, article: Article,
