@@ -11,8 +11,12 @@ from contextlib import AsyncExitStack
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from monitor.config import Settings
+import pytest
+from sqlmodel import select
+
+from monitor.config import Settings, load_settings
 from monitor.daemon import open_app
+from monitor.errors import ConfigError
 from monitor.pipeline import PollReport
 from monitor.schedule import (
     ScheduleBounds,
@@ -22,7 +26,7 @@ from monitor.schedule import (
     server_freshness,
 )
 from monitor.store import Store
-from monitor.store.tables import SourceRow
+from monitor.store.tables import ArticleRow, SourceRow
 from monitor.testing import LoopbackServer, Reply
 from tests.conftest import CLI
 
@@ -156,3 +160,36 @@ def test_sources_list_shows_unhealthy_and_disabled(cli: CLI, server: LoopbackSer
     gone = listed[server.url("/gone")]
     assert gone["enabled"] is False and gone["disabled_reason"] == "HTTP 410 Gone"
     assert "disabled" in cli("sources", "list").stdout
+
+
+def test_user_agent_carries_the_contact_url_and_undated_items_get_the_fetch_time(
+        settings: Settings, server: LoopbackServer) -> None:
+    server.route("/feed", Reply(200, RSS, {"content-type": "application/rss+xml"}))
+    clock = Clock()
+    settings = replace(settings, contact_url="https://example.org/monitor-bot")
+    _cycles(settings, server, ["feed"], clock, [lambda: None])
+    ua = server.received("/feed")[-1].headers["user-agent"]
+    assert ua.startswith("monitor/") and "+https://example.org/monitor-bot" in ua
+    store = Store.open(settings.database_url)
+    try:
+        with store.session() as s:
+            published = [r.published for r in s.exec(select(ArticleRow))]
+        assert len(published) == 3 and all(p is not None for p in published)
+    finally:
+        store.close()
+
+
+def test_ingestion_settings_are_validated() -> None:
+    ok = load_settings({"MONITOR_ALLOW_PRIVATE_NETWORKS": "127.0.0.1/32, 10.0.0.0/8",
+                        "MONITOR_CONTACT_URL": "mailto:ops@example.org",
+                        "MONITOR_ALERT_PER_STORY": "no", "MONITOR_MIN_INTERVAL": "60"})
+    assert ok.alert_per_story is False and ok.min_interval_seconds == 60
+    for env, setting in (({"MONITOR_ALLOW_PRIVATE_NETWORKS": "10.0.0.0/33"},
+                          "MONITOR_ALLOW_PRIVATE_NETWORKS"),
+                         ({"MONITOR_CONTACT_URL": "ops@example.org"}, "MONITOR_CONTACT_URL"),
+                         ({"MONITOR_ALERT_PER_STORY": "maybe"}, "MONITOR_ALERT_PER_STORY"),
+                         ({"MONITOR_MIN_INTERVAL": "600", "MONITOR_MAX_INTERVAL": "60"},
+                          "MONITOR_MAX_INTERVAL")):
+        with pytest.raises(ConfigError) as err:
+            load_settings(env)
+        assert err.value.setting == setting
