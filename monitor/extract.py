@@ -136,7 +136,9 @@ def extract(item: RawItem, *, source_id: int | None = None,
     if not title and body:
         title, _, rest = body.partition("\n")
         body = rest.strip()
-    language = item.language or detect_language(f"{title}\n{body}")
+    # The first thousand characters tell the language as well as the whole text, and the
+    # detector's cost grows with the length.
+    language = item.language or detect_language(f"{title}\n{body[:1000]}")
     return Article(
         title=title, body=body, url=canonical_url(item.url), guid=item.guid,
         language=language.split("-")[0].lower() if language else None,
