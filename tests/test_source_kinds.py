@@ -152,3 +152,21 @@ def test_opml_import_then_export_round_trip(cli: CLI, tmp_path: Path) -> None:
     assert all("ru" in e.labels for e in exported.entries)
     stdout = cli("sources", "export")
     assert stdout.stdout.startswith("<?xml") and "xmlUrl" in stdout.stdout
+
+
+def test_a_home_page_added_without_kind_leads_to_its_feed(cli: CLI,
+                                                          server: LoopbackServer) -> None:
+    home = (b'<!DOCTYPE html><html><head><title>Loopback Times</title>'
+            b'<link rel="alternate" type="application/rss+xml" title="News" href="/rss.xml">'
+            b"</head><body><p>Welcome to the front page.</p></body></html>")
+    rss = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>Loopback Times</title>'
+           b"<item><title>Embassy closes in Niamey</title><guid>n-1</guid>"
+           b"<description>The embassy closed on Friday.</description></item></channel></rss>")
+    server.route("/", Reply(200, home, {"content-type": "text/html"}))
+    server.route("/rss.xml", Reply(200, rss, {"content-type": "application/rss+xml"}))
+    assert cli("sources", "add", server.url("/")).returncode == 0
+    run = cli("run", "--once", MONITOR_SEEDS_DIR="/nonexistent")
+    assert run.returncode == 0, run.stderr
+    assert "ALERT [embassies] Embassy closes in Niamey" in run.stdout
+    [source] = json.loads(cli("sources", "list", "--json").stdout)
+    assert (source["url"], source["kind"]) == (server.url("/rss.xml"), "feed")

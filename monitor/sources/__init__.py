@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 from monitor.errors import SourceError
 from monitor.fetch import Fetcher, Validators
@@ -66,6 +68,14 @@ class AutoSource:
         if early is not None:
             return early
         kind = detect_kind(result.content, result.headers.get("content-type", ""))
+        feed_url = discover_feed(result.content, result.url) if kind == "page" else None
+        if feed_url is not None and urlsplit(result.url).path in ("", "/"):
+            # A site's home page is not an article: follow the feed it announces instead.
+            feed = FeedSource(feed_url, self.fetcher)
+            found = await self.fetcher.get(feed_url)
+            if found.outcome == "ok":
+                polled = await feed.read(found)
+                return replace(polled, kind="feed", new_url=found.permanent_url or feed_url)
         reader: FeedSource | PageSource | SitemapSource
         if kind == "sitemap":
             reader = SitemapSource(self.location, self.fetcher)
@@ -74,6 +84,23 @@ class AutoSource:
         else:
             reader = FeedSource(self.location, self.fetcher)
         return replace(await reader.read(result), kind=kind)
+
+
+_ALTERNATE = re.compile(rb"<link\b[^>]*>", re.IGNORECASE)
+_ATTR = re.compile(rb"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
+_FEED_TYPES = (b"application/rss+xml", b"application/atom+xml", b"application/feed+json")
+
+
+def discover_feed(content: bytes, base_url: str) -> str | None:
+    """The first feed an HTML page announces (``<link rel="alternate" type="...rss+xml">``)."""
+    for m in _ALTERNATE.finditer(content[:200_000]):
+        attrs = {k.lower(): (a or b or c) for k, a, b, c in _ATTR.findall(m.group(0))}
+        rel = attrs.get(b"rel", b"").lower().split()
+        if b"alternate" in rel and attrs.get(b"type", b"").lower() in _FEED_TYPES:
+            href = html.unescape(attrs.get(b"href", b"").decode("utf-8", "replace")).strip()
+            if href:
+                return urljoin(base_url, href)
+    return None
 
 
 def make_source(kind: str, location: str, fetcher: Fetcher, *, auto: bool = False) -> Source:
@@ -90,4 +117,5 @@ def make_source(kind: str, location: str, fetcher: Fetcher, *, auto: bool = Fals
     raise SourceError(f"unknown source kind {kind!r} (known: {', '.join(KINDS)})")
 
 
-__all__ = ["KINDS", "PollResult", "Source", "detect_kind", "guess_kind", "make_source"]
+__all__ = ["KINDS", "PollResult", "Source", "detect_kind", "discover_feed", "guess_kind",
+           "make_source"]
