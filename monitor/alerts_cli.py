@@ -65,15 +65,24 @@ def _list(args: argparse.Namespace, store: Store) -> int:
         if d.alert_id is not None:
             deliveries.setdefault(d.alert_id, []).append(f"{d.target}:{d.status}")
             labels.setdefault(d.alert_id, []).append(f"{d.target}:{d.status}#{d.id}")
-    for a in store.alerts(limit=args.limit):
+    alerts = store.alerts(limit=args.limit)
+    copies = store.alert_copies([a.id for a in alerts if a.id is not None])
+    for a in alerts:
+        also = [{"source": c.source, "url": c.url, "title": c.title, "article": c.article_id}
+                for c in copies.get(a.id or 0, [])]
         if args.json:
             print(json.dumps({"id": a.id, "rule": a.rule_id, "article": a.article_id,
                               "created": a.created_at.isoformat(),
-                              "deliveries": deliveries.get(a.id or 0, [])}))
+                              "deliveries": deliveries.get(a.id or 0, []),
+                              "story": a.story_id, "also_reported_by": also},
+                             ensure_ascii=False))
         else:
             title = json.loads(a.payload)["data"]["article"]["title"]
             print(f"{a.id:>5} {a.created_at:%Y-%m-%d %H:%M} [{a.rule_id}] {title} "
                   f"{' '.join(labels.get(a.id or 0, []))}")
+            for c in also:
+                print(f"      also reported by {c['source']}"
+                      + (f": {c['url']}" if c["url"] else ""))
     return 0
 
 

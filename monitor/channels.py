@@ -12,7 +12,9 @@ import httpx
 from monitor.clock import Clock
 from monitor.config import Settings
 from monitor.delivery import Deliverer, RetryPolicy
+from monitor.ingest import url_policy
 from monitor.metrics import Metrics
+from monitor.netpolicy import URLPolicy
 from monitor.notify.base import Notifier
 from monitor.notify.transport import LeanTransport
 from monitor.notify.webhook import WebhookNotifier
@@ -38,8 +40,8 @@ def targets_of(settings: Settings) -> dict[str, TargetConfig]:
                          default_concurrency=settings.delivery_concurrency)
 
 
-def build_notifiers(targets: Mapping[str, TargetConfig],
-                    client: httpx.AsyncClient) -> dict[str, Notifier]:
+def build_notifiers(targets: Mapping[str, TargetConfig], client: httpx.AsyncClient,
+                    policy: URLPolicy | None = None) -> dict[str, Notifier]:
     notifiers: dict[str, Notifier] = {}
     for name, t in targets.items():
         if t.kind == "apprise":
@@ -50,7 +52,7 @@ def build_notifiers(targets: Mapping[str, TargetConfig],
                                               timeout=t.timeout)
         else:
             notifiers[name] = WebhookNotifier(name, t.url, list(t.secrets), client,
-                                              timeout=t.timeout)
+                                              timeout=t.timeout, policy=policy)
     return notifiers
 
 
@@ -71,7 +73,8 @@ async def open_delivery(stack: AsyncExitStack, settings: Settings, store: Store,
     policy = RetryPolicy(base_seconds=settings.retry_base_seconds,
                          max_seconds=settings.retry_max_seconds,
                          horizon=timedelta(seconds=settings.retry_horizon_seconds))
-    deliverer = Deliverer(store, build_notifiers(targets, client), clock,
+    notifiers = build_notifiers(targets, client, url_policy(settings))
+    deliverer = Deliverer(store, notifiers, clock,
                           worker=settings.worker_id, policy=policy,
                           concurrency={n: t.concurrency for n, t in targets.items()},
                           noise=parse_noise(settings.tables.get("rules")),

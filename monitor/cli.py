@@ -17,7 +17,7 @@ from monitor.extract import extract
 from monitor.logs import setup_logging
 from monitor.matcher import Matcher
 from monitor.models import Article, RawItem
-from monitor.sources import guess_kind
+from monitor.sources import manage
 from monitor.sources.folder import SUFFIXES, read_file
 from monitor.store import Store
 
@@ -43,10 +43,17 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("location", metavar="URL_OR_PATH")
     add.add_argument("--interval", type=int, help="seconds between polls")
     add.add_argument("--label", action="append", default=[], help="a label rules can filter on")
+    add.add_argument("--kind", choices=["feed", "page", "sitemap", "folder"],
+                     help="kind of source (default: detected from its content)")
     ls = sources.add_parser("list", help="list sources with their state")
     ls.add_argument("--json", action="store_true")
-    imp = sources.add_parser("import", help="add the sources of a YAML, TOML or OPML file")
-    imp.add_argument("file", type=Path, metavar="FILE")
+    imp = sources.add_parser("import", help="add the sources of an OPML list (- for stdin) or "
+                             "of a YAML/TOML sources file")
+    imp.add_argument("file", metavar="FILE")
+    imp.add_argument("--interval", type=int, help="seconds between polls")
+    imp.add_argument("--label", action="append", default=[], help="a label for every source")
+    exp = sources.add_parser("export", help="write the sources as OPML (stdout by default)")
+    exp.add_argument("file", nargs="?", metavar="FILE")
 
     rules = sub.add_parser("rules", help="rule files").add_subparsers(dest="action",
                                                                        required=True)
@@ -131,22 +138,26 @@ def _source_dict(info: Any) -> dict[str, Any]:
             "labels": [x for x in s.labels.split(",") if x],
             "last_poll": s.last_polled_at.isoformat() if s.last_polled_at else None,
             "last_status": s.last_status, "last_error": s.last_error,
-            "unhealthy": s.unhealthy, "articles": info.articles}
+            "unhealthy": s.unhealthy, "articles": info.articles,
+            "disabled_reason": s.disabled_reason, "consecutive_failures": s.consecutive_failures,
+            "failing_since": s.failing_since.isoformat() if s.failing_since else None,
+            "next_check": s.next_check_at.isoformat() if s.next_check_at else None}
 
 
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     store = Store.open(settings.database_url)
     try:
-        if args.action == "add":
-            kind = guess_kind(args.location)
-            location = str(Path(args.location).resolve()) if kind == "folder" else args.location
+        if args.action in ("add", "import"):
             interval = args.interval or settings.default_interval_seconds
             if interval < 1:
                 raise ConfigError("--interval", "must be a positive number of seconds")
-            row = store.add_source(kind, location, interval=interval, now=utcnow(),
-                                   labels=args.label)
-            print(f"source {row.id}: {row.kind} {row.url} every {row.interval_seconds}s")
-            return 0
+            if args.action == "import":
+                return manage.import_opml(store, settings, args.file, interval=interval,
+                                          labels=args.label, out=sys.stdout)
+            return manage.add(store, settings, args.location, kind=args.kind,
+                              interval=interval, labels=args.label, out=sys.stdout)
+        if args.action == "export":
+            return manage.export(store, args.file, sys.stdout)
         infos = store.list_sources()
         if args.json:
             print(json.dumps([_source_dict(i) for i in infos], ensure_ascii=False, indent=1))
@@ -156,6 +167,10 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
             state = d["last_status"] or "never polled"
             if d["last_error"]:
                 state += f" ({d['last_error']})"
+            if not d["enabled"]:
+                state += f"  DISABLED ({d['disabled_reason'] or 'by hand'})"
+            elif d["unhealthy"]:
+                state += f"  UNHEALTHY: failing since {d['failing_since']}, retried rarely"
             print(f"{d['id']:>4}  {d['kind']:<7} {d['url']}\n      last poll: "
                   f"{d['last_poll'] or '-'}  status: {state}  articles: {d['articles']}")
         return 0
@@ -163,10 +178,14 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
         store.close()
 
 
+SOURCES_FILES = (".yaml", ".yml", ".toml")
+
+
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    """A YAML or TOML sources file (an OPML list goes through ``cmd_sources``)."""
     from monitor.imports import import_sources
 
-    return import_sources(args.file, settings)
+    return import_sources(Path(args.file), settings)
 
 
 def cmd_backtest(args: argparse.Namespace, settings: Settings) -> int:
@@ -226,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "match":
             return cmd_match(args, settings)
         if args.command == "sources":
-            if args.action == "import":
+            if args.action == "import" and Path(args.file).suffix.lower() in SOURCES_FILES:
                 return cmd_import(args, settings)
             return cmd_sources(args, settings)
         if args.command == "rules":

@@ -99,6 +99,29 @@ class Settings:
                                             "before another may take them", minimum=1)
     delivery_concurrency: int = setting(8, "requests in flight per target (`concurrency` in a "
                                         "`[targets.NAME]` table overrides it)", minimum=1)
+    contact_url: str | None = setting(None, "added to the User-Agent (`+URL`) so site owners "
+                                      "can reach you; http(s) or mailto")
+    allow_private_networks: str = setting("", "networks sources and webhooks may resolve to "
+                                          "besides public ones: `127.0.0.1/32,10.0.0.0/8`, or "
+                                          "`*` for all", shown="– (none)")
+    fetch_deadline_seconds: float = setting(60.0, "total seconds one fetch may take, redirects "
+                                            "and body included", env="MONITOR_FETCH_DEADLINE",
+                                            minimum=0.1)
+    max_redirects: int = setting(5, "redirects followed per fetch", minimum=0)
+    fetch_concurrency: int = setting(32, "fetches in flight at once", minimum=1)
+    per_host_concurrency: int = setting(4, "fetches in flight to one host", minimum=1)
+    min_interval_seconds: int = setting(300, "lower bound of the adaptive poll interval, "
+                                        "seconds", env="MONITOR_MIN_INTERVAL", minimum=1)
+    max_interval_seconds: int = setting(86400, "upper bound of the adaptive poll interval (and "
+                                        "of server-requested waits)",
+                                        env="MONITOR_MAX_INTERVAL", minimum=1)
+    unhealthy_after_seconds: int = setting(86400, "seconds of continuous failure after which a "
+                                           "source is unhealthy and retried every 6 h",
+                                           env="MONITOR_UNHEALTHY_AFTER", minimum=1)
+    alert_per_story: bool = setting(True, "a rule alerts once per story; later copies are "
+                                    "listed as \"also reported by\"")
+    story_window_days: int = setting(7, "how far back near-duplicate copies are looked for",
+                                     minimum=1)
     # The structured tables of the config file ([targets.NAME], [rules.RULE_ID]); not settings.
     tables: Mapping[str, Any] = field(default_factory=dict, metadata={"internal": True})
 
@@ -294,6 +317,16 @@ def _validate(settings: Settings, env: Mapping[str, str]) -> Settings:
                   webhook_secret=settings.webhook_secret,
                   default_concurrency=settings.delivery_concurrency)
     parse_noise(settings.tables.get("rules"))
+    contact = settings.contact_url
+    if contact and not contact.startswith(("http://", "https://", "mailto:")):
+        raise ConfigError("MONITOR_CONTACT_URL", f"expected an http(s) or mailto: URL, "
+                          f"got {contact!r}")
+    from monitor.netpolicy import parse_allowed
+
+    parse_allowed(settings.allow_private_networks)  # a bad network fails at start, named
+    if settings.max_interval_seconds < settings.min_interval_seconds:
+        raise ConfigError("MONITOR_MAX_INTERVAL", "must not be below MONITOR_MIN_INTERVAL "
+                          f"({settings.min_interval_seconds})")
     if settings.api_port > 65535:
         raise ConfigError("MONITOR_API_PORT", f"must be at most 65535, got {settings.api_port}")
     if settings.log_format not in ("auto", "json", "text"):

@@ -19,7 +19,8 @@ from monitor.channels import open_delivery
 from monitor.clock import Clock, utcnow
 from monitor.config import Settings
 from monitor.delivery import Deliverer, DeliveryReport
-from monitor.fetch import Fetcher
+from monitor.fetch import make_user_agent
+from monitor.ingest import make_fetcher, schedule_bounds
 from monitor.matcher import Matcher
 from monitor.metrics import Metrics
 from monitor.models import NewAlert
@@ -119,7 +120,8 @@ async def open_app(stack: AsyncExitStack, settings: Settings, *, clock: Clock = 
     ensure_default_source(store, settings, clock)
     http = await stack.enter_async_context(httpx.AsyncClient(
         timeout=httpx.Timeout(settings.http_timeout_seconds, connect=10.0),
-        headers={"user-agent": settings.user_agent}, follow_redirects=True,
+        headers={"user-agent": make_user_agent(settings.user_agent, settings.contact_url)},
+        follow_redirects=True,
         limits=httpx.Limits(max_connections=64, max_keepalive_connections=32)))
     metrics = Metrics()
     delivery = await open_delivery(stack, settings, store, clock, metrics=metrics)
@@ -130,8 +132,11 @@ async def open_app(stack: AsyncExitStack, settings: Settings, *, clock: Clock = 
 
     metrics.rules_loaded(matcher.version, len(matcher.rules))
     metrics.watch_outbox(lambda: outbox_depth(store))
-    pipeline = Pipeline(store, matcher_now, Fetcher(http, max_bytes=settings.max_body_bytes),
-                        clock, targets=delivery.target_names, worker=settings.worker_id,
+    pipeline = Pipeline(store, matcher_now, make_fetcher(http, settings), clock,
+                        targets=delivery.target_names, worker=settings.worker_id,
+                        bounds=schedule_bounds(settings),
+                        alert_per_story=settings.alert_per_story,
+                        story_window=timedelta(days=settings.story_window_days),
                         metrics=metrics)
     deliverer = delivery.deliverer
     app = App(settings, store, matcher, http, pipeline, deliverer, clock, out or sys.stdout,

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from monitor.errors import ParseError
 from monitor.models import Article, RawItem
 from monitor.text import detect_language
 
@@ -23,6 +24,10 @@ _JUNK_LINE = re.compile(
       | .*\b(?:newsletter|buletin|bulletin)\b.*\b(?:gratis|free|gratuit|kostenlos|sign\s+up|
            subscribe|daftar|berlangganan)\b.*
       | (?:buka\s+kunci|unlock)\b.*
+      | (?:s[ií]guenos|follow\s+us|folgen\s+sie\s+uns|suivez[-\s]nous|ikuti\s+kami|segue-nos|
+           siga-nos)\b.{0,120}
+      | (?:dowiedz\s+si[ęe]\s+wi[ęe]cej|czytaj\s+(?:te[żz]|tak[żz]e|wi[ęe]cej)|
+           zobacz\s+(?:te[żz]|tak[żz]e)|weiterlesen|mehr\s+lesen|lire\s+la\s+suite|en\s+savoir\s+plus|learn\s+more)\b.{0,80}
       | (?:share\s+(?:this|on)|bagikan|teilen|partager|compartir)\b.{0,60}
       | .*\b(?:we\s+use\s+cookies|this\s+(?:site|website)\s+uses\s+cookies|accept\s+cookies)\b.*
     )\s*$""",
@@ -122,7 +127,8 @@ def extract(item: RawItem, *, source_id: int | None = None,
             labels: tuple[str, ...] = ()) -> Article:
     """Turn a raw item into a clean Article."""
     title, body = item.title, item.content
-    if "html" in item.content_type:
+    # Markup needs parsing only when there is some (feeds label plain text text/html too).
+    if "html" in item.content_type and ("<" in body or "&" in body):
         page_title, body = html_to_text(body)
         title = title or page_title
     title = " ".join(clean_text(title).split())
@@ -130,10 +136,42 @@ def extract(item: RawItem, *, source_id: int | None = None,
     if not title and body:
         title, _, rest = body.partition("\n")
         body = rest.strip()
-    language = item.language or detect_language(f"{title}\n{body}")
+    # The first thousand characters tell the language as well as the whole text, and the
+    # detector's cost grows with the length.
+    language = item.language or detect_language(f"{title}\n{body[:1000]}")
     return Article(
         title=title, body=body, url=canonical_url(item.url), guid=item.guid,
         language=language.split("-")[0].lower() if language else None,
         published=item.published, author=item.author, source_id=source_id,
         source_labels=labels, content_hash=content_hash(title, body),
+    )
+
+
+def extract_page(markup: bytes | str, url: str | None = None) -> RawItem | None:
+    """The main text and metadata of an article page (trafilatura, comments off), as a RawItem;
+    None when the page holds no article text."""
+    import trafilatura
+
+    from monitor.sources.dates import parse_date
+
+    try:
+        doc = trafilatura.bare_extraction(markup, url=url, include_comments=False,
+                                          with_metadata=True, include_tables=True,
+                                          favor_recall=False)
+    except (ValueError, TypeError, LookupError) as exc:  # broken markup or codec
+        raise ParseError(f"cannot read the page: {exc}") from exc
+    if doc is None:
+        return None
+    data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+    text = str(data.get("text") or "").strip()
+    title = str(data.get("title") or "").strip()
+    if not text and not title:
+        return None
+    page_url = url or (str(data["url"]) if data.get("url") else None)
+    return RawItem(
+        title=title, content=text, content_type="text/plain", url=page_url,
+        guid=canonical_url(page_url) if page_url else None,
+        published=parse_date(str(data["date"])) if data.get("date") else None,
+        author=str(data["author"]) if data.get("author") else None,
+        language=str(data["language"]) if data.get("language") else None,
     )

@@ -1,9 +1,8 @@
-"""``monitor sources import FILE``: add many sources at once from a sources file or an OPML list.
+"""``monitor sources import FILE.yaml|.toml``: add many sources at once from a sources file.
 
-A ``.yaml``/``.yml``/``.toml`` file uses the sources-file format (``url``, ``kind``,
-``interval``, ``labels``, ``enabled``); an ``.opml``/``.xml`` file is a feed reader's
-subscription list (its folders become labels). Sources already in the database are left as
-they are. Progress is a bar at a terminal, log lines otherwise.
+The file uses the sources-file format (``url``, ``kind``, ``interval``, ``labels``,
+``enabled``); OPML subscription lists are read by ``monitor.sources.opml``. Sources already in
+the database are left as they are. Progress is a bar at a terminal, log lines otherwise.
 """
 
 from __future__ import annotations
@@ -23,29 +22,11 @@ from monitor.sourcesync import DeclaredSource, parse_declared
 from monitor.store import Store
 
 
-def _opml(path: Path, interval: int) -> list[DeclaredSource]:
-    import listparser
-
-    result = listparser.parse(path.read_bytes())
-    if result.bozo and not result.feeds:
-        raise SourceError(f"{path}: not a readable OPML file: {result.bozo_exception}")
-    out = []
-    for feed in result.feeds:
-        url = str(feed.get("url") or "")
-        if not url.startswith(("http://", "https://")):
-            continue
-        labels = tuple(str(t).replace(",", " ") for t in feed.get("tags") or [] if t)
-        out.append(DeclaredSource(url, "feed", interval, labels))
-    return out
-
-
 def read_sources(path: Path, interval: int) -> list[DeclaredSource]:
     """The sources a file lists; ConfigError/SourceError name the file and the entry."""
     suffix = path.suffix.lower()
     if not path.is_file():
         raise SourceError(f"{path}: no such file")
-    if suffix in (".opml", ".xml"):
-        return _opml(path, interval)
     text = path.read_text(encoding="utf-8")
     data: Any
     try:
@@ -54,8 +35,8 @@ def read_sources(path: Path, interval: int) -> list[DeclaredSource]:
         elif suffix in (".yaml", ".yml"):
             data = yaml.safe_load(text)
         else:
-            raise SourceError(f"{path}: unsupported file type (known: .yaml, .yml, .toml, "
-                              ".opml, .xml)")
+            raise SourceError(f"{path}: unsupported file type (known: .yaml, .yml, .toml; "
+                              "other files are read as OPML)")
     except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(str(path), f"cannot parse: {exc}") from None
     return parse_declared(data, str(path), path.parent, interval)

@@ -28,6 +28,8 @@ EVENTS = {
     "source.poll.ok": "a poll stored its new articles",
     "source.poll.problem": "part of a poll was unreadable",
     "source.poll.failed": "a poll failed; the source backs off",
+    "source.poll.rate_limited": "a source answered 429/503; the next poll waits as it asked",
+    "source.disabled": "a source answered 410 Gone (or moved for good) and was disabled",
     "source.poll.crashed": "a bug cost one poll",
     "sources.synced": "the sources file was applied to the database",
     "sources.sync.rejected": "the sources file is invalid; the database was left unchanged",

@@ -7,7 +7,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from monitor.clock import Clock
@@ -17,7 +17,9 @@ from monitor.fetch import Fetcher, Validators
 from monitor.matcher import Matcher
 from monitor.metrics import Metrics
 from monitor.models import Article, Match, NewAlert
+from monitor.schedule import ScheduleBounds, next_after_failure, next_after_success
 from monitor.sources import make_source
+from monitor.sources.base import PollResult
 from monitor.store import PollOutcome, Store, dedupe_key
 from monitor.store.tables import SourceRow
 
@@ -32,7 +34,7 @@ class PollReport:
 
     source_id: int
     location: str
-    status: str  # ok | not_modified | error
+    status: str  # ok | not_modified | error | rate_limited | gone
     items: int = 0
     new_articles: int = 0
     alerts: list[NewAlert] = field(default_factory=list)
@@ -44,7 +46,9 @@ class Pipeline:
 
     def __init__(self, store: Store, matcher: Callable[[], Matcher], fetcher: Fetcher,
                  clock: Clock, *, targets: Sequence[str], worker: str,
-                 concurrency: int = 8, rng: random.Random | None = None,
+                 concurrency: int = 16, rng: random.Random | None = None,
+                 bounds: ScheduleBounds | None = None, alert_per_story: bool = True,
+                 story_window: timedelta = timedelta(days=7),
                  metrics: Metrics | None = None) -> None:
         self.store = store
         self.metrics = metrics
@@ -55,8 +59,11 @@ class Pipeline:
         self.worker = worker
         self.semaphore = asyncio.Semaphore(concurrency)
         self.rng = rng or random.Random()
+        self.bounds = bounds or ScheduleBounds()
+        self.alert_per_story = alert_per_story
+        self.story_window = story_window
 
-    async def poll_due(self, *, everything: bool = False, limit: int = 500) -> list[PollReport]:
+    async def poll_due(self, *, everything: bool = False, limit: int = 5000) -> list[PollReport]:
         """Claim the due sources (``everything``: all enabled ones) and poll them."""
         rows = self.store.claim_sources(self.clock(), worker=self.worker,
                                         lease=timedelta(minutes=10), limit=limit,
@@ -80,32 +87,51 @@ class Pipeline:
                                        rules=[a.rule_id for a in report.alerts])
             return report
 
+    def _per_story(self) -> Callable[[str], bool]:
+        # A rule may say for itself (``alert_per_story``); otherwise the setting decides.
+        own = {r.id: bool(getattr(r, "alert_per_story", True))
+               for r in self.matcher().rules
+               if getattr(r, "alert_per_story", None) is not None}
+        default = self.alert_per_story
+        return lambda rule_id: own.get(rule_id, default)
+
     async def _poll(self, row: SourceRow) -> PollReport:
         assert row.id is not None
-        source = make_source(row.kind, row.url, self.fetcher)
+        source = make_source(row.kind, row.url, self.fetcher, auto=row.kind_auto)
         previous = Validators(row.etag, row.last_modified, row.body_hash)
         result = await source.poll(previous)
+        if result.status in ("rate_limited", "gone"):
+            return self._refused(row, result)
         now = self.clock()
-        next_at = now + timedelta(seconds=row.interval_seconds)
         v = result.validators
         if result.not_modified:
+            next_at = next_after_success(now, interval=row.interval_seconds, bounds=self.bounds,
+                                         headers=result.headers)
             outcome = PollOutcome("not_modified", next_at, etag=v.etag,
-                                  last_modified=v.last_modified, body_hash=v.body_hash)
+                                  last_modified=v.last_modified, body_hash=v.body_hash,
+                                  new_url=result.new_url)
             self.store.save_poll(row.id, outcome, [], targets=self.targets, now=now)
             return PollReport(row.id, row.url, "not_modified")
         labels = tuple(x for x in row.labels.split(",") if x)
         articles = [extract(item, source_id=row.id, labels=labels) for item in result.items]
-        articles = [a for a in articles if a.title or a.body]
+        # Undated items are kept: their time is the time we first saw them.
+        articles = [a if a.published else replace(a, published=now)
+                    for a in articles if a.title or a.body]
         fresh = self._fresh(row.id, articles)
         matcher = self.matcher()
         found: list[tuple[Article, Sequence[Match]]] = [(a, matcher.match(a)) for a in fresh]
         problems = "; ".join(result.problems) or None
         for problem in result.problems:
             log.warning("source.poll.problem", extra={"source": row.id, "problem": problem})
+        next_at = next_after_success(now, interval=row.interval_seconds, bounds=self.bounds,
+                                     headers=result.headers, ttl_minutes=result.ttl_minutes,
+                                     published=[i.published for i in result.items])
         outcome = PollOutcome("ok", next_at, error=problems, etag=v.etag,
                               last_modified=v.last_modified, body_hash=v.body_hash,
-                              new_url=result.new_url, title=result.title)
-        alerts = self.store.save_poll(row.id, outcome, found, targets=self.targets, now=now)
+                              new_url=result.new_url, title=result.title, kind=result.kind)
+        alerts = self.store.save_poll(row.id, outcome, found, targets=self.targets, now=now,
+                                      per_story=self._per_story(),
+                                      story_window=self.story_window)
         log.info("source.poll.ok", extra={"source": row.id, "items": len(articles),
                                           "new": len(fresh), "alerts": len(alerts)})
         return PollReport(row.id, row.url, "ok", len(articles), len(fresh), alerts, problems)
@@ -123,14 +149,43 @@ class Pipeline:
             fresh.append(a)
         return fresh
 
+    def _refused(self, row: SourceRow, result: PollResult) -> PollReport:
+        """429/503 (wait as asked) or 410 (switch the source off, keep it listed)."""
+        assert row.id is not None
+        now = self.clock()
+        plan = next_after_failure(now, interval=row.interval_seconds,
+                                  failures=row.consecutive_failures,
+                                  failing_since=row.failing_since, bounds=self.bounds,
+                                  rng=self.rng, retry_after=result.retry_after)
+        if result.status == "gone":
+            error = "HTTP 410 Gone: the source was removed by its site; disabled"
+            outcome = PollOutcome("gone", plan.next_check_at, error=error,
+                                  disable="HTTP 410 Gone", failing_since=plan.failing_since,
+                                  new_url=result.new_url)
+            log.warning("source.disabled", extra={"source": row.id, "reason": "gone"})
+        else:
+            wait = f" (Retry-After {result.retry_after:g} s)" if result.retry_after else ""
+            error = f"rate limited by the server{wait}; next poll {plan.next_check_at:%H:%M:%S}"
+            outcome = PollOutcome("rate_limited", plan.next_check_at, error=error,
+                                  unhealthy=plan.unhealthy, failing_since=plan.failing_since,
+                                  new_url=result.new_url)
+            log.warning("source.poll.rate_limited", extra={"source": row.id,
+                                                           "retry_after": result.retry_after})
+        self.store.save_poll(row.id, outcome, [], targets=self.targets, now=now)
+        return PollReport(row.id, row.url, result.status, error=error)
+
     def _failed(self, row: SourceRow, error: str) -> PollReport:
         assert row.id is not None
         now = self.clock()
-        # Back off exponentially with jitter so a dead host is not hammered, capped so that it
-        # is still retried a few times a day and never silently dropped.
-        base = row.interval_seconds * 2 ** min(row.consecutive_failures, 10)
-        delay = min(MAX_BACKOFF.total_seconds(), base) * self.rng.uniform(0.8, 1.2)
-        outcome = PollOutcome("error", now + timedelta(seconds=delay), error=error)
+        # Back off exponentially with jitter so a dead host is not hammered; a source failing
+        # for long is marked unhealthy and retried rarely, never silently dropped.
+        plan = next_after_failure(now, interval=row.interval_seconds,
+                                  failures=row.consecutive_failures,
+                                  failing_since=row.failing_since, bounds=self.bounds,
+                                  rng=self.rng)
+        outcome = PollOutcome("error", plan.next_check_at, error=error,
+                              unhealthy=plan.unhealthy, failing_since=plan.failing_since)
         self.store.save_poll(row.id, outcome, [], targets=self.targets, now=now)
-        log.warning("source.poll.failed", extra={"source": row.id, "error": error})
+        log.warning("source.poll.failed", extra={"source": row.id, "error": error,
+                                                 "unhealthy": plan.unhealthy})
         return PollReport(row.id, row.url, "error", error=error)

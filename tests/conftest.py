@@ -15,6 +15,9 @@ from monitor.testing import LoopbackServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+# Tests serve everything from 127.0.0.1; the default policy refuses loopback, so allow it here.
+LOOPBACK = "127.0.0.1/32"
 
 
 @pytest.fixture
@@ -25,7 +28,7 @@ def db_url(tmp_path: Path) -> str:
 @pytest.fixture
 def settings(tmp_path: Path, db_url: str) -> Settings:
     return Settings(database_url=db_url, rules_dir=ROOT / "rules", seeds_dir=ROOT / "seeds",
-                    worker_id="test")
+                    worker_id="test", allow_private_networks=LOOPBACK)
 
 
 @pytest.fixture
@@ -33,7 +36,7 @@ def cli_env(tmp_path: Path, db_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
     env.update(MONITOR_DATABASE_URL=db_url, MONITOR_RULES_DIR=str(ROOT / "rules"),
                MONITOR_SEEDS_DIR=str(ROOT / "seeds"), PYTHONPATH=str(ROOT),
-               MONITOR_API_PORT="0")
+               MONITOR_API_PORT="0", MONITOR_ALLOW_PRIVATE_NETWORKS=LOOPBACK)
     return env
 
 

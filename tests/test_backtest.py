@@ -103,12 +103,12 @@ def test_sources_import_from_yaml_and_opml(cli: CLI, tmp_path: Path) -> None:
                     'xmlUrl="https://example.org/a.rss"/><outline type="rss" text="C" '
                     'xmlUrl="https://example.org/c.rss"/></outline></body></opml>', "utf-8")
     out = cli("sources", "import", str(opml))
-    assert "2 sources, 1 added, 1 already present" in out.stdout
+    assert "1 sources added, 1 already present, 0 skipped" in out.stdout
     listed = {s["url"]: s for s in json.loads(cli("sources", "list", "--json").stdout)}
     assert listed["https://example.org/a.rss"]["interval"] == 120
     assert listed["https://example.org/a.rss"]["labels"] == ["eu"]
     assert listed["https://example.org/b.rss"]["enabled"] is False
-    assert listed["https://example.org/c.rss"]["labels"] == ["World"]
+    assert listed["https://example.org/c.rss"]["labels"] == ["world"]
     bad = tmp_path / "x.csv"
     bad.write_text("a,b", "utf-8")
     out = cli("sources", "import", str(bad))

@@ -22,7 +22,7 @@ from monitor.api.openapi import BACKTEST, TEST, VALIDATE
 from monitor.backtest import backtest, candidate_matcher, matcher_for, parse_since, rule_text
 from monitor.errors import RuleError, SourceError
 from monitor.extract import extract
-from monitor.fetch import Fetcher
+from monitor.ingest import make_fetcher
 from monitor.matcher import Matcher
 from monitor.models import RawItem
 
@@ -85,7 +85,7 @@ async def test_rule(request: Request) -> Response:
         raise ApiError(422, "invalid_rule", "the rule is invalid",
                        problems=_problems(exc)) from None
     if "url" in data:
-        fetcher = Fetcher(app.http, max_bytes=app.settings.max_body_bytes)
+        fetcher = make_fetcher(app.http, app.settings)  # the URL policy applies here too
         try:
             got = await fetcher.get(http_url(data["url"]))
         except SourceError as exc:

@@ -11,7 +11,8 @@ from collections.abc import Callable, Sequence
 
 import httpx
 
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, URLPolicyError
+from monitor.netpolicy import URLPolicy
 from monitor.notify.base import SendResult
 from monitor.store import OutboxItem
 
@@ -57,13 +58,15 @@ class WebhookNotifier:
     """POSTs the alert payload to one URL."""
 
     def __init__(self, name: str, url: str, secrets: Sequence[str], client: httpx.AsyncClient,
-                 *, timeout: float = 10.0, clock: Callable[[], float] = time.time) -> None:
+                 *, timeout: float = 10.0, clock: Callable[[], float] = time.time,
+                 policy: URLPolicy | None = None) -> None:
         self.name = name
         self.url = url
         self.keys = [decode_secret(s, setting=f"target {name}: secret") for s in secrets]
         self.client = client
         self.timeout = timeout
         self.clock = clock
+        self.policy = policy  # checked on every send: DNS may change after start
 
     def headers(self, item: OutboxItem, body: bytes) -> dict[str, str]:
         ts = int(self.clock())
@@ -76,6 +79,11 @@ class WebhookNotifier:
     async def send(self, item: OutboxItem) -> SendResult:
         body = item.payload.encode("utf-8")
         started = time.perf_counter()
+        if self.policy is not None:
+            try:
+                await self.policy.check(self.url)
+            except URLPolicyError as exc:
+                return SendResult(False, None, str(exc), 0.0)
         try:
             response = await self.client.post(self.url, content=body,
                                               headers=self.headers(item, body),

@@ -5,13 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from monitor.fetch import Validators
+from monitor.fetch import FetchResult, Validators
 from monitor.models import RawItem
 
 
 @dataclass(frozen=True)
 class PollResult:
-    """The outcome of reading a source once. ``not_modified`` means: nothing new, no items."""
+    """The outcome of reading a source once.
+
+    ``status`` is ``ok``, ``not_modified`` (nothing new, no items), ``rate_limited`` (the server
+    asked us to wait ``retry_after`` seconds) or ``gone`` (HTTP 410: the source is switched off).
+    """
 
     items: list[RawItem] = field(default_factory=list)
     not_modified: bool = False
@@ -19,6 +23,15 @@ class PollResult:
     title: str | None = None
     new_url: str | None = None
     problems: list[str] = field(default_factory=list)  # parts skipped, e.g. an unreadable file
+    status: str = "ok"
+    retry_after: float | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    ttl_minutes: float | None = None
+    kind: str | None = None  # set when the kind was read from the content (``auto`` sources)
+
+    def __post_init__(self) -> None:
+        if self.not_modified and self.status == "ok":
+            object.__setattr__(self, "status", "not_modified")
 
 
 class Source(Protocol):
@@ -28,3 +41,13 @@ class Source(Protocol):
     location: str
 
     async def poll(self, previous: Validators) -> PollResult: ...
+
+
+def early_outcome(result: FetchResult) -> PollResult | None:
+    """The PollResult of a fetch that brought no document (304, 429/503, 410), else None."""
+    if result.outcome == "ok":
+        return None
+    return PollResult(not_modified=result.outcome == "not_modified",
+                      validators=result.validators, new_url=result.permanent_url,
+                      status=result.outcome, retry_after=result.retry_after,
+                      headers=result.headers)

@@ -18,11 +18,13 @@ from sqlmodel import col, select
 from monitor.store.records import SourceInfo
 from monitor.store.sql import Store
 from monitor.store.tables import (
+    AlertCopyRow,
     AlertRow,
     ArticleRow,
     DeliveryAttemptRow,
     DeliveryRow,
     SourceRow,
+    StoryBandRow,
 )
 
 
@@ -78,6 +80,10 @@ def delete_source(store: Store, source_id: int) -> bool:
         s.execute(delete(DeliveryAttemptRow).where(
             col(DeliveryAttemptRow.delivery_id).in_(deliveries)))
         s.execute(delete(DeliveryRow).where(col(DeliveryRow.alert_id).in_(alerts)))
+        # Copies attached to this source's alerts, and this source's copies of others' stories.
+        s.execute(delete(AlertCopyRow).where(or_(col(AlertCopyRow.alert_id).in_(alerts),
+                                                 col(AlertCopyRow.article_id).in_(articles))))
+        s.execute(delete(StoryBandRow).where(col(StoryBandRow.article_id).in_(articles)))
         s.execute(delete(AlertRow).where(col(AlertRow.article_id).in_(articles)))
         s.execute(delete(ArticleRow).where(col(ArticleRow.source_id) == source_id))
         s.execute(delete(SourceRow).where(col(SourceRow.id) == source_id))

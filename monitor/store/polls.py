@@ -1,55 +1,188 @@
-"""Poll results: a poll's articles, alerts and pending deliveries written in one transaction."""
+"""Poll results: a poll's articles, story clusters, alerts and deliveries in one transaction.
+
+One story is alerted once: an article joins the story of an earlier one with the same content
+hash or canonical URL (any source), or with a SimHash within ``dedupe.MAX_DISTANCE`` bits found
+through the banded index in ``story_bands`` (recent window only, so the lookup stays bounded).
+A rule that already alerted on the story records the later copy in ``alert_copies`` ("also
+reported by") instead of alerting again. All of it lives in the database, so it survives
+restarts and is shared by every worker.
+"""
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
+from sqlalchemy import and_, update
 from sqlmodel import Session, col, select
 
+from monitor import dedupe
 from monitor.errors import StoreError
 from monitor.models import Article, Match, NewAlert
 from monitor.store.base import StoreBase
 from monitor.store.payload import alert_payload
 from monitor.store.records import PollOutcome, dedupe_key
-from monitor.store.tables import AlertRow, ArticleRow, DeliveryRow, SourceRow
+from monitor.store.tables import (
+    AlertCopyRow,
+    AlertRow,
+    ArticleRow,
+    DeliveryRow,
+    SourceRow,
+    StoryBandRow,
+)
+
+_CANDIDATES = 50  # band hits examined per article and band; bounds the near-dup lookup
+
+
+@dataclass
+class _Stories:
+    """What a poll knows about existing stories: exact keys and band index hits."""
+
+    by_hash: dict[str, int] = field(default_factory=dict)
+    by_url: dict[str, int] = field(default_factory=dict)
+    by_band: dict[tuple[int, int], list[tuple[int, int]]] = field(default_factory=dict)
+
+    def find(self, article: Article, h: int | None) -> int | None:
+        story = self.by_hash.get(article.content_hash)
+        if story is None and article.url:
+            story = self.by_url.get(article.url)
+        if story is not None or h is None:
+            return story
+        best: tuple[int, int] | None = None
+        for band, value in enumerate(dedupe.bands(h)):
+            for story_id, other in self.by_band.get((band, value), ()):
+                d = dedupe.distance(h, other)
+                if d <= dedupe.MAX_DISTANCE and (best is None or d < best[0]):
+                    best = (d, story_id)
+        return best[1] if best else None
+
+    def add(self, article: Article, h: int | None, story_id: int) -> None:
+        self.by_hash.setdefault(article.content_hash, story_id)
+        if article.url:
+            self.by_url.setdefault(article.url, story_id)
+        if h is not None:
+            for band, value in enumerate(dedupe.bands(h)):
+                self.by_band.setdefault((band, value), []).append((story_id, h))
 
 
 class PollQueries(StoreBase):
     def known_keys(self, source_id: int, articles: Sequence[Article]) -> set[str]:
-        """Which of these articles are stored already, by key in this source or content anywhere."""
+        """Which of these articles this source gave already (same key, or same content)."""
         keys = {dedupe_key(a) for a in articles}
         hashes = {a.content_hash for a in articles}
         with self.session() as s:
             seen_keys = set(s.exec(select(ArticleRow.dedupe_key).where(
                 ArticleRow.source_id == source_id, col(ArticleRow.dedupe_key).in_(keys))))
             seen_hashes = set(s.exec(select(ArticleRow.content_hash).where(
-                col(ArticleRow.content_hash).in_(hashes))))
+                ArticleRow.source_id == source_id, col(ArticleRow.content_hash).in_(hashes))))
         return {dedupe_key(a) for a in articles
                 if dedupe_key(a) in seen_keys or a.content_hash in seen_hashes}
 
     def save_poll(self, source_id: int, outcome: PollOutcome,
                   found: Sequence[tuple[Article, Sequence[Match]]], *, targets: Sequence[str],
-                  now: datetime) -> list[NewAlert]:
-        """Write a poll's result in ONE transaction: source state, articles, alerts, outbox."""
+                  now: datetime, per_story: Callable[[str], bool] | None = None,
+                  story_window: timedelta = timedelta(days=7)) -> list[NewAlert]:
+        """Write a poll's result in ONE transaction: source state, articles, alerts, outbox.
+
+        ``per_story(rule_id)`` says whether the rule alerts once per story (default: yes).
+        """
         alerts: list[NewAlert] = []
+        once = per_story or (lambda _rule: True)
         with self.session() as s:
             source = s.get(SourceRow, source_id)
             if source is None:
                 raise StoreError(f"source {source_id} does not exist")
             self._apply_outcome(source, outcome, now)
-            for article, matches in found:
-                article_id = self._insert_article(s, source_id, article, now)
+            if not found:
+                return alerts
+            hashes = [dedupe.text_simhash(a.title, a.body) for a, _m in found]
+            stories = self._stories(s, [a for a, _m in found], hashes, now - story_window)
+            # Stories are decided first (a copy later in this poll joins an earlier article,
+            # named by -1 - its index until it has an id), then all rows go in one statement.
+            planned: list[int] = []
+            for n, ((article, _m), h) in enumerate(zip(found, hashes, strict=True)):
+                story = stories.find(article, h)
+                if story is None:
+                    story = -1 - n
+                stories.add(article, h, story)
+                planned.append(story)
+            ids = self._insert_articles(s, source_id, [a for a, _m in found], hashes, planned,
+                                        now)
+            own: list[int] = []
+            joined: dict[int, list[int]] = {}
+            band_rows: list[dict[str, object]] = []
+            name = source.title or source.url
+            for n, ((article, matches), h) in enumerate(zip(found, hashes, strict=True)):
+                article_id = ids.get(dedupe_key(article))
                 if article_id is None:
                     continue
+                story_id = planned[n]
+                if story_id < 0:
+                    story_id = ids.get(dedupe_key(found[-1 - story_id][0]), article_id)
+                    if story_id == article_id:
+                        own.append(article_id)
+                    else:
+                        joined.setdefault(story_id, []).append(article_id)
+                if h is not None:
+                    band_rows.extend(
+                        {"band": band, "value": value, "article_id": article_id,
+                         "story_id": story_id, "simhash": dedupe.to_signed(h), "created_at": now}
+                        for band, value in enumerate(dedupe.bands(h)))
                 for match in matches:
-                    alert = self._insert_alert(s, article_id, article, match, source, now,
-                                               targets)
+                    if story_id != article_id and once(match.rule_id):
+                        first = s.exec(select(AlertRow.id).where(
+                            AlertRow.rule_id == match.rule_id, AlertRow.story_id == story_id)
+                            .limit(1)).first()
+                        if first is not None:
+                            self._insert_copy(s, first, article_id, article, source_id, name, now)
+                            continue
+                    alert = self._insert_alert(s, article_id, story_id, article, match, name,
+                                               now, targets)
                     if alert is not None:
                         alerts.append(alert)
+            if own:
+                s.execute(update(ArticleRow).where(col(ArticleRow.id).in_(own))
+                          .values(story_id=col(ArticleRow.id)))
+            for story_id, members in joined.items():
+                s.execute(update(ArticleRow).where(col(ArticleRow.id).in_(members))
+                          .values(story_id=story_id))
+            if band_rows:
+                s.execute(StoryBandRow.__table__.insert(), band_rows)  # type: ignore[attr-defined]
         return alerts
+
+    @staticmethod
+    def _stories(s: Session, articles: Sequence[Article], hashes: Sequence[int | None],
+                 since: datetime) -> _Stories:
+        """Existing stories these articles may belong to, in a few indexed queries."""
+        stories = _Stories()
+        content = {a.content_hash for a in articles}
+        urls = {a.url for a in articles if a.url}
+        story = col(ArticleRow.story_id)
+        for chash, sid, aid in s.exec(select(ArticleRow.content_hash, story, ArticleRow.id)
+                                      .where(col(ArticleRow.content_hash).in_(content))
+                                      .order_by(col(ArticleRow.id))):
+            stories.by_hash.setdefault(chash, sid or aid or 0)
+        if urls:
+            for url, sid, aid in s.exec(select(ArticleRow.url, story, ArticleRow.id)
+                                        .where(col(ArticleRow.url).in_(urls))
+                                        .order_by(col(ArticleRow.id))):
+                if url:
+                    stories.by_url.setdefault(url, sid or aid or 0)
+        for band in range(dedupe.BANDS):
+            values = {dedupe.bands(h)[band] for h in hashes if h is not None}
+            if not values:
+                continue
+            q = (select(StoryBandRow.value, StoryBandRow.story_id, StoryBandRow.simhash)
+                 .where(and_(col(StoryBandRow.band) == band, col(StoryBandRow.value).in_(values),
+                             col(StoryBandRow.created_at) >= since))
+                 .limit(_CANDIDATES * len(values)))  # no ORDER BY: it would scan past the index
+            for value, sid, other in s.exec(q):
+                stories.by_band.setdefault((band, value), []).append(
+                    (sid, dedupe.to_unsigned(other)))
+        return stories
 
     @staticmethod
     def _apply_outcome(source: SourceRow, outcome: PollOutcome, now: datetime) -> None:
@@ -57,35 +190,62 @@ class PollQueries(StoreBase):
         source.last_status = outcome.status
         source.next_check_at = outcome.next_check_at
         source.lease_owner = source.lease_until = None
-        if outcome.status == "error":
+        if outcome.new_url and outcome.new_url != source.url:
+            session = Session.object_session(source)
+            taken = session is not None and session.execute(
+                select(SourceRow.id).where(SourceRow.url == outcome.new_url)).first()
+            if not taken:  # moved onto a URL we already poll: keep both, do not collide
+                source.url = outcome.new_url
+        if outcome.disable:
+            source.enabled = False
+            source.disabled_reason = outcome.disable
+        if outcome.status in ("error", "rate_limited", "gone"):
             source.last_error = outcome.error
             source.consecutive_failures += 1
+            source.failing_since = source.failing_since or outcome.failing_since or now
+            source.unhealthy = outcome.unhealthy
             return
         source.last_error = outcome.error  # problems with parts of an otherwise good poll
         source.consecutive_failures = 0
+        source.failing_since = None
         source.unhealthy = False
         source.etag = outcome.etag if outcome.etag is not None else source.etag
         source.last_modified = outcome.last_modified or source.last_modified
         source.body_hash = outcome.body_hash or source.body_hash
         source.title = outcome.title or source.title
-        if outcome.new_url:
-            source.url = outcome.new_url
+        if outcome.kind:
+            source.kind, source.kind_auto = outcome.kind, False
 
-    def _insert_article(self, s: Session, source_id: int, a: Article, now: datetime) -> int | None:
-        stmt = self._insert(ArticleRow.__table__).values(  # type: ignore[attr-defined]
-            source_id=source_id, dedupe_key=dedupe_key(a), guid=a.guid, url=a.url,
-            title=a.title, body=a.body, language=a.language, author=a.author,
-            published=a.published, fetched_at=now, content_hash=a.content_hash,
-        ).on_conflict_do_nothing().returning(ArticleRow.__table__.c.id)  # type: ignore[attr-defined]
-        row = s.execute(stmt).first()
-        return int(row[0]) if row else None
+    def _insert_articles(self, s: Session, source_id: int, articles: Sequence[Article],
+                         hashes: Sequence[int | None], stories: Sequence[int],
+                         now: datetime) -> dict[str, int]:
+        """Insert the articles in one statement; the ids of those inserted, by dedupe key."""
+        rows = [{"source_id": source_id, "dedupe_key": dedupe_key(a), "guid": a.guid,
+                 "url": a.url, "title": a.title, "body": a.body, "language": a.language,
+                 "author": a.author, "published": a.published, "fetched_at": now,
+                 "content_hash": a.content_hash,
+                 "simhash": dedupe.to_signed(h) if h is not None else None,
+                 "story_id": story if story > 0 else None}
+                for a, h, story in zip(articles, hashes, stories, strict=True)]
+        table = ArticleRow.__table__  # type: ignore[attr-defined]
+        stmt = self._insert(table).on_conflict_do_nothing().returning(table.c.id,
+                                                                      table.c.dedupe_key)
+        return {str(key): int(aid) for aid, key in s.execute(stmt, rows)}
 
-    def _insert_alert(self, s: Session, article_id: int, article: Article, match: Match,
-                      source: SourceRow, now: datetime, targets: Sequence[str]) -> NewAlert | None:
-        payload = alert_payload(match, article, article_id, source.title or source.url, now)
+    @staticmethod
+    def _insert_copy(s: Session, alert_id: int, article_id: int, article: Article,
+                     source_id: int, source: str, now: datetime) -> None:
+        s.add(AlertCopyRow(alert_id=alert_id, article_id=article_id, source_id=source_id,
+                           source=source, url=article.url, title=article.title, created_at=now))
+
+    def _insert_alert(self, s: Session, article_id: int, story_id: int, article: Article,
+                      match: Match, source: str, now: datetime,
+                      targets: Sequence[str]) -> NewAlert | None:
+        payload = alert_payload(match, article, article_id, source, now)
         stmt = self._insert(AlertRow.__table__).values(  # type: ignore[attr-defined]
             rule_id=match.rule_id, rule_name=match.rule_name, article_id=article_id,
-            score=match.score, evidence=json.dumps([e.to_dict() for e in match.evidence]),
+            story_id=story_id, score=match.score,
+            evidence=json.dumps([e.to_dict() for e in match.evidence]),
             payload=json.dumps(payload, ensure_ascii=False), created_at=now,
         ).on_conflict_do_nothing().returning(AlertRow.__table__.c.id)  # type: ignore[attr-defined]
         row = s.execute(stmt).first()
@@ -98,4 +258,24 @@ class PollQueries(StoreBase):
                               webhook_id=f"msg_{uuid.uuid4().hex}", created_at=now,
                               next_attempt_at=now))
         return NewAlert(alert_id, match.rule_id, match.rule_name, article.title, article.url,
-                        source.title or source.url, match.evidence)
+                        source, match.evidence)
+
+    def set_kind_auto(self, source_id: int, auto: bool = True) -> None:
+        """Let the first good poll read the source's kind from its content."""
+        with self.session() as s:
+            row = s.get(SourceRow, source_id)
+            if row is not None:
+                row.kind_auto = auto
+
+    def alert_copies(self, alert_ids: Sequence[int]) -> dict[int, list[AlertCopyRow]]:
+        """The "also reported by" copies of these alerts, oldest first."""
+        if not alert_ids:
+            return {}
+        out: dict[int, list[AlertCopyRow]] = {}
+        with self.session() as s:
+            for row in s.exec(select(AlertCopyRow).where(
+                    col(AlertCopyRow.alert_id).in_(list(alert_ids)))
+                    .order_by(col(AlertCopyRow.id))):
+                out.setdefault(row.alert_id, []).append(row)
+        return out
+

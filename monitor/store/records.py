@@ -22,7 +22,7 @@ class SourceInfo:
 class PollOutcome:
     """What one poll of one source learned, to be written with its articles."""
 
-    status: str  # ok | not_modified | error
+    status: str  # ok | not_modified | error | rate_limited | gone
     next_check_at: datetime
     error: str | None = None
     etag: str | None = None
@@ -30,6 +30,10 @@ class PollOutcome:
     body_hash: str | None = None
     new_url: str | None = None
     title: str | None = None
+    disable: str | None = None  # why the source is switched off (e.g. HTTP 410 Gone)
+    unhealthy: bool = False
+    failing_since: datetime | None = None
+    kind: str | None = None  # the kind read from the content, for a source added without one
 
 
 @dataclass(frozen=True)

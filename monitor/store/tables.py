@@ -5,7 +5,7 @@ No ``from __future__ import annotations`` here: SQLModel reads the annotations a
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Column, Index, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -33,6 +33,10 @@ class SourceRow(SQLModel, table=True):
     body_hash: str | None = Field(default=None, max_length=64)
     lease_owner: str | None = Field(default=None, max_length=200)
     lease_until: datetime | None = None
+    failing_since: datetime | None = None
+    disabled_reason: str | None = Field(default=None, sa_column=Column(Text))
+    kind_auto: bool = Field(default=False, sa_column=Column(Boolean, nullable=False,
+                                                            server_default=false()))
 
 
 class ArticleRow(SQLModel, table=True):
@@ -66,7 +70,8 @@ class AlertRow(SQLModel, table=True):
     """One rule matching one article; the payload is frozen at creation so retries are identical."""
 
     __tablename__ = "alerts"
-    __table_args__ = (UniqueConstraint("rule_id", "article_id", name="uq_alerts_rule_article"),)
+    __table_args__ = (UniqueConstraint("rule_id", "article_id", name="uq_alerts_rule_article"),
+                      Index("ix_alerts_rule_story", "rule_id", "story_id"))
 
     id: int | None = Field(default=None, primary_key=True)
     rule_id: str = Field(max_length=200, index=True)
@@ -77,6 +82,43 @@ class AlertRow(SQLModel, table=True):
     evidence: str = Field(sa_column=Column(Text, nullable=False))  # JSON list
     payload: str = Field(sa_column=Column(Text, nullable=False))  # JSON body sent to receivers
     created_at: datetime = Field(index=True)
+
+
+class StoryBandRow(SQLModel, table=True):
+    """One 16-bit band of an article's SimHash: the index that finds near-duplicate candidates."""
+
+    __tablename__ = "story_bands"
+    __table_args__ = (
+        Index("ix_story_bands_lookup", "band", "value", "created_at"),
+        Index("ix_story_bands_article_id", "article_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    band: int
+    value: int
+    article_id: int = Field(foreign_key="articles.id")
+    story_id: int
+    simhash: int = Field(sa_column=Column(BigInteger, nullable=False))
+    created_at: datetime
+
+
+class AlertCopyRow(SQLModel, table=True):
+    """A later copy of an alerted story from another article or source ("also reported by")."""
+
+    __tablename__ = "alert_copies"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "article_id", name="uq_alert_copies_alert_article"),
+        Index("ix_alert_copies_alert_id", "alert_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alerts.id")
+    article_id: int = Field(foreign_key="articles.id")
+    source_id: int
+    source: str = Field(sa_column=Column(Text, nullable=False))
+    url: str | None = Field(default=None, sa_column=Column(Text))
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime
 
 
 class DeliveryRow(SQLModel, table=True):

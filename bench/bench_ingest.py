@@ -1,0 +1,185 @@
+"""Ingestion benchmark: N generated feeds on a local server, polled through the real pipeline.
+
+Measures a full first poll (fetch, parse, clean, dedupe, cluster, match against the shipped
+rules, store) and then a conditional re-poll answered with 304s: wall time, articles stored per
+second, CPU time, peak memory (RSS). The feed server runs in its own process so that it does not
+steal the event loop being measured.
+
+    python bench/bench_ingest.py [--feeds 2000] [--items 20] [--database-url URL]
+
+Targets on a 2-core machine: re-poll of 2,000 feeds <= 10 s, first poll (~40,000 items)
+<= 60 s, peak memory <= 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import random
+import resource
+import sys
+import tempfile
+import time
+from contextlib import AsyncExitStack
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from monitor.config import Settings  # noqa: E402
+from monitor.daemon import open_app  # noqa: E402
+from monitor.matcher import Matcher  # noqa: E402
+from monitor.models import Article, Match  # noqa: E402
+
+_SYLLABLES = ["ka", "ri", "to", "ne", "ma", "sa", "lo", "ve", "di", "pu", "ba", "te", "zi",
+              "mo", "ra", "ku", "le", "fi", "no", "ga", "ho", "ju", "se", "wa", "tri", "sta",
+              "pre", "con", "dor", "lin", "mar", "vel"]
+# A Zipf-like vocabulary of 4,000 made-up words, so that items differ the way real texts do
+# (a small vocabulary would make every item a near-duplicate of every other).
+_VOCAB_RNG = random.Random(0)
+WORDS = ["".join(_VOCAB_RNG.choice(_SYLLABLES) for _ in range(_VOCAB_RNG.randint(1, 4)))
+         for _ in range(4000)]
+_WEIGHTS = [1 / (rank + 1) for rank in range(len(WORDS))]
+HOT = ["sanctions were imposed", "the embassy was closed", "ceasefire negotiations resumed"]
+
+
+def feed_body(n: int, items: int) -> bytes:
+    """Feed ``n``: ``items`` distinct items, a few of them about monitored topics."""
+    rng = random.Random(n)
+    base = datetime(2025, 3, 3, tzinfo=UTC)
+    parts = [f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+             f"<title>Feed {n}</title><link>http://127.0.0.1/{n}</link>"]
+    for i in range(items):
+        words = rng.choices(WORDS, weights=_WEIGHTS, k=60)
+        if rng.random() < 0.05:
+            words.insert(rng.randrange(60), rng.choice(HOT))
+        title = " ".join(words[:8]).capitalize()
+        when = format_datetime(base - timedelta(minutes=17 * i + n))
+        parts.append(f"<item><title>{title} {n}-{i}</title><guid>f{n}-i{i}</guid>"
+                     f"<link>http://127.0.0.1/{n}/{i}?utm_source=rss</link>"
+                     f"<pubDate>{when}</pubDate><description>Item {n}-{i}: "
+                     f"{' '.join(words)}.</description></item>")
+    parts.append("</channel></rss>")
+    return "".join(parts).encode()
+
+
+def serve(port_out: multiprocessing.connection.Connection, feeds: int, items: int) -> None:
+    """A small keep-alive HTTP/1.1 server answering /feed/N with ETags and 304s."""
+    bodies = {n: feed_body(n, items) for n in range(feeds)}
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                path = lines[0].split(" ")[1]
+                headers = {k.lower(): v.strip() for k, _, v in
+                           (line.partition(":") for line in lines[1:] if line)}
+                n = int(path.rsplit("/", 1)[1])
+                etag = f'"v{n}"'
+                if headers.get("if-none-match") == etag:
+                    writer.write(f"HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\n"
+                                 "Content-Length: 0\r\n\r\n".encode())
+                else:
+                    body = bodies[n]
+                    writer.write(f"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+                                 f"ETag: {etag}\r\nContent-Length: {len(body)}\r\n\r\n"
+                                 .encode() + body)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, IndexError, ValueError):
+            writer.close()
+
+    async def main() -> None:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=1024)
+        port_out.send(server.sockets[0].getsockname()[1])
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class TimedMatcher:
+    """The app's matcher, timed: the matcher is another stage, reported apart."""
+
+    def __init__(self, inner: Matcher, enabled: bool) -> None:
+        self.inner, self.enabled, self.seconds = inner, enabled, 0.0
+        self.rules = inner.rules if enabled else ()
+
+    def match(self, article: Article) -> list[Match]:
+        if not self.enabled:
+            return []
+        t = time.process_time()
+        try:
+            return list(self.inner.match(article))
+        finally:
+            self.seconds += time.process_time() - t
+
+
+async def bench(settings: Settings, port: int, feeds: int, match: bool) -> None:
+    async with AsyncExitStack() as stack:
+        app = await open_app(stack, settings)
+        timed = TimedMatcher(app.matcher, match)
+        app.matcher = timed  # type: ignore[assignment]
+        now = app.clock()
+        t = time.perf_counter()
+        for n in range(feeds):
+            app.store.add_source("feed", f"http://127.0.0.1:{port}/feed/{n}", interval=900,
+                                 now=now)
+        print(f"setup: {feeds} sources added in {time.perf_counter() - t:.1f} s")
+
+        for label in ("first poll", "re-poll (304)"):
+            timed.seconds = 0.0
+            wall, cpu = time.perf_counter(), time.process_time()
+            reports = await app.pipeline.poll_due(everything=True, limit=feeds + 10)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            new = sum(r.new_articles for r in reports)
+            alerts = sum(len(r.alerts) for r in reports)
+            by_status: dict[str, int] = {}
+            for r in reports:
+                by_status[r.status] = by_status.get(r.status, 0) + 1
+            errors = [r.error for r in reports if r.status == "error"][:3]
+            print(f"{label}: {len(reports)} feeds in {wall:.1f} s (cpu {cpu:.1f} s), "
+                  f"{new} articles stored ({new / wall:.0f}/s), {alerts} alerts, "
+                  f"status {by_status}, matcher cpu {timed.seconds:.1f} s, "
+                  f"peak RSS {rss_mb():.0f} MB"
+                  + (f", errors e.g. {errors}" if errors else ""))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--feeds", type=int, default=2000)
+    ap.add_argument("--items", type=int, default=20)
+    ap.add_argument("--database-url", help="default: a new SQLite file in a temp directory")
+    ap.add_argument("--no-match", action="store_true",
+                    help="skip rule matching, to measure ingestion alone")
+    args = ap.parse_args()
+    parent, child = multiprocessing.Pipe()
+    proc = multiprocessing.Process(target=serve, args=(child, args.feeds, args.items),
+                                   daemon=True)
+    proc.start()
+    port = parent.recv()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        settings = replace(Settings(), database_url=url, rules_dir=ROOT / "rules",
+                           seeds_dir=Path(tmp) / "no-seeds", worker_id="bench",
+                           allow_private_networks="127.0.0.1/32", per_host_concurrency=64,
+                           fetch_concurrency=64)
+        print(f"benchmark: {args.feeds} feeds x {args.items} items, database {url.split('@')[-1]}")
+        try:
+            asyncio.run(bench(settings, port, args.feeds, not args.no_match))
+        finally:
+            proc.terminate()
+            proc.join()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""Single article pages: the page at a URL, its main text extracted (trafilatura, no comments)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from monitor.errors import ParseError
+from monitor.extract import extract_page
+from monitor.fetch import Fetcher, FetchResult, Validators
+from monitor.sources.base import PollResult, early_outcome
+
+
+class PageSource:
+    """One HTML article page; a changed page is a new item (its text hash differs)."""
+
+    kind = "page"
+
+    def __init__(self, url: str, fetcher: Fetcher) -> None:
+        self.location = url
+        self.fetcher = fetcher
+
+    async def poll(self, previous: Validators) -> PollResult:
+        result = await self.fetcher.get(self.location, previous)
+        early = early_outcome(result)
+        return early if early is not None else await self.read(result)
+
+    async def read(self, result: FetchResult) -> PollResult:
+        """The article of a fetched page."""
+        # Extraction is CPU work on a large tree: keep it off the event loop.
+        item = await asyncio.to_thread(extract_page, result.content, result.url)
+        if item is None:
+            raise ParseError(f"{result.url}: no article text found in the page")
+        return PollResult([item], validators=result.validators, title=item.title or None,
+                          new_url=result.permanent_url, headers=result.headers)
