@@ -47,42 +47,68 @@ class Leaf:
 Hit = tuple[int, int, Leaf]
 
 
-class _Positions:
-    """Where each key occurs in an article's token sequence, computed on demand.
+class _Occurrences:
+    """Token positions of each raw word of an article, found on demand with str.find.
 
-    The keys of all tokens are joined into one string once; a key's occurrences are then
-    found with str.find and numbered by counting separators, both in C. An article looks up
-    only the ~12 keys its candidate rules name, so no full index is built in Python.
+    The raw words are fresh strings, so joining them is cheap, unlike looking up the stem of
+    every token in the shared 300,000-word tables (a cache miss each).
     """
 
-    _SEP = "\x01"  # not a word character, and no folding or stemming produces it
+    _SEP = "\x01"  # not a word character: never inside a token
 
-    def __init__(self, of: dict[str, str], words: list[str], present: set[str]) -> None:
-        self._of, self._words, self._present = of, words, present
+    def __init__(self, words: list[str]) -> None:
+        self._words = words
         self._joined: str | None = None
         self._memo: dict[str, list[int]] = {}
 
-    def get(self, key: str) -> list[int]:
-        if key not in self._present:
-            return []  # the common case, answered without touching the token sequence
-        got = self._memo.get(key)
+    def of(self, word: str) -> list[int]:
+        got = self._memo.get(word)
         if got is not None:
             return got
         sep = self._SEP
         joined = self._joined
         if joined is None:
-            joined = self._joined = sep + sep.join(map(self._of.__getitem__, self._words)) + sep
-        needle = sep + key + sep
+            joined = self._joined = sep + sep.join(self._words) + sep
+        needle = sep + word + sep
         find, count = joined.find, joined.count
-        got = self._memo[key] = []
+        got = self._memo[word] = []
         # Token k is preceded by the (k+1)-th separator: its number is the separators before
-        # the match, counted incrementally so that a frequent key stays linear.
+        # the match, counted incrementally so that a frequent word stays linear.
         at, before, position = find(needle), 0, 0
         while at >= 0:
             position += count(sep, before, at)
             got.append(position)
             before = at
             at = find(needle, at + len(needle) - 1)  # the closing separator opens the next
+        return got
+
+
+class _Positions:
+    """Where each key (stem or folded form) occurs in an article, computed on demand: the
+    article's distinct words with that key, then their occurrences."""
+
+    def __init__(self, distinct: list[str], keys: list[str], occurrences: _Occurrences) -> None:
+        self._distinct, self._keys = distinct, keys  # keys[d]: the key of distinct[d]
+        self.present = set(keys)
+        self._occurrences = occurrences
+        self._memo: dict[str, list[int]] = {}
+
+    def get(self, key: str) -> list[int]:
+        if key not in self.present:
+            return []  # the common case, answered without touching the token sequence
+        got = self._memo.get(key)
+        if got is not None:
+            return got
+        index, of = self._keys.index, self._occurrences.of
+        d = index(key)  # a scan in C of ~400 keys, hot in the cache since ``present``
+        got = of(self._distinct[d])
+        try:
+            while True:  # more words with this key ("Embassy", "embassies")
+                d = index(key, d + 1)
+                got = sorted(got + of(self._distinct[d]))
+        except ValueError:
+            pass
+        self._memo[key] = got
         return got
 
 
@@ -97,14 +123,18 @@ class Document:
         self.words = [*title_words, SENTINEL, *words(body)]
         # Work on distinct words: an 800-word article has about 400, and the stem of each
         # is looked up once instead of per occurrence.
-        distinct = set(self.words)
-        self.folded_of, self.stem_of = analyzer.tables(distinct)
-        self.distinct_stems = set(map(self.stem_of.__getitem__, distinct))
-        self.distinct_folded = set(map(self.folded_of.__getitem__, distinct))
+        distinct_set = set(self.words)
+        self.folded_of, self.stem_of = analyzer.tables(distinct_set)
+        distinct = list(distinct_set)
+        occurrences = _Occurrences(self.words)
+        self._stem_pos = _Positions(
+            distinct, list(map(self.stem_of.__getitem__, distinct)), occurrences)
+        self._folded_pos = _Positions(
+            distinct, list(map(self.folded_of.__getitem__, distinct)), occurrences)
+        self.distinct_stems = self._stem_pos.present
+        self.distinct_folded = self._folded_pos.present
         self._prefix_finder = prefixes
         self._prefix_tokens: dict[str, list[str]] | None = None
-        self._stem_pos = _Positions(self.stem_of, self.words, self.distinct_stems)
-        self._folded_pos = _Positions(self.folded_of, self.words, self.distinct_folded)
         self._sentence_ends: list[int] | None = None
         self._title_spans: list[Span] | None = None
         self._body_spans: list[Span] | None = None
