@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from monitor import query as q
 from monitor.concepts import LANGUAGE_FALLBACK, ConceptDef
-from monitor.text import Analyzer, sentence_ends, spans, words
+from monitor.text import Analyzer, sentence_ends, separated, spans, token_starts, words
 
 TERM, PREFIX, EXACT, PHRASE = 0, 1, 2, 3  # EXACT: the folded word itself, not its stem
 Trigger = tuple[int, str]  # (TERM, stem), (EXACT, folded word) or (PREFIX, folded prefix)
@@ -88,8 +88,9 @@ class _Positions:
     article's distinct words with that key, then their occurrences."""
 
     def __init__(self, distinct: list[str], keys: list[str], occurrences: _Occurrences) -> None:
-        self._distinct, self._keys = distinct, keys  # keys[d]: the key of distinct[d]
+        self._distinct = distinct
         self.present = set(keys)
+        self._keys = _Occurrences(keys)  # keys[d] is the key of distinct[d]
         self._occurrences = occurrences
         self._memo: dict[str, list[int]] = {}
 
@@ -99,15 +100,12 @@ class _Positions:
         got = self._memo.get(key)
         if got is not None:
             return got
-        index, of = self._keys.index, self._occurrences.of
-        d = index(key)  # a scan in C of ~400 keys, hot in the cache since ``present``
-        got = of(self._distinct[d])
-        try:
-            while True:  # more words with this key ("Embassy", "embassies")
-                d = index(key, d + 1)
-                got = sorted(got + of(self._distinct[d]))
-        except ValueError:
-            pass
+        distinct, of = self._distinct, self._occurrences.of
+        which = self._keys.of(key)
+        if len(which) == 1:
+            got = of(distinct[which[0]])
+        else:  # several words with this key ("Embassy", "embassies")
+            got = sorted(i for d in which for i in of(distinct[d]))
         self._memo[key] = got
         return got
 
@@ -126,7 +124,7 @@ class Document:
         distinct_set = set(self.words)
         self.folded_of, self.stem_of = analyzer.tables(distinct_set)
         distinct = list(distinct_set)
-        occurrences = _Occurrences(self.words)
+        occurrences = self._occurrences = _Occurrences(self.words)
         self._stem_pos = _Positions(
             distinct, list(map(self.stem_of.__getitem__, distinct)), occurrences)
         self._folded_pos = _Positions(
@@ -138,6 +136,8 @@ class Document:
         self._sentence_ends: list[int] | None = None
         self._title_spans: list[Span] | None = None
         self._body_spans: list[Span] | None = None
+        self._separated: dict[bool, str | None] = {}
+        self._starts: dict[tuple[bool, str], list[int]] = {}
         self.memo: dict[tuple[int, str, tuple[tuple[str, int], ...]], list[Span]] = {}
 
     def prefix_tokens(self) -> dict[str, list[str]]:
@@ -179,7 +179,24 @@ class Document:
 
     def char_span(self, position: int) -> Span:
         """Character offsets of a token in its field's text."""
-        if position < self.body_start:
+        in_title = position < self.body_start
+        text = self._separated.get(in_title, "")
+        if text == "":
+            text = self._separated[in_title] = separated(self.title if in_title else self.body)
+        if text is not None:
+            # ASCII: the hit is the k-th occurrence of its word in the field, and the offsets
+            # of that word's occurrences are found with str.find (the common case is a few
+            # hits per article: no need for the offsets of all ~800 tokens).
+            word = self.words[position]
+            seen = self._occurrences.of(word)
+            k = bisect.bisect_left(seen, position)
+            if not in_title:
+                k -= bisect.bisect_left(seen, self.body_start)
+            starts = self._starts.get((in_title, word))
+            if starts is None:
+                starts = self._starts[(in_title, word)] = token_starts(text, word)
+            return starts[k], starts[k] + len(word)
+        if in_title:
             if self._title_spans is None:
                 self._title_spans = spans(self.title)
             return self._title_spans[position]

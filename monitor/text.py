@@ -212,6 +212,27 @@ def spans(text: str) -> list[tuple[int, int]]:
     return list(zip(starts, map(add, starts, map(len, filter(None, parts))), strict=True))
 
 
+def separated(text: str) -> str | None:
+    """An ASCII text with every non-word character a space, padded with one space each side
+    (for ``token_starts``); None for other text."""
+    return f" {text.translate(_ASCII_SEPARATORS)} " if text.isascii() else None
+
+
+def token_starts(separated_text: str, word: str) -> list[int]:
+    """Offsets in the original text of every token equal to ``word``, in order.
+
+    Tokens are the space-delimited runs of ``separated_text``, so a whole token is found with
+    str.find: far cheaper than the spans of every token when a few hits need their offsets.
+    """
+    needle = f" {word} "
+    find, out = separated_text.find, []
+    at = find(needle)
+    while at >= 0:
+        out.append(at)  # the padding space shifts the text by one, the leading space back
+        at = find(needle, at + len(word) + 1)  # the closing space may open the next one
+    return out
+
+
 def tokens(text: str, language: str | None = None) -> list[tuple[str, int, int]]:
     """Stemmed tokens of ``text`` with their character offsets into ``text``."""
     an = Analyzer(language or DEFAULT_LANGUAGE)
