@@ -2,7 +2,7 @@
 analysed article, plus the index keys ("triggers") that any match must contain.
 
 An article is analysed once (``Document``); positions of stems and prefixes are computed on
-first use and shared by every rule evaluated on it.
+first use (monitor.positions) and shared by every rule evaluated on it.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from monitor import query as q
 from monitor.concepts import LANGUAGE_FALLBACK, ConceptDef
+from monitor.positions import Occurrences, Positions
 from monitor.text import Analyzer, sentence_ends, separated, spans, token_starts, words
 
 TERM, PREFIX, EXACT, PHRASE = 0, 1, 2, 3  # EXACT: the folded word itself, not its stem
@@ -47,69 +48,6 @@ class Leaf:
 Hit = tuple[int, int, Leaf]
 
 
-class _Occurrences:
-    """Token positions of each raw word of an article, found on demand with str.find.
-
-    The raw words are fresh strings, so joining them is cheap, unlike looking up the stem of
-    every token in the shared 300,000-word tables (a cache miss each).
-    """
-
-    _SEP = "\x01"  # not a word character: never inside a token
-
-    def __init__(self, words: list[str]) -> None:
-        self._words = words
-        self._joined: str | None = None
-        self._memo: dict[str, list[int]] = {}
-
-    def of(self, word: str) -> list[int]:
-        got = self._memo.get(word)
-        if got is not None:
-            return got
-        sep = self._SEP
-        joined = self._joined
-        if joined is None:
-            joined = self._joined = sep + sep.join(self._words) + sep
-        needle = sep + word + sep
-        find, count = joined.find, joined.count
-        got = self._memo[word] = []
-        # Token k is preceded by the (k+1)-th separator: its number is the separators before
-        # the match, counted incrementally so that a frequent word stays linear.
-        at, before, position = find(needle), 0, 0
-        while at >= 0:
-            position += count(sep, before, at)
-            got.append(position)
-            before = at
-            at = find(needle, at + len(needle) - 1)  # the closing separator opens the next
-        return got
-
-
-class _Positions:
-    """Where each key (stem or folded form) occurs in an article, computed on demand: the
-    article's distinct words with that key, then their occurrences."""
-
-    def __init__(self, distinct: list[str], keys: list[str], occurrences: _Occurrences) -> None:
-        self._distinct = distinct
-        self.present = set(keys)
-        self._keys = _Occurrences(keys)  # keys[d] is the key of distinct[d]
-        self._occurrences = occurrences
-        self._memo: dict[str, list[int]] = {}
-
-    def get(self, key: str) -> list[int]:
-        if key not in self.present:
-            return []  # the common case, answered without touching the token sequence
-        got = self._memo.get(key)
-        if got is not None:
-            return got
-        distinct, of = self._distinct, self._occurrences.of
-        which = self._keys.of(key)
-        if len(which) == 1:
-            got = of(distinct[which[0]])
-        else:  # several words with this key ("Embassy", "embassies")
-            got = sorted(i for d in which for i in of(distinct[d]))
-        self._memo[key] = got
-        return got
-
-
 class Document:
     """One article analysed for one language: tokens of title, a sentinel, then body."""
 
@@ -124,10 +62,10 @@ class Document:
         distinct_set = set(self.words)
         self.folded_of, self.stem_of = analyzer.tables(distinct_set)
         distinct = list(distinct_set)
-        occurrences = self._occurrences = _Occurrences(self.words)
-        self._stem_pos = _Positions(
+        occurrences = self._occurrences = Occurrences(self.words)
+        self._stem_pos = Positions(
             distinct, list(map(self.stem_of.__getitem__, distinct)), occurrences)
-        self._folded_pos = _Positions(
+        self._folded_pos = Positions(
             distinct, list(map(self.folded_of.__getitem__, distinct)), occurrences)
         self.distinct_stems = self._stem_pos.present
         self.distinct_folded = self._folded_pos.present
@@ -257,6 +195,13 @@ class LeafProgram(Program):
 
     def run(self, doc: Document) -> list[Hit] | None:
         leaf = self.leaf
+        # Most leaves of a candidate rule are absent (the other words of an OR): answer with
+        # one set lookup, before building the memo key of ``find``.
+        if leaf.kind == TERM:
+            if leaf.key not in doc.distinct_stems:
+                return None
+        elif leaf.kind == EXACT and leaf.key not in doc.distinct_folded:
+            return None
         found = doc.find(leaf)
         if leaf.field == "title":
             found = [s for s in found if s[0] < doc.body_start]
