@@ -6,6 +6,10 @@ position index in Python costs more than finding those few keys with str.find.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from itertools import accumulate, count
+from operator import add
+
 
 class Occurrences:
     """Token positions of each raw word of an article, found on demand with str.find.
@@ -18,7 +22,8 @@ class Occurrences:
 
     def __init__(self, words: list[str]) -> None:
         self._words = words
-        self._joined: str | None = None
+        self._joined = ""
+        self._starts: list[int] = []
         self._memo: dict[str, list[int]] = {}
 
     def of(self, word: str) -> list[int]:
@@ -26,19 +31,18 @@ class Occurrences:
         if got is not None:
             return got
         sep = self._SEP
-        joined = self._joined
-        if joined is None:
-            joined = self._joined = sep + sep.join(self._words) + sep
+        if not self._joined:
+            words = self._words
+            self._joined = sep + sep.join(words) + sep
+            # The separator before token k is at k + the lengths of the k tokens before it:
+            # a hit's token number is a bisection, however many keys an article needs.
+            self._starts = list(map(add, accumulate(map(len, words), initial=0), count()))
+        find, starts = self._joined.find, self._starts
         needle = sep + word + sep
-        find, count = joined.find, joined.count
         got = self._memo[word] = []
-        # Token k is preceded by the (k+1)-th separator: its number is the separators before
-        # the match, counted incrementally so that a frequent word stays linear.
-        at, before, position = find(needle), 0, 0
+        at = find(needle)
         while at >= 0:
-            position += count(sep, before, at)
-            got.append(position)
-            before = at
+            got.append(bisect_left(starts, at))
             at = find(needle, at + len(needle) - 1)  # the closing separator opens the next
         return got
 
