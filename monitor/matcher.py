@@ -260,7 +260,9 @@ def _evidence(hits: list[Hit], doc: Document) -> tuple[Evidence, ...]:
             continue
         reach = end
         field, text = ("title", doc.title) if start < doc.body_start else ("body", doc.body)
-        a, b = doc.char_span(start)[0], doc.char_span(end - 1)[1]
+        a, b = doc.char_span(start)
+        if end - start > 1:
+            b = doc.char_span(end - 1)[1]
         if (field, a, b) not in seen:
             seen[(field, a, b)] = _make(leaf, field, text, a, b)
     return tuple(seen.values())

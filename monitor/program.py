@@ -2,7 +2,7 @@
 analysed article, plus the index keys ("triggers") that any match must contain.
 
 An article is analysed once (``Document``); positions of stems and prefixes are computed on
-first use and shared by every rule evaluated on it.
+first use (monitor.positions) and shared by every rule evaluated on it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from monitor import query as q
 from monitor.concepts import LANGUAGE_FALLBACK, ConceptDef
-from monitor.text import Analyzer, sentence_ends, spans, words
+from monitor.positions import Occurrences, Positions
+from monitor.text import Analyzer, sentence_ends, separated, spans, token_starts, words
 
 TERM, PREFIX, EXACT, PHRASE = 0, 1, 2, 3  # EXACT: the folded word itself, not its stem
 Trigger = tuple[int, str]  # (TERM, stem), (EXACT, folded word) or (PREFIX, folded prefix)
@@ -47,51 +48,6 @@ class Leaf:
 Hit = tuple[int, int, Leaf]
 
 
-class _Positions:
-    """Where each key occurs in an article's token sequence, computed on demand.
-
-    The first few keys are found with list.index (a scan in C); an article that needs many
-    gets an index of all its keys, built once in Python.
-    """
-
-    _SCANS = 8
-
-    def __init__(self, of: dict[str, str], words: list[str], present: set[str]) -> None:
-        self._of, self._words, self._present = of, words, present
-        self._seq: list[str] | None = None
-        self._memo: dict[str, list[int]] = {}
-        self._index: dict[str, list[int]] | None = None
-
-    def get(self, key: str) -> list[int]:
-        if key not in self._present:
-            return []  # the common case, answered without touching the token sequence
-        if self._index is not None:
-            return self._index[key]
-        got = self._memo.get(key)
-        if got is not None:
-            return got
-        if self._seq is None:
-            self._seq = list(map(self._of.__getitem__, self._words))
-        if len(self._memo) >= self._SCANS:
-            index: dict[str, list[int]] = {}
-            self._index = index
-            for i, k in enumerate(self._seq):
-                hit = index.get(k)
-                if hit is None:
-                    index[k] = [i]
-                else:
-                    hit.append(i)
-            return index[key]
-        got = self._memo[key] = []
-        i = -1
-        try:
-            while True:
-                i = self._seq.index(key, i + 1)
-                got.append(i)
-        except ValueError:
-            return got
-
-
 class Document:
     """One article analysed for one language: tokens of title, a sentinel, then body."""
 
@@ -103,17 +59,23 @@ class Document:
         self.words = [*title_words, SENTINEL, *words(body)]
         # Work on distinct words: an 800-word article has about 400, and the stem of each
         # is looked up once instead of per occurrence.
-        distinct = set(self.words)
-        self.folded_of, self.stem_of = analyzer.tables(distinct)
-        self.distinct_stems = set(map(self.stem_of.__getitem__, distinct))
-        self.distinct_folded = set(map(self.folded_of.__getitem__, distinct))
+        distinct_set = set(self.words)
+        self.folded_of, self.stem_of = analyzer.tables(distinct_set)
+        distinct = list(distinct_set)
+        occurrences = self._occurrences = Occurrences(self.words)
+        self._stem_pos = Positions(
+            distinct, list(map(self.stem_of.__getitem__, distinct)), occurrences)
+        self._folded_pos = Positions(
+            distinct, list(map(self.folded_of.__getitem__, distinct)), occurrences)
+        self.distinct_stems = self._stem_pos.present
+        self.distinct_folded = self._folded_pos.present
         self._prefix_finder = prefixes
         self._prefix_tokens: dict[str, list[str]] | None = None
-        self._stem_pos = _Positions(self.stem_of, self.words, self.distinct_stems)
-        self._folded_pos = _Positions(self.folded_of, self.words, self.distinct_folded)
         self._sentence_ends: list[int] | None = None
         self._title_spans: list[Span] | None = None
         self._body_spans: list[Span] | None = None
+        self._separated: dict[bool, str | None] = {}
+        self._starts: dict[tuple[bool, str], list[int]] = {}
         self.memo: dict[tuple[int, str, tuple[tuple[str, int], ...]], list[Span]] = {}
 
     def prefix_tokens(self) -> dict[str, list[str]]:
@@ -155,7 +117,24 @@ class Document:
 
     def char_span(self, position: int) -> Span:
         """Character offsets of a token in its field's text."""
-        if position < self.body_start:
+        in_title = position < self.body_start
+        text = self._separated.get(in_title, "")
+        if text == "":
+            text = self._separated[in_title] = separated(self.title if in_title else self.body)
+        if text is not None:
+            # ASCII: the hit is the k-th occurrence of its word in the field, and the offsets
+            # of that word's occurrences are found with str.find (the common case is a few
+            # hits per article: no need for the offsets of all ~800 tokens).
+            word = self.words[position]
+            seen = self._occurrences.of(word)
+            k = bisect.bisect_left(seen, position)
+            if not in_title:
+                k -= bisect.bisect_left(seen, self.body_start)
+            starts = self._starts.get((in_title, word))
+            if starts is None:
+                starts = self._starts[(in_title, word)] = token_starts(text, word)
+            return starts[k], starts[k] + len(word)
+        if in_title:
             if self._title_spans is None:
                 self._title_spans = spans(self.title)
             return self._title_spans[position]
@@ -216,6 +195,13 @@ class LeafProgram(Program):
 
     def run(self, doc: Document) -> list[Hit] | None:
         leaf = self.leaf
+        # Most leaves of a candidate rule are absent (the other words of an OR): answer with
+        # one set lookup, before building the memo key of ``find``.
+        if leaf.kind == TERM:
+            if leaf.key not in doc.distinct_stems:
+                return None
+        elif leaf.kind == EXACT and leaf.key not in doc.distinct_folded:
+            return None
         found = doc.find(leaf)
         if leaf.field == "title":
             found = [s for s in found if s[0] < doc.body_start]
