@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from monitor.errors import StoreError
-from monitor.store.engine import make_engine, migrate
+from monitor.store.engine import lock_for_writing, make_engine, migrate
 from monitor.store.tables import MetaRow
 
 
@@ -32,9 +32,12 @@ class StoreBase:
         self.engine.dispose()
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self, *, lock: bool = False) -> Iterator[Session]:
+        """A transaction; ``lock``: a claim that must be exclusive on SQLite too (see engine)."""
         try:
             with Session(self.engine, expire_on_commit=False) as session, session.begin():
+                if lock:
+                    lock_for_writing(session.connection())
                 yield session
         except SQLAlchemyError as exc:
             raise StoreError(f"database error: {exc}") from exc
@@ -54,10 +57,9 @@ class StoreBase:
             return row.value if row else None
 
     def set_meta(self, key: str, value: str) -> None:
+        # An upsert: workers starting together may all write the same key at once.
+        table = MetaRow.__table__  # type: ignore[attr-defined]
         with self.session() as s:
-            row = s.get(MetaRow, key)
-            if row is None:
-                s.add(MetaRow(key=key, value=value))
-            else:
-                row.value = value
+            s.execute(self._insert(table).values(key=key, value=value).on_conflict_do_update(
+                index_elements=[table.c.key], set_={"value": value}))
 
