@@ -41,6 +41,8 @@ class Settings:
     shutdown_grace_seconds: float = 20.0
     user_agent: str = "monitor/0.1 (self-hosted news monitor)"
     worker_id: str = field(default_factory=lambda: f"{os.uname().nodename}:{os.getpid()}")
+    lease_seconds: float = 600.0
+    retention_days: int = 90
 
 
 def _float(env: Mapping[str, str], name: str, default: float, minimum: float) -> float:
@@ -109,4 +111,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         shutdown_grace_seconds=_float(
             env, "MONITOR_SHUTDOWN_GRACE", base.shutdown_grace_seconds, 0),
         user_agent=env.get("MONITOR_USER_AGENT") or base.user_agent,
+        worker_id=env.get("MONITOR_WORKER_ID") or base.worker_id,
+        lease_seconds=_float(env, "MONITOR_LEASE_SECONDS", base.lease_seconds, 1),
+        retention_days=int(_float(env, "MONITOR_RETENTION_DAYS", base.retention_days, 0)),
     )

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TextIO
 
 import httpx
@@ -22,6 +23,8 @@ from monitor.matcher import Matcher
 from monitor.models import NewAlert
 from monitor.notify import Notifier, WebhookNotifier
 from monitor.pipeline import Pipeline, PollReport
+from monitor.retention import Pruner
+from monitor.rulesync import RuleSync
 from monitor.store import Store
 
 log = logging.getLogger("monitor.daemon")
@@ -60,9 +63,18 @@ class App:
     deliverer: Deliverer
     clock: Clock = utcnow
     out: TextIO = field(default_factory=lambda: sys.stdout)
+    rulesync: RuleSync | None = None
+    pruner: Pruner | None = None
 
     def current_matcher(self) -> Matcher:
         return self.matcher
+
+    def follow_rules(self) -> None:
+        """Switch to the rule set another worker announced in the database, if newer."""
+        if self.rulesync is not None:
+            fresh = self.rulesync.check(self.matcher)
+            if fresh is not None:
+                self.matcher = fresh
 
     def report(self, reports: list[PollReport]) -> None:
         for r in reports:
@@ -104,9 +116,14 @@ async def open_app(stack: AsyncExitStack, settings: Settings, *, clock: Clock = 
         return app_ref[0].current_matcher()
 
     pipeline = Pipeline(store, matcher_now, Fetcher(http, max_bytes=settings.max_body_bytes),
-                        clock, targets=list(notifiers), worker=settings.worker_id)
+                        clock, targets=list(notifiers), worker=settings.worker_id,
+                        lease=timedelta(seconds=settings.lease_seconds))
     deliverer = Deliverer(store, notifiers, clock, worker=settings.worker_id)
     app = App(settings, store, matcher, http, pipeline, deliverer, clock, out or sys.stdout)
+    app.rulesync = RuleSync(store, settings.rules_dir, clock, worker=settings.worker_id)
+    app.rulesync.publish(matcher)
+    app.pruner = Pruner(store, clock, worker=settings.worker_id,
+                        retention_days=settings.retention_days)
     app_ref.append(app)
     return app
 
@@ -139,6 +156,7 @@ async def run_forever(settings: Settings, *, out: TextIO | None = None,
         async def poll_tick() -> None:
             if not stop.is_set():
                 async with poll_lock:
+                    app.follow_rules()
                     app.report(await app.pipeline.poll_due())
 
         async def deliver_tick() -> None:
@@ -152,6 +170,16 @@ async def run_forever(settings: Settings, *, out: TextIO | None = None,
                           max_instances=1, coalesce=True, next_run_time=app.clock())
         scheduler.add_job(deliver_tick, "interval", seconds=settings.deliver_tick_seconds,
                           max_instances=1, coalesce=True, next_run_time=app.clock())
+        if app.pruner is not None:
+            pruner = app.pruner
+
+            async def prune_tick() -> None:
+                # Hourly on every worker; the database makes it one daily prune for them all.
+                if not stop.is_set():
+                    await asyncio.to_thread(pruner.run_if_due)
+
+            scheduler.add_job(prune_tick, "interval", hours=1, max_instances=1, coalesce=True,
+                              next_run_time=app.clock() + timedelta(minutes=1))
         scheduler.start()
         log.info("daemon.started", extra={"worker": settings.worker_id})
         if ready:

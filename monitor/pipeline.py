@@ -42,7 +42,8 @@ class Pipeline:
 
     def __init__(self, store: Store, matcher: Callable[[], Matcher], fetcher: Fetcher,
                  clock: Clock, *, targets: Sequence[str], worker: str,
-                 concurrency: int = 8, rng: random.Random | None = None) -> None:
+                 concurrency: int = 8, rng: random.Random | None = None,
+                 lease: timedelta = timedelta(minutes=10)) -> None:
         self.store = store
         self.matcher = matcher  # a callable, so a rule reload takes effect at the next poll
         self.fetcher = fetcher
@@ -51,13 +52,30 @@ class Pipeline:
         self.worker = worker
         self.semaphore = asyncio.Semaphore(concurrency)
         self.rng = rng or random.Random()
+        self.concurrency = concurrency
+        self.lease = lease  # how long a claimed source is ours before others may take it
 
     async def poll_due(self, *, everything: bool = False, limit: int = 500) -> list[PollReport]:
         """Claim the due sources (``everything``: all enabled ones) and poll them."""
-        rows = self.store.claim_sources(self.clock(), worker=self.worker,
-                                        lease=timedelta(minutes=10), limit=limit,
-                                        due_only=not everything)
-        return list(await asyncio.gather(*(self.poll(row) for row in rows)))
+        if everything:
+            rows = self.store.claim_sources(self.clock(), worker=self.worker, lease=self.lease,
+                                            limit=limit, due_only=False)
+            return list(await asyncio.gather(*(self.poll(row) for row in rows)))
+        # Claim one source per free slot, not everything due at once: a lease starts at its
+        # claim, so a source waiting here behind others could see its lease run out and be
+        # polled a second time by another worker; other workers also get their share.
+        reports: list[PollReport] = []
+
+        async def slot() -> None:
+            while len(reports) < limit:
+                rows = self.store.claim_sources(self.clock(), worker=self.worker,
+                                                lease=self.lease, limit=1)
+                if not rows:
+                    return
+                reports.append(await self.poll(rows[0]))
+
+        await asyncio.gather(*(slot() for _ in range(self.concurrency)))
+        return reports
 
     async def poll(self, row: SourceRow) -> PollReport:
         assert row.id is not None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Self
 
@@ -63,3 +63,18 @@ class StoreBase:
             s.execute(self._insert(table).values(key=key, value=value).on_conflict_do_update(
                 index_elements=[table.c.key], set_={"value": value}))
 
+    def update_meta(self, key: str, change: Callable[[str | None], str | None]) -> str | None:
+        """Replace a meta value by ``change(old)`` atomically across workers; returns the value.
+
+        ``change`` gets ``None`` for a missing key and returns ``None`` to leave the row as is.
+        The row is created empty first so that there is always a row to lock.
+        """
+        table = MetaRow.__table__  # type: ignore[attr-defined]
+        with self.session() as s:
+            s.execute(self._insert(table).values(key=key, value="").on_conflict_do_nothing())
+        with self.session(lock=True) as s:
+            row = s.exec(select(MetaRow).where(MetaRow.key == key).with_for_update()).one()
+            new = change(row.value or None)
+            if new is not None:
+                row.value = new
+            return row.value or None
