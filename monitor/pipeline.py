@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from monitor.clock import Clock
-from monitor.errors import SourceError
+from monitor.errors import SourceError, StoreError
 from monitor.extract import extract
 from monitor.fetch import Fetcher, Validators
 from monitor.matcher import Matcher
@@ -68,8 +68,12 @@ class Pipeline:
 
         async def slot() -> None:
             while len(reports) < limit:
-                rows = self.store.claim_sources(self.clock(), worker=self.worker,
-                                                lease=self.lease, limit=1)
+                try:
+                    rows = self.store.claim_sources(self.clock(), worker=self.worker,
+                                                    lease=self.lease, limit=1)
+                except StoreError as exc:  # the database is away: try again next tick
+                    log.warning("source.claim.failed", extra={"error": str(exc)})
+                    return
                 if not rows:
                     return
                 reports.append(await self.poll(rows[0]))

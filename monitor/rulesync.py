@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from monitor.clock import Clock
-from monitor.errors import RuleError
+from monitor.errors import RuleError, StoreError
 from monitor.matcher import Matcher
 from monitor.store import Store
 
@@ -87,7 +87,11 @@ class RuleSync:
 
     def check(self, current: Matcher) -> Matcher | None:
         """The matcher to use from now on when a newer rule set is active, else None."""
-        active = self.active()
+        try:
+            active = self.active()
+        except StoreError as exc:  # the database is away: keep the rules, ask again next tick
+            log.warning("rules.check.failed", extra={"error": str(exc)})
+            return None
         if active is None or active.generation <= self.following:
             return None
         if active.version == current.version:

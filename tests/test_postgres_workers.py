@@ -10,6 +10,7 @@ as soon as its leases expire.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import signal
 import subprocess
@@ -206,6 +207,10 @@ def test_three_workers_share_the_sources_and_survive_a_killed_one(
         assert pair("select count(*), count(distinct webhook_id) from deliveries") == alerts
         assert conn.execute(text(
             "select count(*) from sources where lease_owner = 'w0'")).scalar_one() == 0
+        # Three workers with the same rule files agree on one rule set: announced once.
+        active = json.loads(conn.execute(text(
+            "select value from meta where key = 'rules.version'")).scalar_one())
+        assert active["generation"] == 1
     db.dispose()
 
 

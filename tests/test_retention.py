@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
+from monitor.config import load_settings
+from monitor.errors import ConfigError
 from monitor.models import Article, Match
 from monitor.retention import Pruner
 from monitor.store import PollOutcome, Store
@@ -106,3 +108,19 @@ def test_zero_days_keeps_everything_forever(store: Store) -> None:
     clock = Clock(T0 + timedelta(days=10_000))
     assert Pruner(store, clock, worker="w", retention_days=0).run_if_due() is None
     assert _count(store, "articles") == 9
+
+
+@pytest.mark.parametrize(("name", "value"), [("MONITOR_RETENTION_DAYS", "-1"),
+                                             ("MONITOR_RETENTION_DAYS", "ninety"),
+                                             ("MONITOR_LEASE_SECONDS", "0")])
+def test_bad_retention_or_lease_settings_name_the_setting(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        load_settings({name: value})
+
+
+def test_retention_and_lease_settings() -> None:
+    settings = load_settings({"MONITOR_RETENTION_DAYS": "0", "MONITOR_LEASE_SECONDS": "30",
+                              "MONITOR_WORKER_ID": "box-1"})
+    assert (settings.retention_days, settings.lease_seconds, settings.worker_id) == (
+        0, 30.0, "box-1")
+    assert load_settings({}).retention_days == 90
