@@ -55,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     al = alerts.add_parser("list", help="recent alerts and their deliveries")
     al.add_argument("--json", action="store_true")
     al.add_argument("--limit", type=int, default=50)
+
+    prune = sub.add_parser("prune", help="delete what is older than MONITOR_RETENTION_DAYS now")
+    prune.add_argument("--days", type=int, help="retention in days (default: the setting)")
     return p
 
 
@@ -203,6 +206,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_sources(args, settings)
         if args.command == "rules":
             return cmd_rules(args, settings)
+        if args.command == "prune":
+            from monitor.retention import cmd_prune
+
+            return cmd_prune(settings, args.days)
         return cmd_alerts(args, settings)
     except RuleError as exc:
         print("monitor: the rule set is broken:", file=sys.stderr)

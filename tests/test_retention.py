@@ -13,6 +13,7 @@ from monitor.errors import ConfigError
 from monitor.models import Article, Match
 from monitor.retention import Pruner
 from monitor.store import PollOutcome, Store
+from tests.conftest import CLI
 
 pytestmark = pytest.mark.backends  # SQLite and PostgreSQL
 
@@ -124,3 +125,23 @@ def test_retention_and_lease_settings() -> None:
     assert (settings.retention_days, settings.lease_seconds, settings.worker_id) == (
         0, 30.0, "box-1")
     assert load_settings({}).retention_days == 90
+
+
+def test_monitor_prune_deletes_now_and_reports(cli: CLI, db_url: str) -> None:
+    store = Store.open(db_url)
+    src = store.add_source("feed", "http://127.0.0.1/f", interval=60, now=T0)
+    _poll(store, src.id or 0, ["old"], T0)  # 2025: long past any retention
+    store.close()
+    kept = cli("prune", "--days", "30")  # its alert is not delivered yet: everything stays
+    assert kept.returncode == 0 and "0 articles, 0 alerts" in kept.stdout, kept.stderr
+    store = Store.open(db_url)
+    [pending] = store.deliveries("pending")
+    store.record_attempt(pending.id or 0, now=T0, ok=True, status_code=200, latency_ms=1.0,
+                         error=None, next_attempt_at=None)
+    store.close()
+    done = cli("prune", "--days", "30")
+    assert done.returncode == 0, done.stderr
+    assert "1 articles, 1 alerts, 1 deliveries" in done.stdout
+    assert "retention is 0" in cli("prune", "--days", "0").stdout
+    bad = cli("prune", MONITOR_RETENTION_DAYS="-3")
+    assert bad.returncode == 2 and "MONITOR_RETENTION_DAYS" in bad.stderr
