@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -119,8 +120,9 @@ def database(backend: str, postgres_url: str) -> Iterator[str]:
 
 
 def run(backend: str, workers: int, feeds: int, items: int, port: int, postgres_url: str,
-        warmup: float, timeout: float) -> tuple[float, int, int]:
-    """One run: seconds from enabling every source to all polled and stored."""
+        warmup: float, timeout: float) -> tuple[float, int, int, float]:
+    """One run: seconds from enabling every source to all polled and stored, and the CPU
+    seconds the workers used in all (start-up included)."""
     with database(backend, postgres_url) as url:
         store = Store.open(url)
         now = datetime.now(UTC)
@@ -136,6 +138,7 @@ def run(backend: str, workers: int, feeds: int, items: int, port: int, postgres_
                    MONITOR_RULES_DIR=str(ROOT / "rules"), MONITOR_SEEDS_DIR=str(ROOT / "none"),
                    MONITOR_POLL_TICK_SECONDS="0.2", MONITOR_LEASE_SECONDS="120",
                    MONITOR_ALLOW_PRIVATE_NETWORKS="127.0.0.1/32")
+        cpu_before = _children_cpu()
         procs = [subprocess.Popen([sys.executable, "-m", "monitor", "run"],
                                   env={**env, "MONITOR_WORKER_ID": f"bench{w}"},
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -168,7 +171,12 @@ def run(backend: str, workers: int, feeds: int, items: int, port: int, postgres_
                 except subprocess.TimeoutExpired:
                     p.kill()
             db.dispose()
-        return elapsed, polled, stored
+        return elapsed, polled, stored, _children_cpu() - cpu_before
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # reaped workers only
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -185,15 +193,16 @@ def main() -> None:
     counts = [int(x) for x in args.workers.split(",")]
     print(f"{args.feeds} feeds x {args.items} items, {os.cpu_count()} CPUs")
     print(f"{'backend':<9} {'workers':>7} {'seconds':>8} {'polls/s':>8} {'articles/s':>10}"
-          f" {'complete':>9}")
+          f" {'worker CPU s':>12} {'complete':>9}")
     with feed_server(args.feeds, args.items) as port:
         for backend in args.backends.split(","):
             for workers in counts:
-                elapsed, polled, stored = run(backend, workers, args.feeds, args.items, port,
+                elapsed, polled, stored, cpu = run(backend, workers, args.feeds, args.items, port,
                                               args.postgres_url, args.warmup, args.timeout)
                 done = polled >= args.feeds and stored >= args.feeds * args.items
                 print(f"{backend:<9} {workers:>7} {elapsed:>8.2f} {polled / elapsed:>8.1f} "
-                      f"{stored / elapsed:>10.1f} {'yes' if done else 'NO':>9}", flush=True)
+                      f"{stored / elapsed:>10.1f} {cpu:>12.1f} {'yes' if done else 'NO':>9}",
+                      flush=True)
 
 
 if __name__ == "__main__":
