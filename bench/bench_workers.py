@@ -7,6 +7,7 @@ every article stored. Prints polls per second and articles per second for each r
 
     python bench/bench_workers.py                       # 300 feeds, 1-3 workers, both backends
     python bench/bench_workers.py --feeds 100 --workers 1,2 --backends sqlite
+    python bench/bench_workers.py --items 2 --latency 0.3   # slow sites, few new articles
 
 PostgreSQL: ``--postgres-url`` (default ``MONITOR_TEST_POSTGRES_URL``, else the local server);
 each run gets a fresh database, dropped afterwards.
@@ -61,7 +62,7 @@ def _feed(n: int, items: int) -> bytes:
             f'{"".join(parts)}</channel></rss>').encode()
 
 
-def _serve(feeds: int, items: int, conn: Connection) -> None:
+def _serve(feeds: int, items: int, latency: float, conn: Connection) -> None:
     """The feed server process: reports its port, serves until terminated."""
     bodies = [_feed(n, items) for n in range(feeds)]
 
@@ -72,6 +73,8 @@ def _serve(feeds: int, items: int, conn: Connection) -> None:
             pass
 
         def do_GET(self) -> None:
+            if latency:
+                time.sleep(latency)  # a real news site answers in 100-1000 ms
             try:
                 body = bodies[int(self.path.rsplit("/", 1)[1])]
                 status = 200
@@ -90,9 +93,9 @@ def _serve(feeds: int, items: int, conn: Connection) -> None:
 
 
 @contextmanager
-def feed_server(feeds: int, items: int) -> Iterator[int]:
+def feed_server(feeds: int, items: int, latency: float) -> Iterator[int]:
     ours, theirs = multiprocessing.Pipe()
-    proc = multiprocessing.Process(target=_serve, args=(feeds, items, theirs), daemon=True)
+    proc = multiprocessing.Process(target=_serve, args=(feeds, items, latency, theirs), daemon=True)
     proc.start()
     try:
         yield int(ours.recv())
@@ -144,7 +147,7 @@ def run(backend: str, workers: int, feeds: int, items: int, port: int, postgres_
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                  for w in range(workers)]
         try:
-            time.sleep(warmup)  # imports, migrations check, scheduler start
+            _wait_idle([p.pid for p in procs], warmup)  # imports, migrations, scheduler start
             if any(p.poll() is not None for p in procs):
                 raise SystemExit("a worker exited during start-up")
             started = time.monotonic()
@@ -174,6 +177,28 @@ def run(backend: str, workers: int, feeds: int, items: int, port: int, postgres_
         return elapsed, polled, stored, _children_cpu() - cpu_before
 
 
+def _cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return -1
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def _wait_idle(pids: list[int], at_least: float) -> None:
+    """Wait ``at_least`` seconds, then until the workers stop using CPU (their start-up, with
+    its imports and model loading, must not count in the measurement)."""
+    time.sleep(at_least)
+    deadline = time.monotonic() + 60
+    before = [_cpu_ticks(pid) for pid in pids]
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = [_cpu_ticks(pid) for pid in pids]
+        if all(b >= 0 and n - b <= 5 for b, n in zip(before, now, strict=True)):
+            return  # under 0.1 CPU each (5 ticks of 10 ms in 0.5 s)
+        before = now
+
+
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # reaped workers only
     return usage.ru_utime + usage.ru_stime
@@ -187,14 +212,18 @@ def main() -> None:
     ap.add_argument("--backends", default="postgres,sqlite")
     ap.add_argument("--postgres-url", default=os.environ.get(
         "MONITOR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
-    ap.add_argument("--warmup", type=float, default=5.0, help="seconds for workers to start")
+    ap.add_argument("--latency", type=float, default=0.0,
+                    help="seconds the feed server waits before each answer")
+    ap.add_argument("--warmup", type=float, default=3.0,
+                    help="seconds for workers to start (then until they are idle)")
     ap.add_argument("--timeout", type=float, default=600.0)
     args = ap.parse_args()
     counts = [int(x) for x in args.workers.split(",")]
-    print(f"{args.feeds} feeds x {args.items} items, {os.cpu_count()} CPUs")
+    print(f"{args.feeds} feeds x {args.items} items, {args.latency}s latency, "
+          f"{os.cpu_count()} CPUs")
     print(f"{'backend':<9} {'workers':>7} {'seconds':>8} {'polls/s':>8} {'articles/s':>10}"
           f" {'worker CPU s':>12} {'complete':>9}")
-    with feed_server(args.feeds, args.items) as port:
+    with feed_server(args.feeds, args.items, args.latency) as port:
         for backend in args.backends.split(","):
             for workers in counts:
                 elapsed, polled, stored, cpu = run(backend, workers, args.feeds, args.items, port,
