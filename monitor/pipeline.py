@@ -65,18 +65,24 @@ class Pipeline:
         # claim, so a source waiting here behind others could see its lease run out and be
         # polled a second time by another worker; other workers also get their share.
         reports: list[PollReport] = []
+        polling: set[int] = set()
 
         async def slot() -> None:
             while len(reports) < limit:
                 try:
                     rows = self.store.claim_sources(self.clock(), worker=self.worker,
-                                                    lease=self.lease, limit=1)
+                                                    lease=self.lease, limit=1, exclude=polling)
                 except StoreError as exc:  # the database is away: try again next tick
                     log.warning("source.claim.failed", extra={"error": str(exc)})
                     return
                 if not rows:
                     return
-                reports.append(await self.poll(rows[0]))
+                sid = rows[0].id or 0
+                polling.add(sid)
+                try:
+                    reports.append(await self.poll(rows[0]))
+                finally:
+                    polling.discard(sid)
 
         await asyncio.gather(*(slot() for _ in range(self.concurrency)))
         return reports

@@ -107,7 +107,10 @@ def test_expired_leases_go_to_other_workers_and_removed_sources_to_none(db_url: 
         assert len(store.claim_sources(NOW, worker="dead", lease=lease)) == 2  # then killed
         assert store.claim_sources(NOW + timedelta(seconds=29), worker="w2", lease=lease) == []
         assert store.remove_source(b.id)  # seen by every worker at its next claim
-        taken = store.claim_sources(NOW + timedelta(seconds=31), worker="w2", lease=lease)
+        later = NOW + timedelta(seconds=31)
+        # A worker whose own poll of a outlived the lease does not poll it a second time.
+        assert store.claim_sources(later, worker="dead", lease=lease, exclude={a.id}) == []
+        taken = store.claim_sources(later, worker="w2", lease=lease)
         assert [(r.id, r.lease_owner) for r in taken] == [(a.id, "w2")]
     finally:
         store.close()

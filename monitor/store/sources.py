@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_
@@ -54,12 +54,15 @@ class SourceQueries(StoreBase):
             return [SourceInfo(r, counts.get(r.id or 0, 0)) for r in rows]
 
     def claim_sources(self, now: datetime, *, worker: str, lease: timedelta,
-                      limit: int = 100, due_only: bool = True) -> list[SourceRow]:
+                      limit: int = 100, due_only: bool = True,
+                      exclude: Collection[int] = ()) -> list[SourceRow]:
         """Claim sources to poll now: due (or all), enabled, not leased by a live worker.
 
         Exclusive across workers on both backends: PostgreSQL skips rows another transaction
         holds (``FOR UPDATE SKIP LOCKED``), SQLite serializes claims (``BEGIN IMMEDIATE``).
-        The lease lets another worker take a source over when its claimer dies.
+        The lease lets another worker take a source over when its claimer dies; ``exclude``
+        are the sources the caller is still polling (a stalled poll can outlive its lease, and
+        must not be doubled by its own worker).
         """
         with self.session(lock=True) as s:
             q = select(SourceRow).where(
@@ -68,6 +71,8 @@ class SourceQueries(StoreBase):
             )
             if due_only:
                 q = q.where(col(SourceRow.next_check_at) <= now)
+            if exclude:
+                q = q.where(col(SourceRow.id).not_in(list(exclude)))
             q = q.order_by(col(SourceRow.next_check_at)).limit(limit)
             q = q.with_for_update(skip_locked=True)
             rows = list(s.exec(q).all())
