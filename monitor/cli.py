@@ -71,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     from monitor.alerts_cli import add_commands
 
     add_commands(alerts)
+
+    prune = sub.add_parser("prune", help="delete what is older than MONITOR_RETENTION_DAYS now")
+    prune.add_argument("--days", type=int, help="retention in days (default: the setting)")
     return p
 
 
@@ -250,6 +253,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_sources(args, settings)
         if args.command == "rules":
             return cmd_rules(args, settings)
+        if args.command == "prune":
+            from monitor.retention import cmd_prune
+
+            return cmd_prune(settings, args.days)
         return cmd_alerts(args, settings)
     except RuleError as exc:
         print("monitor: the rule set is broken:", file=sys.stderr)

@@ -122,6 +122,10 @@ class Settings:
                                     "listed as \"also reported by\"")
     story_window_days: int = setting(7, "how far back near-duplicate copies are looked for",
                                      minimum=1)
+    lease_seconds: float = setting(600.0, "how long a claimed source stays this worker's; a dead "
+                                   "worker's sources are taken over after it", minimum=1)
+    retention_days: int = setting(90, "articles (with their delivered alerts) older than this "
+                                  "are pruned daily; `0` keeps everything", minimum=0)
     # The structured tables of the config file ([targets.NAME], [rules.RULE_ID]); not settings.
     tables: Mapping[str, Any] = field(default_factory=dict, metadata={"internal": True})
 

@@ -26,6 +26,8 @@ from monitor.metrics import Metrics
 from monitor.models import NewAlert
 from monitor.pipeline import Pipeline, PollReport
 from monitor.reload import Reloader
+from monitor.retention import Pruner
+from monitor.rulesync import RuleSync
 from monitor.sourcesync import declared_sources, sync_sources
 from monitor.store import Store
 from monitor.store.ops import outbox_depth
@@ -71,13 +73,27 @@ class App:
     reloader: Reloader | None = None
     ticks: dict[str, datetime] = field(default_factory=dict)  # job -> last run, for /readyz
     stopping: bool = False
+    rulesync: RuleSync | None = None
+    pruner: Pruner | None = None
 
     def current_matcher(self) -> Matcher:
         return self.matcher
 
     def use_matcher(self, matcher: Matcher) -> None:
-        """Put a new rule set in force; the next poll matches with it."""
-        self.matcher = matcher
+        """Put a reloaded rule set in force and announce it to the other workers."""
+        self._switch(matcher)
+        if self.rulesync is not None:
+            self.rulesync.publish(matcher)
+
+    def follow_rules(self) -> None:
+        """Switch to the rule set another worker announced in the database, if newer."""
+        if self.rulesync is not None:
+            fresh = self.rulesync.check(self.matcher)
+            if fresh is not None:
+                self._switch(fresh)
+
+    def _switch(self, matcher: Matcher) -> None:
+        self.matcher = matcher  # the next poll matches with it
         self.metrics.rules_loaded(matcher.version, len(matcher.rules))
 
     def report(self, reports: list[PollReport]) -> None:
@@ -137,10 +153,14 @@ async def open_app(stack: AsyncExitStack, settings: Settings, *, clock: Clock = 
                         bounds=schedule_bounds(settings),
                         alert_per_story=settings.alert_per_story,
                         story_window=timedelta(days=settings.story_window_days),
-                        metrics=metrics)
+                        lease=timedelta(seconds=settings.lease_seconds), metrics=metrics)
     deliverer = delivery.deliverer
     app = App(settings, store, matcher, http, pipeline, deliverer, clock, out or sys.stdout,
               metrics)
+    app.rulesync = RuleSync(store, settings.rules_dir, clock, worker=settings.worker_id)
+    app.rulesync.publish(matcher)
+    app.pruner = Pruner(store, clock, worker=settings.worker_id,
+                        retention_days=settings.retention_days)
     app_ref.append(app)
     # Declared sources are applied before the first poll; a broken file stops the start.
     declared = declared_sources(settings)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from monitor.clock import Clock
-from monitor.errors import SourceError
+from monitor.errors import SourceError, StoreError
 from monitor.extract import extract
 from monitor.fetch import Fetcher, Validators
 from monitor.matcher import Matcher
@@ -49,6 +49,7 @@ class Pipeline:
                  concurrency: int = 16, rng: random.Random | None = None,
                  bounds: ScheduleBounds | None = None, alert_per_story: bool = True,
                  story_window: timedelta = timedelta(days=7),
+                 lease: timedelta = timedelta(minutes=10),
                  metrics: Metrics | None = None) -> None:
         self.store = store
         self.metrics = metrics
@@ -62,13 +63,40 @@ class Pipeline:
         self.bounds = bounds or ScheduleBounds()
         self.alert_per_story = alert_per_story
         self.story_window = story_window
+        self.concurrency = concurrency
+        self.lease = lease  # how long a claimed source is ours before others may take it
 
     async def poll_due(self, *, everything: bool = False, limit: int = 5000) -> list[PollReport]:
         """Claim the due sources (``everything``: all enabled ones) and poll them."""
-        rows = self.store.claim_sources(self.clock(), worker=self.worker,
-                                        lease=timedelta(minutes=10), limit=limit,
-                                        due_only=not everything)
-        return list(await asyncio.gather(*(self.poll(row) for row in rows)))
+        if everything:
+            rows = self.store.claim_sources(self.clock(), worker=self.worker, lease=self.lease,
+                                            limit=limit, due_only=False)
+            return list(await asyncio.gather(*(self.poll(row) for row in rows)))
+        # Claim one source per free slot, not everything due at once: a lease starts at its
+        # claim, so a source waiting here behind others could see its lease run out and be
+        # polled a second time by another worker; other workers also get their share.
+        reports: list[PollReport] = []
+        polling: set[int] = set()
+
+        async def slot() -> None:
+            while len(reports) < limit:
+                try:
+                    rows = self.store.claim_sources(self.clock(), worker=self.worker,
+                                                    lease=self.lease, limit=1, exclude=polling)
+                except StoreError as exc:  # the database is away: try again next tick
+                    log.warning("source.claim.failed", extra={"error": str(exc)})
+                    return
+                if not rows:
+                    return
+                sid = rows[0].id or 0
+                polling.add(sid)
+                try:
+                    reports.append(await self.poll(rows[0]))
+                finally:
+                    polling.discard(sid)
+
+        await asyncio.gather(*(slot() for _ in range(self.concurrency)))
+        return reports
 
     async def poll(self, row: SourceRow) -> PollReport:
         assert row.id is not None

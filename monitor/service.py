@@ -18,6 +18,7 @@ import socket
 import sys
 from collections.abc import Callable, Coroutine
 from contextlib import AsyncExitStack
+from datetime import timedelta
 from typing import Any, TextIO
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -141,6 +142,7 @@ async def _serve(app: App, settings: Settings, stop: asyncio.Event, sock: socket
                 in_flight.discard(task)
 
     async def poll_work() -> None:
+        app.follow_rules()  # a rule set another worker loaded reaches this one here
         reports: list[PollReport] = await app.pipeline.poll_due()
         app.report(reports)
         app.deliverer.start_due()  # new alerts go out now, not at the next tick
@@ -169,6 +171,16 @@ async def _serve(app: App, settings: Settings, stop: asyncio.Event, sock: socket
                          (reload_tick, settings.reload_seconds)):
         scheduler.add_job(job, "interval", seconds=seconds, max_instances=1, coalesce=True,
                           next_run_time=app.clock(), misfire_grace_time=None)
+    if app.pruner is not None:
+        pruner = app.pruner
+
+        async def prune_tick() -> None:
+            # Hourly on every worker; a lease in the database makes it one daily prune for all.
+            if not stop.is_set():
+                await asyncio.to_thread(pruner.run_if_due)
+
+        scheduler.add_job(prune_tick, "interval", hours=1, max_instances=1, coalesce=True,
+                          next_run_time=app.clock() + timedelta(minutes=1))
     scheduler.start()
     server = _Server(app, sock) if sock is not None else None
     server_task = asyncio.create_task(server.serve()) if server is not None else None

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,9 +22,99 @@ CORPUS = SHARED / "corpus"
 LOOPBACK = "127.0.0.1/32"
 
 
+POSTGRES_ENV = "MONITOR_TEST_POSTGRES_URL"
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _unavailable(reason: str) -> None:
+    # Under CI the PostgreSQL tests are part of the contract: a missing server is a failure.
+    if _in_ci():
+        pytest.fail(f"CI=true and PostgreSQL is required: {reason}", pytrace=False)
+    pytest.skip(f"PostgreSQL not available: {reason}")
+
+
+def postgres_admin_url() -> str:
+    """The server URL from ``MONITOR_TEST_POSTGRES_URL``, checked reachable (else skip/fail)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        _unavailable(f"{POSTGRES_ENV} is not set")
+        raise AssertionError("unreachable")
+    engine = create_engine(url, connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+    except SQLAlchemyError as exc:
+        _unavailable(f"cannot connect to {url}: {type(exc).__name__}: {exc}")
+    finally:
+        engine.dispose()
+    return url
+
+
+@contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """A new, empty database on the test server for one test, dropped afterwards."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    admin_url = postgres_admin_url()
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        _dispose_engines_of(name)
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def _dispose_engines_of(database: str) -> None:
+    # A test that forgets Store.close() leaves pooled connections that psycopg would report
+    # (ResourceWarning, an error here) whenever they are collected; close them now, properly.
+    import gc
+
+    from sqlalchemy import Engine
+
+    for obj in gc.get_objects():
+        if isinstance(obj, Engine) and obj.url.database == database:
+            obj.dispose()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # Tests marked ``backends`` run once on SQLite and once on PostgreSQL: one code path.
+    if "db_backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+            "backends"):
+        metafunc.parametrize("db_backend", ["sqlite", pytest.param(
+            "postgres", marks=pytest.mark.postgres)], indirect=True)
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'monitor.db'}"
+def db_backend(request: pytest.FixtureRequest) -> str:
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, db_backend: str) -> Iterator[str]:
+    if db_backend == "postgres":
+        with fresh_postgres_database() as url:
+            yield url
+    else:
+        yield f"sqlite:///{tmp_path / 'monitor.db'}"
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database (for tests that are about PostgreSQL only)."""
+    with fresh_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture

@@ -112,4 +112,4 @@ def test_sources_import_from_yaml_and_opml(cli: CLI, tmp_path: Path) -> None:
     bad = tmp_path / "x.csv"
     bad.write_text("a,b", "utf-8")
     out = cli("sources", "import", str(bad))
-    assert out.returncode == 2 and "unsupported file type" in out.stderr
+    assert out.returncode == 2 and "not an OPML document" in out.stderr

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import CLI, ROOT
+
+pytestmark = pytest.mark.backends  # SQLite and PostgreSQL
 
 SEED = ROOT / "seeds" / "000_6dba894c3f267814.txt"
 

@@ -13,6 +13,8 @@ import pytest
 from monitor.testing import LoopbackServer, Reply
 from tests.conftest import CLI
 
+pytestmark = pytest.mark.backends  # SQLite and PostgreSQL
+
 RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
 <item><title>Ceasefire talks resume {n}</title><guid>g-{n}</guid>
 <description>Russia and Ukraine resumed ceasefire talks in Istanbul.</description></item>

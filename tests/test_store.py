@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import inspect, text
 
 from monitor.models import Article, Evidence, Match
 from monitor.store import PollOutcome, Store
+
+pytestmark = pytest.mark.backends  # SQLite and PostgreSQL
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 

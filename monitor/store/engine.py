@@ -7,12 +7,15 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.errors import StoreError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+# pg_advisory_xact_lock key for schema migrations (any fixed 64-bit number; "mon" + "migr").
+MIGRATION_LOCK = 0x6D6F6E6D69677200
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -45,11 +48,32 @@ def alembic_config() -> Config:
     return cfg
 
 
+def lock_for_writing(conn: Connection) -> None:
+    """Make the transaction just begun on ``conn`` exclusive against other writers, at once.
+
+    PostgreSQL needs nothing (rows are locked by ``FOR UPDATE``). SQLite ignores ``FOR UPDATE``
+    and, by default, starts a transaction only at its first write, so two processes could read
+    the same due rows; ``BEGIN IMMEDIATE`` takes the write lock before the first read, and the
+    busy timeout makes the others wait for it.
+    """
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def migrate(engine: Engine) -> None:
-    """Create or upgrade the schema to the newest revision."""
+    """Create or upgrade the schema to the newest revision.
+
+    Several workers starting at once must not migrate together: on PostgreSQL a transaction
+    advisory lock serializes them (the second one then finds the schema at head and does
+    nothing), on SQLite the write lock taken by ``BEGIN IMMEDIATE`` does the same.
+    """
     cfg = alembic_config()
     try:
         with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+            else:
+                lock_for_writing(conn)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except SQLAlchemyError as exc:

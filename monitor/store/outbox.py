@@ -39,7 +39,7 @@ def new_webhook_id() -> str:
 class OutboxQueries(StoreBase):
     def claim_deliveries(self, now: datetime, *, worker: str, lease: timedelta,
                          limit: int = 100) -> list[OutboxItem]:
-        with self.session() as s:
+        with self.session(lock=True) as s:  # exclusive on SQLite too (see store.engine)
             q = (select(DeliveryRow, AlertRow.payload)
                  .join(AlertRow, col(AlertRow.id) == col(DeliveryRow.alert_id))
                  .where(DeliveryRow.status == "pending", col(DeliveryRow.next_attempt_at) <= now,

@@ -254,9 +254,11 @@ class PollQueries(StoreBase):
         alert_id = int(row[0])
         chosen = [t for t in targets if not match.notify or t in match.notify]
         for target in chosen:
-            s.add(DeliveryRow(alert_id=alert_id, target=target,
-                              webhook_id=f"msg_{uuid.uuid4().hex}", created_at=now,
-                              next_attempt_at=now))
+            # ON CONFLICT: one delivery per (alert, target) even if two writers race.
+            s.execute(self._insert(DeliveryRow.__table__).values(  # type: ignore[attr-defined]
+                alert_id=alert_id, target=target, webhook_id=f"msg_{uuid.uuid4().hex}",
+                status="pending", attempts=0, created_at=now, next_attempt_at=now,
+            ).on_conflict_do_nothing())
         return NewAlert(alert_id, match.rule_id, match.rule_name, article.title, article.url,
                         source, match.evidence)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_
@@ -21,11 +21,14 @@ class SourceQueries(StoreBase):
             existing = s.exec(select(SourceRow).where(SourceRow.url == url)).first()
             if existing is not None:
                 return existing
-            row = SourceRow(kind=kind, url=url, interval_seconds=interval, created_at=now,
-                            next_check_at=now, labels=",".join(labels), title=title)
-            s.add(row)
-            s.flush()
-            return row
+            # Another worker may add the same URL at the same moment (the seeds source of a new
+            # database): the unique URL decides, and both get the one row.
+            s.execute(self._insert(SourceRow.__table__).values(  # type: ignore[attr-defined]
+                kind=kind, url=url, interval_seconds=interval, created_at=now, next_check_at=now,
+                labels=",".join(labels), title=title, enabled=True, consecutive_failures=0,
+                unhealthy=False).on_conflict_do_nothing())
+        with self.session() as s:
+            return s.exec(select(SourceRow).where(SourceRow.url == url)).one()
 
     def remove_source(self, source_id: int) -> bool:
         with self.session() as s:
@@ -51,15 +54,25 @@ class SourceQueries(StoreBase):
             return [SourceInfo(r, counts.get(r.id or 0, 0)) for r in rows]
 
     def claim_sources(self, now: datetime, *, worker: str, lease: timedelta,
-                      limit: int = 100, due_only: bool = True) -> list[SourceRow]:
-        """Claim sources to poll now: due (or all), enabled, not leased by a live worker."""
-        with self.session() as s:
+                      limit: int = 100, due_only: bool = True,
+                      exclude: Collection[int] = ()) -> list[SourceRow]:
+        """Claim sources to poll now: due (or all), enabled, not leased by a live worker.
+
+        Exclusive across workers on both backends: PostgreSQL skips rows another transaction
+        holds (``FOR UPDATE SKIP LOCKED``), SQLite serializes claims (``BEGIN IMMEDIATE``).
+        The lease lets another worker take a source over when its claimer dies; ``exclude``
+        are the sources the caller is still polling (a stalled poll can outlive its lease, and
+        must not be doubled by its own worker).
+        """
+        with self.session(lock=True) as s:
             q = select(SourceRow).where(
                 col(SourceRow.enabled).is_(True),
                 or_(col(SourceRow.lease_until).is_(None), col(SourceRow.lease_until) < now),
             )
             if due_only:
                 q = q.where(col(SourceRow.next_check_at) <= now)
+            if exclude:
+                q = q.where(col(SourceRow.id).not_in(list(exclude)))
             q = q.order_by(col(SourceRow.next_check_at)).limit(limit)
             q = q.with_for_update(skip_locked=True)
             rows = list(s.exec(q).all())

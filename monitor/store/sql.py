@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from monitor.store.outbox import OutboxQueries
 from monitor.store.polls import PollQueries
+from monitor.store.retention import RetentionQueries
 from monitor.store.sources import SourceQueries
 
 
-class Store(SourceQueries, PollQueries, OutboxQueries):
+class Store(SourceQueries, PollQueries, OutboxQueries, RetentionQueries):
     """All database access of monitor; one instance per process, shared by the stages."""
