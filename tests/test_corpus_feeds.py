@@ -8,6 +8,7 @@ headers each case needs, so the real Fetcher (decoding, size caps, validators) r
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +26,9 @@ from tests.conftest import CORPUS
 
 FEEDS = CORPUS / "feeds"
 SUITE = CORPUS / "feedparser" / "tests"
-pytestmark = pytest.mark.skipif(not FEEDS.is_dir(), reason="shared corpus not present")
+# Under CI the corpus sits beside the checkout: there a missing corpus fails, never skips.
+pytestmark = pytest.mark.skipif(not FEEDS.is_dir() and not os.environ.get("CI"),
+                                reason="shared corpus not present (../shared/corpus)")
 
 _SUFFIX = {".xml": "application/xml", ".rss": "application/rss+xml", ".rdf": "application/xml",
            ".atom": "application/atom+xml", ".json": "application/feed+json"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import html
 import json
+import os
 import re
 from collections import Counter
 from pathlib import Path
@@ -26,7 +27,9 @@ from monitor.text import normalise
 from tests.conftest import CORPUS
 
 HTML = CORPUS / "html"
-pytestmark = pytest.mark.skipif(not HTML.is_dir(), reason="shared corpus not present")
+# Under CI the corpus sits beside the checkout: there a missing corpus fails, never skips.
+pytestmark = pytest.mark.skipif(not HTML.is_dir() and not os.environ.get("CI"),
+                                reason="shared corpus not present (../shared/corpus)")
 
 
 def _articles(paths: list[Path]) -> dict[Path, Article | None]:

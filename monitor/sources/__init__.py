@@ -10,7 +10,7 @@ from urllib.parse import urljoin, urlsplit
 
 from monitor.errors import SourceError
 from monitor.fetch import Fetcher, Validators
-from monitor.sources.base import PollResult, Source, early_outcome
+from monitor.sources.base import HTTPSource, PollResult, Source, early_outcome
 from monitor.sources.feed import FeedSource, looks_like_json_feed, strip_doctype
 from monitor.sources.folder import FolderSource
 from monitor.sources.page import PageSource
@@ -53,14 +53,10 @@ def detect_kind(content: bytes, content_type: str = "") -> str:
     return "page"
 
 
-class AutoSource:
+class AutoSource(HTTPSource):
     """A URL added without a kind: the first good poll reads the kind from the content."""
 
     kind = "auto"
-
-    def __init__(self, url: str, fetcher: Fetcher) -> None:
-        self.location = url
-        self.fetcher = fetcher
 
     async def poll(self, previous: Validators) -> PollResult:
         result = await self.fetcher.get(self.location, previous)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from monitor.fetch import FetchResult, Validators
+from monitor.fetch import Fetcher, FetchResult, Validators
 from monitor.models import RawItem
 
 
@@ -51,3 +51,21 @@ def early_outcome(result: FetchResult) -> PollResult | None:
                       validators=result.validators, new_url=result.permanent_url,
                       status=result.outcome, retry_after=result.retry_after,
                       headers=result.headers)
+
+
+class HTTPSource:
+    """A source read over HTTP: a conditional fetch, then ``read`` of what came back."""
+
+    kind = "http"
+
+    def __init__(self, url: str, fetcher: Fetcher) -> None:
+        self.location = url
+        self.fetcher = fetcher
+
+    async def poll(self, previous: Validators) -> PollResult:
+        result = await self.fetcher.get(self.location, previous)
+        early = early_outcome(result)
+        return early if early is not None else await self.read(result)
+
+    async def read(self, result: FetchResult) -> PollResult:
+        raise NotImplementedError  # each kind reads its own document

@@ -17,9 +17,9 @@ from typing import Any
 import feedparser
 
 from monitor.errors import ParseError
-from monitor.fetch import Fetcher, FetchResult, Validators
+from monitor.fetch import FetchResult
 from monitor.models import RawItem
-from monitor.sources.base import PollResult, early_outcome
+from monitor.sources.base import HTTPSource, PollResult
 from monitor.sources.dates import parse_date
 
 _ELEMENT = re.compile(rb"<[A-Za-z_]")
@@ -214,19 +214,10 @@ def parse_feed(content: bytes, headers: dict[str, str] | None = None,
     return parsed.title, parsed.items
 
 
-class FeedSource:
+class FeedSource(HTTPSource):
     """An RSS, Atom or JSON feed at a URL."""
 
     kind = "feed"
-
-    def __init__(self, url: str, fetcher: Fetcher) -> None:
-        self.location = url
-        self.fetcher = fetcher
-
-    async def poll(self, previous: Validators) -> PollResult:
-        result = await self.fetcher.get(self.location, previous)
-        early = early_outcome(result)
-        return early if early is not None else await self.read(result)
 
     async def read(self, result: FetchResult) -> PollResult:
         """The items of a fetched feed document."""

@@ -6,23 +6,14 @@ import asyncio
 
 from monitor.errors import ParseError
 from monitor.extract import extract_page
-from monitor.fetch import Fetcher, FetchResult, Validators
-from monitor.sources.base import PollResult, early_outcome
+from monitor.fetch import FetchResult
+from monitor.sources.base import HTTPSource, PollResult
 
 
-class PageSource:
+class PageSource(HTTPSource):
     """One HTML article page; a changed page is a new item (its text hash differs)."""
 
     kind = "page"
-
-    def __init__(self, url: str, fetcher: Fetcher) -> None:
-        self.location = url
-        self.fetcher = fetcher
-
-    async def poll(self, previous: Validators) -> PollResult:
-        result = await self.fetcher.get(self.location, previous)
-        early = early_outcome(result)
-        return early if early is not None else await self.read(result)
 
     async def read(self, result: FetchResult) -> PollResult:
         """The article of a fetched page."""

@@ -11,9 +11,9 @@ from datetime import datetime
 from lxml import etree
 
 from monitor.errors import ParseError, SourceError
-from monitor.fetch import Fetcher, FetchResult, Validators
+from monitor.fetch import FetchResult
 from monitor.models import RawItem
-from monitor.sources.base import PollResult, early_outcome
+from monitor.sources.base import HTTPSource, PollResult
 from monitor.sources.dates import parse_date
 from monitor.sources.feed import strip_doctype
 
@@ -76,19 +76,10 @@ def parse_sitemap(content: bytes) -> tuple[list[RawItem], list[tuple[str, dateti
     return items, []
 
 
-class SitemapSource:
+class SitemapSource(HTTPSource):
     """A news sitemap (or an index of them) at a URL."""
 
     kind = "sitemap"
-
-    def __init__(self, url: str, fetcher: Fetcher) -> None:
-        self.location = url
-        self.fetcher = fetcher
-
-    async def poll(self, previous: Validators) -> PollResult:
-        result = await self.fetcher.get(self.location, previous)
-        early = early_outcome(result)
-        return early if early is not None else await self.read(result)
 
     async def read(self, result: FetchResult) -> PollResult:
         """The items of a fetched sitemap, following an index to its newest children."""
