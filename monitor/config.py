@@ -233,15 +233,6 @@ def read_config_file(path: Path) -> dict[str, Any]:
     return _flatten(data)
 
 
-def _float(env: Mapping[str, str], name: str, default: float, minimum: float) -> float:
-    """One number from ``env`` (kept for callers of the first config module)."""
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    value: float = _convert(name, float, raw, minimum)
-    return value
-
-
 def _secret(env: Mapping[str, str], name: str) -> str | None:
     """A secret from ``NAME`` or from the file named by ``NAME_FILE`` (for container secrets)."""
     value = env.get(name) or None

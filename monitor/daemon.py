@@ -35,8 +35,6 @@ from monitor.store.tables import SourceRow
 
 log = logging.getLogger("monitor.daemon")
 
-DEFAULT_TARGET = "default"
-
 
 def print_alert(alert: NewAlert, out: TextIO) -> None:
     """One alert for people at a console: rule, title, source, and the first evidence."""

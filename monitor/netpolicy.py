@@ -99,14 +99,19 @@ class URLPolicy:
                     "with MONITOR_ALLOW_PRIVATE_NETWORKS if this is intended")
         return found
 
-    async def check(self, url: str) -> list[IPAddress]:
-        """Resolve the URL's host and refuse it when any of its addresses is not allowed."""
-        host, port = self._split(url)
+    def _without_dns(self, url: str, host: str) -> list[IPAddress] | None:
+        """The verdict when no lookup is needed (an address literal, or everything allowed)."""
         literal = _literal(host)
         if literal is not None:
             return self._verdict(url, host, [literal])
-        if self.allow_all:
-            return []
+        return [] if self.allow_all else None
+
+    async def check(self, url: str) -> list[IPAddress]:
+        """Resolve the URL's host and refuse it when any of its addresses is not allowed."""
+        host, port = self._split(url)
+        known = self._without_dns(url, host)
+        if known is not None:
+            return known
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(
                 host, port, type=socket.SOCK_STREAM)
@@ -117,11 +122,9 @@ class URLPolicy:
     def check_sync(self, url: str) -> list[IPAddress]:
         """``check`` for code outside an event loop (the command line)."""
         host, port = self._split(url)
-        literal = _literal(host)
-        if literal is not None:
-            return self._verdict(url, host, [literal])
-        if self.allow_all:
-            return []
+        known = self._without_dns(url, host)
+        if known is not None:
+            return known
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError) as exc:

@@ -167,9 +167,13 @@ def test_each_due_delivery_is_claimed_by_exactly_one_worker(db_url: str) -> None
         store = Store.open(db_url)
         mine: list[int] = []
         try:
-            while items := store.claim_deliveries(NOW, worker=f"w{i}",
-                                                  lease=timedelta(minutes=5), limit=2):
+            # The real path: claim the head of the target's queue, send, record, repeat.
+            while items := store.claim_target("default", NOW, worker=f"w{i}",
+                                              lease=timedelta(minutes=5), limit=2):
                 mine.extend(item.delivery_id for item in items)
+                for item in items:
+                    store.record_attempt(item.delivery_id, now=NOW, ok=True, status_code=200,
+                                         latency_ms=1.0, error=None, next_attempt_at=None)
         finally:
             store.close()
         return mine

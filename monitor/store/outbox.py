@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, or_, update
+from sqlalchemy import bindparam, delete, func, update
 from sqlmodel import Session, col, select
 
 from monitor.noise import digest_payload, passes, window
@@ -37,24 +37,6 @@ def new_webhook_id() -> str:
 
 
 class OutboxQueries(StoreBase):
-    def claim_deliveries(self, now: datetime, *, worker: str, lease: timedelta,
-                         limit: int = 100) -> list[OutboxItem]:
-        with self.session(lock=True) as s:  # exclusive on SQLite too (see store.engine)
-            q = (select(DeliveryRow, AlertRow.payload)
-                 .join(AlertRow, col(AlertRow.id) == col(DeliveryRow.alert_id))
-                 .where(DeliveryRow.status == "pending", col(DeliveryRow.next_attempt_at) <= now,
-                        or_(col(DeliveryRow.lease_until).is_(None),
-                            col(DeliveryRow.lease_until) < now))
-                 .order_by(col(DeliveryRow.id)).limit(limit)
-                 .with_for_update(skip_locked=True, of=DeliveryRow))
-            items = []
-            for row, payload in s.exec(q).all():
-                assert row.id is not None
-                row.lease_owner, row.lease_until = worker, now + lease
-                items.append(OutboxItem(row.id, row.alert_id or 0, row.target, row.webhook_id,
-                                        payload, row.attempts, row.created_at))
-            return items
-
     def record_attempt(self, delivery_id: int, *, now: datetime, ok: bool,
                        status_code: int | None, latency_ms: float | None, error: str | None,
                        next_attempt_at: datetime | None, dead: bool = False) -> None:
@@ -101,7 +83,7 @@ class OutboxQueries(StoreBase):
                      limit: int, noise: Mapping[str, NoisePolicy] | None = None
                      ) -> list[OutboxItem]:
         """Lease the due head of ``target``'s queue (at most ``limit``, oldest first)."""
-        with self.session() as s:
+        with self.session(lock=True) as s:  # exclusive on SQLite too (see store.engine)
             if noise:
                 self._gate(s, target, now, noise)
             self._flush_digests(s, target, now, noise or {})
