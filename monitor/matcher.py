@@ -8,13 +8,14 @@ distinct words. An article is analysed once and only the candidate rules are eva
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import ahocorasick  # type: ignore[import-not-found]
 
 from monitor.concepts import LANGUAGE_FALLBACK, ConceptDef
+from monitor.lexicon import Lexicon, rules_of
 from monitor.models import Article, Evidence, Match
 from monitor.program import (
     EXACT,
@@ -33,7 +34,7 @@ from monitor.program import (
 )
 from monitor.query import Node, parse
 from monitor.rules import Rule, load_rule_files
-from monitor.text import Analyzers, detect_language, normalise
+from monitor.text import Analyzer, Analyzers, detect_language, normalise
 
 _TITLE_FACTOR = 2.0  # a term in the title says more about the article than one in the body
 
@@ -57,60 +58,39 @@ class _Compiled:
 class _LanguageIndex:
     """Every enabled rule that applies to one language, compiled with its analyzer."""
 
-    def __init__(self, compiled: list[_Compiled]) -> None:
+    def __init__(self, compiled: list[_Compiled], analyzer: Analyzer) -> None:
         self.compiled = compiled
-        self.terms: dict[str, list[int]] = {}
-        self.exact: dict[str, list[int]] = {}
         self.always: list[int] = []
+        terms: dict[str, list[int]] = {}
+        exact: dict[str, list[int]] = {}
         prefix_rules: dict[str, list[int]] = {}
-        prefixes: set[str] = set()
+        named: dict[int, set[str]] = {TERM: set(), EXACT: set(), PREFIX: set()}
         for i, c in enumerate(compiled):
             for program in _programs(c):
-                prefixes.update(_prefixes(program))
+                for leaf in _leaves(program):
+                    for key, mode in leaf.parts or ((leaf.key, leaf.kind),):
+                        named[mode].add(key)
             triggers = _rule_triggers(c)
             if triggers is None:
                 self.always.append(i)
                 continue
-            tables = {PREFIX: prefix_rules, EXACT: self.exact, TERM: self.terms}
+            tables = {PREFIX: prefix_rules, EXACT: exact, TERM: terms}
             for kind, key in triggers:
                 tables[kind].setdefault(key, []).append(i)
-        self.automaton: ahocorasick.Automaton | None = None
-        if prefixes:
+        automaton: ahocorasick.Automaton | None = None
+        if named[PREFIX]:
             # Keys start with a separator so that they only match at the start of a word.
-            self.automaton = ahocorasick.Automaton()
-            for p in prefixes:
-                self.automaton.add_word("\x00" + p, (p, tuple(prefix_rules.get(p, ()))))
-            self.automaton.make_automaton()
-
-    def prefix_tokens(self, distinct: set[str]) -> dict[str, list[str]]:
-        return self._scan(distinct)[0]
-
-    def _scan(self, distinct: Iterable[str]) -> tuple[dict[str, list[str]], set[int]]:
-        out: dict[str, list[str]] = {}
-        rules: set[int] = set()
-        if self.automaton is None:
-            return out, rules
-        haystack = "\x00" + "\x00".join(distinct) + "\x00"
-        find = haystack.find
-        for end, (prefix, rule_ids) in self.automaton.iter(haystack):
-            # Keys start at a word's separator, so the word runs from there to the next one.
-            start = end - len(prefix)
-            out.setdefault(prefix, []).append(haystack[start + 1:find("\x00", end + 1)])
-            rules.update(rule_ids)
-        return out, rules
+            automaton = ahocorasick.Automaton()
+            for p in named[PREFIX]:
+                automaton.add_word("\x00" + p, (p, tuple(prefix_rules.get(p, ()))))
+            automaton.make_automaton()
+        self.lexicon = Lexicon(analyzer.keys, terms, exact, prefix_rules, automaton,
+                               (named[TERM], named[EXACT]))
 
     def candidates(self, doc: Document) -> list[int]:
+        """Indexes of the rules ``doc`` may match: those whose trigger words it contains."""
         found: set[int] = set(self.always)
-        terms = self.terms
-        for stem in doc.distinct_stems & terms.keys():
-            found.update(terms[stem])
-        exact = self.exact
-        for word in doc.distinct_folded & exact.keys():
-            found.update(exact[word])
-        if self.automaton is not None:
-            prefix_tokens, rules = self._scan(doc.distinct_folded)
-            doc.use_prefix_tokens(prefix_tokens)
-            found |= rules
+        found.update(*filter(None, map(rules_of, doc.entries)))
         return sorted(found)
 
 
@@ -118,12 +98,10 @@ def _programs(c: _Compiled) -> list[Program]:
     return ([c.query] if c.query else []) + [p for p, _w in c.weights]
 
 
-def _prefixes(program: Program) -> set[str]:
+def _leaves(program: Program) -> Iterator[Leaf]:
     if isinstance(program, LeafProgram):
-        leaf = program.leaf
-        if leaf.kind == PREFIX:
-            return {leaf.key}
-        return {k for k, mode in leaf.parts if mode == PREFIX}
+        yield program.leaf
+        return
     kids: list[Program] = []
     if isinstance(program, AndProgram | OrProgram):
         kids = program.children
@@ -131,7 +109,8 @@ def _prefixes(program: Program) -> set[str]:
         kids = [program.child]
     elif isinstance(program, NearProgram):
         kids = [program.left, program.right]
-    return set().union(*(_prefixes(k) for k in kids)) if kids else set()
+    for kid in kids:
+        yield from _leaves(kid)
 
 
 def _rule_triggers(c: _Compiled) -> frozenset[tuple[int, str]] | None:
@@ -195,14 +174,13 @@ class Matcher:
             compiled.append(_Compiled(
                 rule, compiler.compile(ast) if ast is not None else None,
                 tuple((compiler.compile(w.ast), w.weight) for w in rule.weights)))
-        return _LanguageIndex(compiled)
+        return _LanguageIndex(compiled, self._analyzers.get(language))
 
     def match(self, article: Article) -> list[Match]:
         """Every enabled rule that matches ``article``, with evidence, in rule order."""
         language = _language_of(article)
         index = self.index(language)
-        doc = Document(article.title, article.body, self._analyzers.get(language),
-                       index.prefix_tokens)
+        doc = Document(article.title, article.body, index.lexicon)
         labels = {str(article.source_id), *article.source_labels}
         out: list[Match] = []
         for i in index.candidates(doc):

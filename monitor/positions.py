@@ -1,61 +1,49 @@
-"""Token positions in an analysed article, found on demand with C string searches.
+"""Token positions in an analysed article, for the few words that some rule names.
 
-Matching an article asks where a dozen keys occur among its ~800 tokens; building a full
-position index in Python costs more than finding those few keys with str.find.
+Matching an article asks where a dozen keys occur among its ~800 tokens, and only the ~30
+distinct words that rules name can be asked about: one pass over the tokens finds all of
+theirs, cheaper than a search per word and far cheaper than indexing every token.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from itertools import accumulate, count
-from operator import add
+from itertools import compress
 
 
 class Occurrences:
-    """Token positions of each raw word of an article, found on demand with str.find.
+    """Token positions of each named word of an article, found in one pass on first use."""
 
-    The raw words are fresh strings, so joining them is cheap, unlike looking up the stem of
-    every token in the shared 300,000-word tables (a cache miss each).
-    """
-
-    _SEP = "\x01"  # not a word character, and no folding or stemming produces it
-
-    def __init__(self, words: list[str]) -> None:
-        self._words = words
-        self._joined = ""
-        self._starts: list[int] = []
-        self._memo: dict[str, list[int]] = {}
+    def __init__(self, words: list[str], named: list[str]) -> None:
+        self._words, self._named = words, named
+        self._table: dict[str, list[int]] | None = None
 
     def of(self, word: str) -> list[int]:
-        got = self._memo.get(word)
-        if got is not None:
-            return got
-        sep = self._SEP
-        if not self._joined:
-            words = self._words
-            self._joined = sep + sep.join(words) + sep
-            # The separator before token k is at k + the lengths of the k tokens before it:
-            # a hit's token number is a bisection, however many keys an article needs.
-            self._starts = list(map(add, accumulate(map(len, words), initial=0), count()))
-        find, starts = self._joined.find, self._starts
-        needle = sep + word + sep
-        got = self._memo[word] = []
-        at = find(needle)
-        while at >= 0:
-            got.append(bisect_left(starts, at))
-            at = find(needle, at + len(needle) - 1)  # the closing separator opens the next
+        table = self._table
+        if table is None:
+            table = self._table = self._build()
+        got = table.get(word)
+        if got is None:  # not a named word: never asked by the matcher, answered anyway
+            got = table[word] = [i for i, w in enumerate(self._words) if w == word]
         return got
+
+    def _build(self) -> dict[str, list[int]]:
+        words = self._words
+        table: dict[str, list[int]] = {w: [] for w in self._named}
+        # Membership of each token in C, then a Python step per named token only.
+        for i in compress(range(len(words)), map(table.__contains__, words)):
+            table[words[i]].append(i)
+        return table
 
 
 class Positions:
     """Where each key (stem or folded form) occurs in an article, computed on demand: the
-    article's distinct words with that key, then their occurrences."""
+    article's named words with that key, then their occurrences."""
 
-    def __init__(self, distinct: list[str], keys: list[str], occurrences: Occurrences) -> None:
-        self._distinct = distinct
+    def __init__(self, words: list[str], keys: list[str], occurrences: Occurrences) -> None:
+        self._words, self._keys = words, keys  # keys[d] is the key of words[d]
         self.present = set(keys)
-        self._keys = Occurrences(keys)  # keys[d] is the key of distinct[d]
         self._occurrences = occurrences
+        self._with_key: dict[str, list[str]] | None = None
         self._memo: dict[str, list[int]] = {}
 
     def get(self, key: str) -> list[int]:
@@ -64,11 +52,15 @@ class Positions:
         got = self._memo.get(key)
         if got is not None:
             return got
-        distinct, of = self._distinct, self._occurrences.of
-        which = self._keys.of(key)
+        with_key = self._with_key
+        if with_key is None:
+            with_key = self._with_key = {}
+            for word, k in zip(self._words, self._keys, strict=True):
+                with_key.setdefault(k, []).append(word)
+        of, which = self._occurrences.of, with_key[key]
         if len(which) == 1:
-            got = of(distinct[which[0]])
+            got = of(which[0])
         else:  # several words with this key ("Embassy", "embassies")
-            got = sorted(i for d in which for i in of(distinct[d]))
+            got = sorted(i for word in which for i in of(word))
         self._memo[key] = got
         return got

@@ -8,11 +8,12 @@ first use (monitor.positions) and shared by every rule evaluated on it.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable
+from itertools import compress
 from dataclasses import dataclass
 
 from monitor import query as q
 from monitor.concepts import LANGUAGE_FALLBACK, ConceptDef
+from monitor.lexicon import Lexicon, folded_of, prefix_table, stem_of
 from monitor.positions import Occurrences, Positions
 from monitor.text import Analyzer, sentence_ends, separated, spans, token_starts, words
 
@@ -51,25 +52,26 @@ Hit = tuple[int, int, Leaf]
 class Document:
     """One article analysed for one language: tokens of title, a sentinel, then body."""
 
-    def __init__(self, title: str, body: str, analyzer: Analyzer,
-                 prefixes: Callable[[set[str]], dict[str, list[str]]]) -> None:
+    def __init__(self, title: str, body: str, lexicon: Lexicon) -> None:
         self.title, self.body = title, body
         title_words = words(title)
         self.body_start = len(title_words) + 1
         self.words = [*title_words, SENTINEL, *words(body)]
-        # Work on distinct words: an 800-word article has about 400, and the stem of each
-        # is looked up once instead of per occurrence.
-        distinct_set = set(self.words)
-        self.folded_of, self.stem_of = analyzer.tables(distinct_set)
-        distinct = list(distinct_set)
-        occurrences = self._occurrences = Occurrences(self.words)
-        self._stem_pos = Positions(
-            distinct, list(map(self.stem_of.__getitem__, distinct)), occurrences)
-        self._folded_pos = Positions(
-            distinct, list(map(self.folded_of.__getitem__, distinct)), occurrences)
+        # Work on distinct words: an 800-word article has about 400, each looked up once in
+        # the index's lexicon; from then on only the few that some rule names count.
+        distinct = list(set(self.words))
+        entries = lexicon.entries(distinct)
+        self.entries = list(filter(None, entries))
+        distinct = self._distinct = list(compress(distinct, entries))
+        occurrences = self._occurrences = Occurrences(self.words, distinct)
+        self._stems = list(map(stem_of, self.entries))
+        self._folded = list(map(folded_of, self.entries))
+        self._stem_pos = Positions(distinct, self._stems, occurrences)
+        self._folded_pos = Positions(distinct, self._folded, occurrences)
         self.distinct_stems = self._stem_pos.present
         self.distinct_folded = self._folded_pos.present
-        self._prefix_finder = prefixes
+        self._stem_of: dict[str, str] | None = None
+        self._folded_of: dict[str, str] | None = None
         self._prefix_tokens: dict[str, list[str]] | None = None
         self._sentence_ends: list[int] | None = None
         self._title_spans: list[Span] | None = None
@@ -78,15 +80,25 @@ class Document:
         self._starts: dict[tuple[bool, str], list[int]] = {}
         self.memo: dict[tuple[int, str, tuple[tuple[str, int], ...]], list[Span]] = {}
 
+    @property
+    def stem_of(self) -> dict[str, str]:
+        """Raw word → stem, for the article's words that rules name (phrases need it)."""
+        if self._stem_of is None:
+            self._stem_of = dict(zip(self._distinct, self._stems, strict=True))
+        return self._stem_of
+
+    @property
+    def folded_of(self) -> dict[str, str]:
+        """Raw word → folded form, for the article's words that rules name."""
+        if self._folded_of is None:
+            self._folded_of = dict(zip(self._distinct, self._folded, strict=True))
+        return self._folded_of
+
     def prefix_tokens(self) -> dict[str, list[str]]:
         """Prefix → the distinct folded tokens of the article that start with it."""
         if self._prefix_tokens is None:
-            self._prefix_tokens = self._prefix_finder(self.distinct_folded)
+            self._prefix_tokens = prefix_table(self.entries)
         return self._prefix_tokens
-
-    def use_prefix_tokens(self, found: dict[str, list[str]]) -> None:
-        """Take the prefix scan the candidate search already made."""
-        self._prefix_tokens = found
 
     def stem_positions(self, stem: str) -> list[int]:
         return self._stem_pos.get(stem)
@@ -165,12 +177,13 @@ class Document:
                 break
             for j in range(1, n):
                 key, mode = leaf.parts[j]
+                # A word missing from the tables is named by no rule, so it is not ``key``.
                 if mode == TERM:
-                    ok = stem_of[toks[i + j]] == key
+                    ok = stem_of.get(toks[i + j]) == key
                 elif mode == EXACT:
-                    ok = folded_of[toks[i + j]] == key
+                    ok = folded_of.get(toks[i + j]) == key
                 else:
-                    ok = folded_of[toks[i + j]].startswith(key)
+                    ok = folded_of.get(toks[i + j], "").startswith(key)
                 if not ok:
                     break
             else:

@@ -134,7 +134,8 @@ class Analyzer:
     def _lemma(self, word: str) -> str:
         return str(simplemma.lemmatize(word, lang=self.language)).casefold()
 
-    def _compute(self, word: str) -> tuple[str, str]:
+    def keys(self, word: str) -> tuple[str, str]:
+        """Folded form and stem of ``word``, worked out (not memoised)."""
         folded = fold(word, self.language)
         if self._stemmer is None or _is_no_space(folded):
             return folded, folded
@@ -163,7 +164,7 @@ class Analyzer:
                 folded, stems = self._folded, self._stems = {}, {}
                 missing = distinct
             for word in missing:
-                folded[word], stems[word] = self._compute(word)
+                folded[word], stems[word] = self.keys(word)
         return folded, stems
 
     def analyse(self, words: list[str]) -> tuple[list[str], list[str]]:
