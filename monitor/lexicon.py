@@ -16,7 +16,8 @@ from typing import Any
 
 # (folded form, stem, indexes of the rules the word triggers, wildcard prefixes it starts with),
 # or () for a word that no rule names: its stem, folded form and prefixes are in no rule.
-Entry = tuple[str, str, tuple[int, ...], tuple[str, ...]] | tuple[()]
+Known = tuple[str, str, tuple[int, ...], tuple[str, ...]]
+Entry = Known | tuple[()]
 folded_of = itemgetter(0)
 stem_of = itemgetter(1)
 rules_of = itemgetter(2)
@@ -74,10 +75,10 @@ class Lexicon:
         return folded, stem, tuple(sorted(set(rules))), prefixes
 
 
-def prefix_table(entries: Sequence[Entry]) -> dict[str, list[str]]:
+def prefix_table(entries: Sequence[Known]) -> dict[str, list[str]]:
     """Prefix → the distinct folded words of ``entries`` that start with it."""
     out: dict[str, dict[str, None]] = {}
     for entry in entries:
-        for prefix in entry[3] if entry else ():
+        for prefix in entry[3]:
             out.setdefault(prefix, {})[entry[0]] = None
     return {p: list(words) for p, words in out.items()}

@@ -58,9 +58,7 @@ class Positions:
             for word, k in zip(self._words, self._keys, strict=True):
                 with_key.setdefault(k, []).append(word)
         of, which = self._occurrences.of, with_key[key]
-        if len(which) == 1:
-            got = of(which[0])
-        else:  # several words with this key ("Embassy", "embassies")
-            got = sorted(i for word in which for i in of(word))
+        # Several words may share a key ("Embassy", "embassies"): merge their positions.
+        got = of(which[0]) if len(which) == 1 else sorted(i for w in which for i in of(w))
         self._memo[key] = got
         return got

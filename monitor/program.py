@@ -8,12 +8,13 @@ first use (monitor.positions) and shared by every rule evaluated on it.
 from __future__ import annotations
 
 import bisect
-from itertools import compress
 from dataclasses import dataclass
+from itertools import compress
+from typing import cast
 
 from monitor import query as q
 from monitor.concepts import LANGUAGE_FALLBACK, ConceptDef
-from monitor.lexicon import Lexicon, folded_of, prefix_table, stem_of
+from monitor.lexicon import Known, Lexicon, folded_of, prefix_table, stem_of
 from monitor.positions import Occurrences, Positions
 from monitor.text import Analyzer, sentence_ends, separated, spans, token_starts, words
 
@@ -61,7 +62,7 @@ class Document:
         # the index's lexicon; from then on only the few that some rule names count.
         distinct = list(set(self.words))
         entries = lexicon.entries(distinct)
-        self.entries = list(filter(None, entries))
+        self.entries = cast("list[Known]", list(filter(None, entries)))
         distinct = self._distinct = list(compress(distinct, entries))
         occurrences = self._occurrences = Occurrences(self.words, distinct)
         self._stems = list(map(stem_of, self.entries))
