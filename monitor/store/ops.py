@@ -173,29 +173,24 @@ def replay_alert(store: Store, alert_id: int, targets: Sequence[str], now: datet
                  ) -> list[DeliveryRow] | None:
     """Queue an alert again to ``targets``; None when there is no such alert.
 
-    A delivery that never arrived (pending or dead) is retried under its own webhook id; one
-    that did arrive gets a new id, or receivers would drop it as a duplicate.
+    The rules of ``monitor alerts replay`` (``Store.replay``): a delivery keeps its webhook
+    id, so a receiver that has the message drops the copy and one that lost it takes it; dead
+    and delivered ones go again with a fresh retry horizon; pending ones are on their way
+    already; held and digested ones stay with their digest. A target that has no delivery of
+    the alert gets a new one.
     """
     with store.session() as s:
         if s.get(AlertRow, alert_id) is None:
             return None
-        existing = {d.target: d for d in s.exec(
+        existing = {d.target: d.id for d in s.exec(
             select(DeliveryRow).where(DeliveryRow.alert_id == alert_id)).all()}
-        out = []
         for target in targets:
-            row = existing.get(target)
-            if row is None:
-                row = DeliveryRow(alert_id=alert_id, target=target,
+            if target not in existing:
+                s.add(DeliveryRow(alert_id=alert_id, target=target,
                                   webhook_id=f"msg_{uuid.uuid4().hex}", created_at=now,
-                                  next_attempt_at=now)
-                s.add(row)
-            else:
-                if row.status == "delivered":
-                    row.webhook_id = f"msg_{uuid.uuid4().hex}"
-                # A fresh retry horizon: the replay is a new decision to deliver.
-                row.status, row.next_attempt_at, row.created_at = "pending", now, now
-                row.lease_owner = row.lease_until = None
-                row.delivered_at = None
-            out.append(row)
-        s.flush()
-        return out
+                                  next_attempt_at=now))
+    store.replay(now, ids=[i for t, i in existing.items() if t in targets and i is not None])
+    with store.session() as s:
+        rows = {d.target: d for d in s.exec(select(DeliveryRow).where(
+            DeliveryRow.alert_id == alert_id, col(DeliveryRow.target).in_(list(targets)))).all()}
+    return [rows[t] for t in targets if t in rows]
