@@ -224,3 +224,68 @@ def test_any_text_matches_without_error(body: str, title: str, language: str | N
         for e in match.evidence:
             text = title if e.field == "title" else body
             assert text[e.start:e.end] == e.text
+
+
+class _Everything:
+    """A set that holds every word: a lexicon built with it keeps all of an article's words."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+ORACLE_RULES = (
+    make_rule("a", "embassy OR (sanction* NOT sport)"),
+    make_rule("b", '"asset freez*" OR (talks NEAR/2 iran)'),
+    make_rule("c", "(closed SENT embassy) AND NOT title:talks"),
+    make_rule("d", '@sanctions OR "peace talks"'),
+    make_rule("e", "lang:en (talks OR closed*)"),
+    make_rule("f", "title:iran body:talks"),
+)
+ORACLE_WORDS = st.sampled_from(
+    ["embassy", "Embassies", "sanctions", "Sanction", "sport", "asset", "freezes", "FREEZE",
+     "talks", "Iran", "closed", "peace", "the", "of", "OFAC", "x"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(ORACLE_WORDS, SEPARATORS), max_size=30),
+       st.lists(ORACLE_WORDS, max_size=4))
+def test_the_index_finds_what_evaluating_every_rule_on_every_word_finds(
+        parts: list[tuple[str, str]], title_words: list[str]) -> None:
+    from monitor.lexicon import Lexicon
+    from monitor.matcher import _evaluate
+    from monitor.program import Document
+
+    body, title = "".join(w + s for w, s in parts), " ".join(title_words)
+    matcher = _matcher(*ORACLE_RULES)
+    index = matcher.index("en")
+    got = matcher.match(Article(title, body, language="en"))
+    # The oracle: no candidate filter, and no word of the article dropped as unnamed.
+    known = index.lexicon
+    everything = _Everything()
+    lexicon = Lexicon(known._keys, known._terms, known._exact, known._prefix_rules,
+                      known._automaton, (everything, everything))  # type: ignore[arg-type]
+    doc = Document(title, body, lexicon)
+    expected = [m for c in index.compiled if (m := _evaluate(c, doc)) is not None]
+    assert got == expected
+    again = matcher.match(Article(title, body, language="en"))  # the lexicon is warm now
+    assert again == got
+
+
+def test_the_lexicon_starts_over_when_full_and_still_matches() -> None:
+    matcher = _matcher(make_rule("s", "@sanctions NEAR/3 iran"))
+    index = matcher.index("en")
+    index.lexicon._limit = 3
+    article = Article("", "New sanctions on Iran, and an asset freeze for Iran's bank.",
+                      language="en")
+    first = matcher.match(article)
+    assert [m.rule_id for m in first] == ["s"]
+    for _ in range(3):  # each article overflows the limit and replaces the cache
+        assert matcher.match(article) == first
+        assert len(index.lexicon) <= len(set(article.body.split())) + 2
+
+
+def test_words_no_rule_names_share_the_empty_entry() -> None:
+    matcher = _matcher(make_rule("s", "embass* OR sanction"))
+    lexicon = matcher.index("en").lexicon
+    assert lexicon.entries(["the", "Embassies", "sanctions", "weather"]) == [
+        (), ("embassies", "embassi", (0,), ("embass",)), ("sanctions", "sanction", (0,), ()), ()]
