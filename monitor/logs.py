@@ -23,6 +23,7 @@ EVENTS = {
     "daemon.stopped": "in-flight work finished or was released; the process exits",
     "daemon.shutdown.timeout": "the grace period ended with work in flight (released)",
     "daemon.shutdown.forced": "a second signal: exit at once",
+    "daemon.tick.failed": "a scheduler tick's work raised; the next tick tries again",
     "api.listening": "the HTTP API accepts connections (url)",
     "api.store.failed": "an API request found the database unreachable (answered 503)",
     "source.poll.ok": "a poll stored its new articles",

@@ -16,7 +16,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AsyncExitStack
 from datetime import timedelta
 from typing import Any, TextIO
@@ -147,10 +147,28 @@ async def _serve(app: App, settings: Settings, stop: asyncio.Event, sock: socket
         app.report(reports)
         app.deliverer.start_due()  # new alerts go out now, not at the next tick
 
+    running: dict[str, asyncio.Task[Any]] = {}
+
+    def settled(task: asyncio.Task[Any]) -> None:
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error("daemon.tick.failed", extra={"job": task.get_name(), "error": repr(exc)})
+
+    def start(job: str, work: Callable[[], Awaitable[Any]]) -> None:
+        # A tick only starts its job. While the job still runs the tick has nothing to add
+        # (the running poll takes up what is due, the running reload reads the latest files),
+        # so it returns at once: awaiting the job here would make the scheduler skip, and warn
+        # about, every tick of a job longer than its interval.
+        current = running.get(job)
+        if (current is not None and not current.done()) or stop.is_set():
+            return
+        task = running[job] = asyncio.ensure_future(work())
+        task.set_name(job)
+        task.add_done_callback(settled)
+
     async def poll_tick() -> None:
         app.ticks["poll"] = app.clock()
         app.metrics.scheduler_ticks.labels("poll").inc()
-        await tracked(poll_lock, poll_work())
+        start("poll", lambda: tracked(poll_lock, poll_work()))
 
     async def deliver_tick() -> None:
         app.ticks["deliver"] = app.clock()
@@ -161,8 +179,8 @@ async def _serve(app: App, settings: Settings, stop: asyncio.Event, sock: socket
 
     async def reload_tick() -> None:
         app.ticks["scheduler"] = app.clock()
-        if app.reloader is not None:
-            await asyncio.to_thread(app.reloader.check)
+        if (reloader := app.reloader) is not None:
+            start("reload", lambda: asyncio.to_thread(reloader.check))
 
     scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop())
     # One instance of each job at a time: a slow poll must not pile up behind itself.
@@ -207,6 +225,7 @@ async def _serve(app: App, settings: Settings, stop: asyncio.Event, sock: socket
             task.cancel()
         app.deliverer.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
+    await asyncio.gather(*running.values(), return_exceptions=True)  # ticks' jobs, now ended
     sources, deliveries = await asyncio.to_thread(release_leases, app.store,
                                                   settings.worker_id)
     if server is not None and server_task is not None:
