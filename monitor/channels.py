@@ -56,11 +56,13 @@ def build_notifiers(targets: Mapping[str, TargetConfig], client: httpx.AsyncClie
     return notifiers
 
 
-def delivery_client(targets: Mapping[str, TargetConfig]) -> httpx.AsyncClient:
-    """A client of its own: receivers never wait behind feed fetches for a connection."""
+def delivery_client(targets: Mapping[str, TargetConfig],
+                    policy: URLPolicy | None = None) -> httpx.AsyncClient:
+    """A client of its own: receivers never wait behind feed fetches for a connection. With
+    ``policy``, every connection goes to an address it allows."""
     connections = max([16, *(t.concurrency for t in targets.values())]) * 2
     return httpx.AsyncClient(
-        transport=LeanTransport(), follow_redirects=False,
+        transport=LeanTransport(policy=policy), follow_redirects=False,
         headers={"user-agent": "monitor-webhooks/0.1"},
         limits=httpx.Limits(max_connections=connections,
                             max_keepalive_connections=connections))
@@ -69,7 +71,7 @@ def delivery_client(targets: Mapping[str, TargetConfig]) -> httpx.AsyncClient:
 async def open_delivery(stack: AsyncExitStack, settings: Settings, store: Store,
                         clock: Clock, *, metrics: Metrics | None = None) -> Delivery:
     targets = targets_of(settings)
-    client = await stack.enter_async_context(delivery_client(targets))
+    client = await stack.enter_async_context(delivery_client(targets, url_policy(settings)))
     policy = RetryPolicy(base_seconds=settings.retry_base_seconds,
                          max_seconds=settings.retry_max_seconds,
                          horizon=timedelta(seconds=settings.retry_horizon_seconds))

@@ -20,7 +20,7 @@ from monitor.clock import Clock, utcnow
 from monitor.config import Settings
 from monitor.delivery import Deliverer, DeliveryReport
 from monitor.fetch import make_user_agent
-from monitor.ingest import make_fetcher, schedule_bounds
+from monitor.ingest import fetch_client, make_fetcher, schedule_bounds
 from monitor.matcher import Matcher
 from monitor.metrics import Metrics
 from monitor.models import NewAlert
@@ -132,11 +132,8 @@ async def open_app(stack: AsyncExitStack, settings: Settings, *, clock: Clock = 
     store = Store.open(settings.database_url)
     stack.callback(store.close)
     ensure_default_source(store, settings, clock)
-    http = await stack.enter_async_context(httpx.AsyncClient(
-        timeout=httpx.Timeout(settings.http_timeout_seconds, connect=10.0),
-        headers={"user-agent": make_user_agent(settings.user_agent, settings.contact_url)},
-        follow_redirects=True,
-        limits=httpx.Limits(max_connections=64, max_keepalive_connections=32)))
+    http = await stack.enter_async_context(fetch_client(
+        settings, make_user_agent(settings.user_agent, settings.contact_url)))
     metrics = Metrics()
     delivery = await open_delivery(stack, settings, store, clock, metrics=metrics)
     app_ref: list[App] = []

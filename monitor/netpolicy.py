@@ -13,7 +13,11 @@ import ipaddress
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
+
+import httpcore
+import httpx
 
 from monitor.errors import ConfigError, URLPolicyError
 
@@ -109,6 +113,17 @@ class URLPolicy:
     async def check(self, url: str) -> list[IPAddress]:
         """Resolve the URL's host and refuse it when any of its addresses is not allowed."""
         host, port = self._split(url)
+        return await self._resolve(url, host, port)
+
+    async def connect_to(self, host: str, port: int) -> list[str]:
+        """The addresses to open a connection to ``host:port``, each checked; URLPolicyError
+        when one is not allowed. Connecting to these (not to the name, which DNS may answer
+        differently a moment later) is what makes the check hold."""
+        host = host.strip("[]")
+        addresses = await self._resolve(f"{host}:{port}", host, port)
+        return [str(a) for a in addresses] or [host]  # allow_all: no lookup, the name itself
+
+    async def _resolve(self, url: str, host: str, port: int) -> list[IPAddress]:
         known = self._without_dns(url, host)
         if known is not None:
             return known
@@ -130,6 +145,50 @@ class URLPolicy:
         except (socket.gaierror, UnicodeError) as exc:
             raise URLPolicyError(f"{url!r}: cannot resolve {host}: {exc}") from None
         return self._verdict(url, host, _addresses(infos))
+
+
+class PinnedBackend(httpcore.AsyncNetworkBackend):
+    """httpx's network layer, connecting only to addresses the policy allows.
+
+    A check before a request leaves a window: DNS may answer differently when the connection
+    is made (DNS rebinding). Here the name is resolved once, every address checked, and the
+    socket opened to a checked address.
+    """
+
+    def __init__(self, policy: URLPolicy, inner: httpcore.AsyncNetworkBackend) -> None:
+        self.policy, self.inner = policy, inner
+
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                          local_address: str | None = None,
+                          socket_options: Iterable[Any] | None = None
+                          ) -> httpcore.AsyncNetworkStream:
+        error: Exception | None = None
+        for address in await self.policy.connect_to(host, port):
+            try:
+                return await self.inner.connect_tcp(address, port, timeout, local_address,
+                                                    socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                error = exc  # the next address of the name may answer
+        assert error is not None
+        raise error
+
+    async def connect_unix_socket(self, path: str, timeout: float | None = None,
+                                  socket_options: Iterable[Any] | None = None
+                                  ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("unix sockets are not network sources")
+
+    async def sleep(self, seconds: float) -> None:
+        await self.inner.sleep(seconds)
+
+
+def pinned_transport(policy: URLPolicy, **options: Any) -> httpx.AsyncHTTPTransport:
+    """An httpx transport whose every connection goes to an address ``policy`` allows."""
+    transport = httpx.AsyncHTTPTransport(**options)
+    if not policy.allow_all:
+        # httpx builds its connection pool without a way to pass a network backend in.
+        pool = transport._pool
+        pool._network_backend = PinnedBackend(policy, pool._network_backend)
+    return transport
 
 
 def _literal(host: str) -> IPAddress | None:

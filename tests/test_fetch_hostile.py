@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import ipaddress
+import socket
 import tracemalloc
 import zlib
 from collections.abc import Iterator
@@ -232,3 +233,68 @@ def test_webhook_targets_obey_the_url_policy(hostile: HostileServer) -> None:
     assert not ok and error and "non-public address" in error
     assert hostile.hits.get("/hook", 0) == 0
     assert asyncio.run(send(LOOP)) == (True, None)
+
+
+class Rebinding:
+    """A resolver under an attacker's control: the first answer for ``rebind.test`` is the
+    allowed address, every later one a forbidden address (DNS rebinding)."""
+
+    def __init__(self, first: str, later: str) -> None:
+        self.answers = [first]
+        self.later = later
+        self.asked: list[str] = []
+        self.real = socket.getaddrinfo
+
+    def __call__(self, host: object, port: object, *args: object, **kw: object) -> object:
+        if host != "rebind.test":
+            return self.real(host, port, *args, **kw)  # type: ignore[arg-type]
+        answer = self.answers.pop() if self.answers else self.later
+        self.asked.append(answer)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answer, int(port)))]  # type: ignore[call-overload]
+
+
+def test_a_source_connection_goes_to_the_address_that_was_checked(
+        hostile: HostileServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from monitor.netpolicy import pinned_transport
+
+    hostile.routes["/feed"] = fixed(200, RSS)
+    port = int(hostile.url("/feed").split(":")[2].split("/")[0])
+    url = f"http://rebind.test:{port}/feed"
+
+    async def get(fetcher_too: bool) -> int:
+        async with httpx.AsyncClient(transport=pinned_transport(LOOP)) as client:
+            if fetcher_too:
+                return (await Fetcher(client, policy=LOOP).get(url)).status_code
+            return (await client.get(url, timeout=5)).status_code
+
+    # The fetcher's check sees the allowed answer, the connection the forbidden one: refused.
+    dns = Rebinding("127.0.0.1", "10.9.9.9")
+    monkeypatch.setattr(socket, "getaddrinfo", dns)
+    with pytest.raises(URLPolicyError, match=r"10\.9\.9\.9"):
+        asyncio.run(get(fetcher_too=True))
+    assert dns.asked == ["127.0.0.1", "10.9.9.9"] and hostile.hits.get("/feed", 0) == 0
+    # A connection is made to the very address checked, from one answer.
+    dns = Rebinding("127.0.0.1", "10.9.9.9")
+    monkeypatch.setattr(socket, "getaddrinfo", dns)
+    assert asyncio.run(get(fetcher_too=False)) == 200
+    assert dns.asked == ["127.0.0.1"] and hostile.hits["/feed"] == 1
+
+
+def test_a_webhook_connection_goes_to_the_address_that_was_checked(
+        hostile: HostileServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from monitor.channels import delivery_client
+
+    hostile.routes["/hook"] = fixed(204, b"")
+    port = int(hostile.url("/hook").split(":")[2].split("/")[0])
+    dns = Rebinding("127.0.0.1", "10.9.9.9")
+    monkeypatch.setattr(socket, "getaddrinfo", dns)
+
+    async def post() -> int:
+        async with delivery_client({}, LOOP) as client:
+            return (await client.post(f"http://rebind.test:{port}/hook", content=b"{}")).status_code
+
+    assert asyncio.run(post()) == 204
+    assert dns.asked == ["127.0.0.1"]
+    with pytest.raises(URLPolicyError, match=r"10\.9\.9\.9"):
+        asyncio.run(post())
+    assert hostile.hits["/hook"] == 1

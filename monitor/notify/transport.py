@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import h11
 import httpx
 
+from monitor.netpolicy import URLPolicy
+
 _MAX_BODY = 1 << 20  # a receiver's answer beyond this is not read; the connection is dropped
 _MAX_IDLE = 256
 
@@ -35,23 +37,40 @@ class _Conn:
 class LeanTransport(httpx.AsyncBaseTransport):
     """Keep-alive connections per (scheme, host, port); one write per request."""
 
-    def __init__(self, *, verify: ssl.SSLContext | None = None) -> None:
+    def __init__(self, *, verify: ssl.SSLContext | None = None,
+                 policy: URLPolicy | None = None) -> None:
         self._idle: dict[tuple[str, str, int], list[_Conn]] = defaultdict(list)
         self._ssl = verify
+        self._policy = policy  # connect only to addresses it allows (checked, then pinned)
 
     async def _connect(self, url: httpx.URL, timeout: float | None) -> _Conn:
         port = url.port or (443 if url.scheme == "https" else 80)
         tls = None
         if url.scheme == "https":
             tls = self._ssl or ssl.create_default_context()
+        addresses = [url.host]
+        if self._policy is not None:
+            addresses = await self._policy.connect_to(url.host, port)
         reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(url.host, port, ssl=tls,
-                                    server_hostname=url.host if tls else None,
-                                    limit=1 << 16), timeout)
+            self._open(addresses, port, tls, url.host), timeout)
         sock = writer.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return _Conn(reader, writer, h11.Connection(h11.CLIENT))
+
+    @staticmethod
+    async def _open(addresses: list[str], port: int, tls: ssl.SSLContext | None, name: str
+                    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        error: OSError | None = None
+        for address in addresses:
+            try:
+                return await asyncio.open_connection(
+                    address, port, ssl=tls, server_hostname=name if tls else None,
+                    limit=1 << 16)
+            except OSError as exc:
+                error = exc  # the next address of the name may answer
+        assert error is not None
+        raise error
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         timeouts = request.extensions.get("timeout", {})

@@ -91,6 +91,8 @@ class WebhookNotifier:
         except httpx.HTTPError as exc:
             return SendResult(False, None, f"{type(exc).__name__}: {exc}",
                               (time.perf_counter() - started) * 1000)
+        except URLPolicyError as exc:  # checked again when connecting: DNS may have changed
+            return SendResult(False, None, str(exc), (time.perf_counter() - started) * 1000)
         latency = (time.perf_counter() - started) * 1000
         code = response.status_code
         if 200 <= code < 300:
