@@ -110,6 +110,9 @@ class Settings:
     max_redirects: int = setting(5, "redirects followed per fetch", minimum=0)
     fetch_concurrency: int = setting(32, "fetches in flight at once", minimum=1)
     per_host_concurrency: int = setting(4, "fetches in flight to one host", minimum=1)
+    sitemap_pages: int = setting(30, "pages of new news-sitemap entries read per poll for "
+                                 "their text, newest first (the others keep the sitemap's "
+                                 "title and keywords); 0: none", minimum=0)
     min_interval_seconds: int = setting(300, "lower bound of the adaptive poll interval, "
                                         "seconds", env="MONITOR_MIN_INTERVAL", minimum=1)
     max_interval_seconds: int = setting(86400, "upper bound of the adaptive poll interval (and "

@@ -148,7 +148,8 @@ async def open_app(stack: AsyncExitStack, settings: Settings, *, clock: Clock = 
                         bounds=schedule_bounds(settings),
                         alert_per_story=settings.alert_per_story,
                         story_window=timedelta(days=settings.story_window_days),
-                        lease=timedelta(seconds=settings.lease_seconds), metrics=metrics)
+                        lease=timedelta(seconds=settings.lease_seconds), metrics=metrics,
+                        sitemap_pages=settings.sitemap_pages)
     deliverer = delivery.deliverer
     app = App(settings, store, matcher, http, pipeline, deliverer, clock, out or sys.stdout,
               metrics)

@@ -14,6 +14,7 @@ from monitor.clock import Clock
 from monitor.errors import SourceError, StoreError
 from monitor.extract import extract
 from monitor.fetch import Fetcher, Validators
+from monitor.fulltext import read_pages
 from monitor.matcher import Matcher
 from monitor.metrics import Metrics
 from monitor.models import Article, Match, NewAlert
@@ -50,8 +51,9 @@ class Pipeline:
                  bounds: ScheduleBounds | None = None, alert_per_story: bool = True,
                  story_window: timedelta = timedelta(days=7),
                  lease: timedelta = timedelta(minutes=10),
-                 metrics: Metrics | None = None) -> None:
+                 metrics: Metrics | None = None, sitemap_pages: int = 30) -> None:
         self.store = store
+        self.sitemap_pages = sitemap_pages  # pages of new sitemap entries read per poll
         self.metrics = metrics
         self.matcher = matcher  # a callable, so a rule reload takes effect at the next poll
         self.fetcher = fetcher
@@ -141,15 +143,22 @@ class Pipeline:
             self.store.save_poll(row.id, outcome, [], targets=self.targets, now=now)
             return PollReport(row.id, row.url, "not_modified")
         labels = tuple(x for x in row.labels.split(",") if x)
-        articles = [extract(item, source_id=row.id, labels=labels) for item in result.items]
+        pairs = [(item, extract(item, source_id=row.id, labels=labels)) for item in result.items]
         # Undated items are kept: their time is the time we first saw them.
-        articles = [a if a.published else replace(a, published=now)
-                    for a in articles if a.title or a.body]
+        pairs = [(item, a if a.published else replace(a, published=now))
+                 for item, a in pairs if a.title or a.body]
+        articles = [a for _item, a in pairs]
         fresh = self._fresh(row.id, articles)
+        notes = list(result.problems)
+        if (result.kind or row.kind) == "sitemap" and fresh and self.sitemap_pages:
+            raw = {id(a): item for item, a in pairs}
+            fresh, unread = await read_pages(self.fetcher, [(raw[id(a)], a) for a in fresh],
+                                             self.sitemap_pages)
+            notes.extend(unread)
         matcher = self.matcher()
         found: list[tuple[Article, Sequence[Match]]] = [(a, matcher.match(a)) for a in fresh]
-        problems = "; ".join(result.problems) or None
-        for problem in result.problems:
+        problems = "; ".join(notes) or None
+        for problem in notes:
             log.warning("source.poll.problem", extra={"source": row.id, "problem": problem})
         next_at = next_after_success(now, interval=row.interval_seconds, bounds=self.bounds,
                                      headers=result.headers, ttl_minutes=result.ttl_minutes,

@@ -170,3 +170,44 @@ def test_a_home_page_added_without_kind_leads_to_its_feed(cli: CLI,
     assert "ALERT [embassies] Embassy closes in Niamey" in run.stdout
     [source] = json.loads(cli("sources", "list", "--json").stdout)
     assert (source["url"], source["kind"]) == (server.url("/rss.xml"), "feed")
+
+
+def _news_sitemap(entries: list[tuple[str, str, str]]) -> bytes:
+    urls = "".join(
+        f"<url><loc>{loc}</loc><news:news><news:publication><news:name>L</news:name>"
+        f"<news:language>en</news:language></news:publication>"
+        f"<news:publication_date>{when}</news:publication_date>"
+        f"<news:title>{title}</news:title></news:news></url>" for loc, title, when in entries)
+    return (b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+            b' xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+            + urls.encode() + b"</urlset>")
+
+
+def test_new_sitemap_entries_are_read_from_their_pages_once(
+        cli: CLI, server: LoopbackServer) -> None:
+    # Only the page says what the story is about: the sitemap's titles name no topic.
+    server.route("/talks", Reply(200, PAGE, {"content-type": "text/html"}))
+    server.route("/gone", Reply(404, b"no such page"))
+    server.route("/older", Reply(200, PAGE.replace(b"Doha", b"Oslo"),
+                                 {"content-type": "text/html"}))
+    server.route("/news.xml", Reply(200, _news_sitemap([
+        (server.url("/talks"), "Monday briefing", "2025-03-03T09:00:00Z"),
+        (server.url("/gone"), "Weekend briefing", "2025-03-03T08:00:00Z"),
+        (server.url("/older"), "Sunday briefing", "2025-03-01T08:00:00Z"),
+    ]), {"content-type": "application/xml"}))
+    assert cli("sources", "add", server.url("/news.xml"), "--kind", "sitemap").returncode == 0
+    env = {"MONITOR_SEEDS_DIR": "/nonexistent", "MONITOR_SITEMAP_PAGES": "2"}
+    run = cli("run", "--once", **env)
+    assert run.returncode == 0, run.stderr
+    assert "ALERT [negotiations] Monday briefing" in run.stdout  # matched on the page's text
+    assert "Baca juga" not in run.stdout and "cookies" not in run.stdout
+    assert "Sunday briefing" not in run.stdout  # beyond the 2 newest: the title only
+    assert len(server.received("/talks")) == 1 and len(server.received("/gone")) == 1
+    assert not server.received("/older")
+    [source] = json.loads(cli("sources", "list", "--json").stdout)
+    assert source["articles"] == 3  # nothing lost: unread pages keep the sitemap's entry
+    assert "/gone: page not read" in (source["last_error"] or "")
+    assert "1 older new entries kept the sitemap's title only" in (source["last_error"] or "")
+    again = cli("run", "--once", **env)
+    assert again.returncode == 0 and "ALERT" not in again.stdout
+    assert len(server.received("/talks")) == 1  # a known entry's page is not read again
