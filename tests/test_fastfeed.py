@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import random
 import re
 
 import pytest
 from feedparser.html import _cp1252
+from feedparser.urls import _urljoin as _feedparser_urljoin
 
 from monitor.errors import ParseError
 from monitor.sources import fastfeed
@@ -136,3 +138,18 @@ def test_entities_are_never_expanded_even_with_the_doctype_left_in() -> None:
 
 def test_cp1252_table_is_feedparsers() -> None:
     assert {k: v for k, v in _cp1252.items() if k >= 128} == fastfeed._CP1252
+
+
+def test_url_resolution_is_feedparsers() -> None:
+    rng = random.Random(4)
+    alphabet = "ab/?#;:.-_%&=@[] \t\u00e9/"
+    bases = ["", "http://example.org/feed/1", "https://example.org/a/b?x=1", "ftp://x/"]
+    cases = ["http://a/b?", "http://a/b#", "http://a/b?#c", "http://a/b;p?q#f", "http:///x",
+             "https://a.b/c/../d", "http://[::1]/x", "http://[::1/x", "HTTP://A/B", "f0-i0",
+             "/x/./y", "//host/p", "mailto:a@b"]
+    for _ in range(3000):
+        cases.append(rng.choice(["http://", "https://", "http:", ""]) +
+                     "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))))
+    for base in bases:
+        for uri in cases:
+            assert fastfeed._urljoin(base, uri) == _feedparser_urljoin(base, uri), (base, uri)
