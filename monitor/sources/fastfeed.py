@@ -28,12 +28,14 @@ _CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
 _CREATOR = "{http://purl.org/dc/elements/1.1/}creator"
 _ATOM_LINK = "{http://www.w3.org/2005/Atom}link"
 _SYNDICATION = "{http://purl.org/rss/1.0/modules/syndication/}"
-# Item elements read here (category, comments and enclosure carry nothing monitor keeps, and
-# feedparser keeps them away from the fields read here); any other element sends the whole
-# document to feedparser.
+# Item elements read here, and those ignored (categories, comment links and enclosures carry
+# nothing monitor keeps, and feedparser keeps them away from the fields read here); any other
+# element sends the whole document to feedparser.
 _ITEM_TEXT = frozenset({"title", "link", "description", "author", "guid", "pubDate",
                         _CONTENT, _CREATOR})
-_ITEM_IGNORED = frozenset({"category", "comments", "enclosure"})
+_ITEM_IGNORED = frozenset({"category", "comments", "enclosure",
+                           "{http://purl.org/rss/1.0/modules/slash/}comments",
+                           "{http://wellformedweb.org/CommentAPI/}commentRss"})
 _CHANNEL = frozenset({"title", "link", "description", "language", "copyright", "managingEditor",
                       "webMaster", "pubDate", "lastBuildDate", "category", "generator", "docs",
                       "cloud", "ttl", "image", "rating", "textInput", "skipHours", "skipDays",
