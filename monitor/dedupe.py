@@ -15,6 +15,7 @@ import functools
 import hashlib
 import re
 from collections.abc import Iterable
+from itertools import compress
 
 import numpy as np
 
@@ -43,8 +44,8 @@ def shingles(text: str, size: int = SHINGLE) -> list[str]:
         # matches of \w{4,}: one pass in C instead of a filter in Python.
         return list(dict.fromkeys(_LONG_WORD.findall(norm)))
     words = _WORD.findall(norm)
-    if size == 1:
-        return list(dict.fromkeys(w for w in words if len(w) >= 4))
+    if size == 1:  # the words longer than 3, each once: compress and map keep it all in C
+        return list(dict.fromkeys(compress(words, map((3).__lt__, map(len, words)))))
     if len(words) < size:
         return [" ".join(words)] if words else []
     return list(dict.fromkeys(" ".join(words[i:i + size])
@@ -59,8 +60,9 @@ def _h64(value: str) -> int:
 def _spread(feature: str) -> int:
     """The feature's 64 hash bits with bit i moved to bit ``_LANE * i``: a sum of these holds
     the 64 vote counts side by side."""
-    h = _h64(feature)
-    return sum(1 << (_LANE * i) for i in range(64) if h >> i & 1)
+    bits = np.unpackbits(np.frombuffer(_h64(feature).to_bytes(8, "little"), dtype=np.uint8),
+                         bitorder="little")
+    return int.from_bytes(bits.astype(f"<u{_LANE // 8}").tobytes(), "little")
 
 
 def simhash(features: Iterable[str]) -> int:

@@ -129,7 +129,7 @@ class PollQueries(StoreBase):
             if source is None:
                 raise StoreError(f"source {source_id} does not exist")
             new = self._outcome_changes(conn, source, outcome, now)
-            conn.execute(_UPDATE_SOURCE.values(**new), {"sid": source_id})
+            conn.execute(_UPDATE_SOURCE, {"sid": source_id, **new})  # the keys are the SET
             if not found:
                 return alerts
             hashes = [dedupe.text_simhash(a.title, a.body) for a, _m in found]
