@@ -243,6 +243,9 @@ class Fetcher:
         code = response.status_code
         headers = {k.lower(): v for k, v in response.headers.items()}
         if code == 304:
+            # A 304 has no body, but the connection goes back to the pool only once the end of
+            # the message is read; closed unread, every conditional poll would open a new one.
+            await response.aread()
             return FetchResult(url, 304, "not_modified", headers=headers, validators=previous,
                                permanent_url=permanent)
         if code in (429, 503):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import ipaddress
 import socket
@@ -298,3 +299,42 @@ def test_a_webhook_connection_goes_to_the_address_that_was_checked(
     with pytest.raises(URLPolicyError, match=r"10\.9\.9\.9"):
         asyncio.run(post())
     assert hostile.hits["/hook"] == 1
+def test_conditional_polls_answered_304_reuse_one_connection() -> None:
+    writers: list[asyncio.StreamWriter] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                fresh = b'if-none-match: "v1"' not in head.lower()
+                writer.write(b'HTTP/1.1 200 OK\r\nETag: "v1"\r\nContent-Length: %d\r\n\r\n%s'
+                             % (len(RSS), RSS) if fresh else
+                             b'HTTP/1.1 304 Not Modified\r\nETag: "v1"\r\n\r\n')
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    async def go() -> list[str]:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/feed"
+        try:
+            async with httpx.AsyncClient() as client:
+                fetcher = Fetcher(client, policy=LOOP)
+                first = await fetcher.get(url)
+                outcomes = [first.outcome]
+                for _ in range(5):
+                    outcomes.append((await fetcher.get(url, first.validators)).outcome)
+                return outcomes
+        finally:
+            server.close()
+            await server.wait_closed()
+            for writer in writers:
+                writer.close()
+                with contextlib.suppress(ConnectionError):
+                    await writer.wait_closed()
+
+    assert asyncio.run(go()) == ["ok"] + ["not_modified"] * 5
+    assert len(writers) == 1  # a 304 left unread would close its connection: 6 then

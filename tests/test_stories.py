@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import random
 from datetime import UTC, datetime, timedelta
 
+from monitor import dedupe
 from monitor.dedupe import MAX_DISTANCE, bands, distance, text_simhash
 from monitor.models import Article, Evidence, Match
 from monitor.store import PollOutcome, Store
@@ -43,6 +46,30 @@ def test_simhash_finds_near_duplicates_and_separates_other_stories() -> None:
     assert distance(a, b) <= MAX_DISTANCE and set(enumerate(bands(a))) & set(enumerate(bands(b)))
     assert distance(a, c) > 20
     assert text_simhash("Short", "too short to compare") is None
+
+
+def _reference_simhash(features: list[str]) -> int:
+    """SimHash spelled out: bit i is set where most features' 64-bit hashes set it."""
+    hashes = [int.from_bytes(hashlib.blake2b(f.encode(), digest_size=8).digest(), "big")
+              for f in features]
+    return sum(1 << i for i in range(64)
+               if 2 * sum(h >> i & 1 for h in hashes) > len(hashes))
+
+
+def test_simhash_and_shingles_agree_with_their_plain_definitions() -> None:
+    rng = random.Random(7)
+    words = ["Sanktionen", "l'ambassade", "anti-war", "négociations", "peace", "talks", "Rusia",
+             "переговоры", "东京", "word", "über-alles", "it’s", "a", "abc", "abcd"]
+    for n in range(300):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 40)))
+        feats = dedupe.shingles(text)
+        plain = list(dict.fromkeys(w for w in dedupe._WORD.findall(dedupe.normalise(text))
+                                   if len(w) >= 4))
+        assert feats == plain, text
+        assert dedupe.simhash(feats) == _reference_simhash(feats)
+        assert dedupe.simhash(feats * (n % 3 + 1)) == _reference_simhash(feats * (n % 3 + 1))
+    many = [f"w{i}" for i in range(70_000)]  # more than a packed count holds: the other path
+    assert dedupe.simhash(many) == _reference_simhash(many)
 
 
 def test_a_story_alerts_once_across_sources_and_restarts(cli: CLI,
