@@ -63,7 +63,7 @@ _ACCENT_FOLD = frozenset({"ca", "de", "en", "es", "fr", "id", "it", "ms", "nl", 
 _LEMMATIZE = frozenset({"uk"})  # no Snowball stemmer; simplemma ships a dictionary
 _ARABIC_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _ARABIC_ALEF = str.maketrans("أإآٱ", "اااا")
-_CACHE_LIMIT = 300_000  # words per language memoised (~60 MB at most)
+_CACHE_LIMIT = 300_000  # rule words per language memoised
 DEFAULT_LANGUAGE = "xx"  # analyzer used when the language is unknown: fold only, no stemming
 
 
@@ -117,8 +117,7 @@ class Analyzer:
                 self._stemmer = self._arabic_stem
         elif language in _LEMMATIZE:
             self._stemmer = self._lemma
-        self._folded: dict[str, str] = {}
-        self._stems: dict[str, str] = {}
+        self._memo: dict[str, tuple[str, str]] = {}
         self._lock = threading.Lock()  # snowball stemmer objects keep state between calls
 
     def _arabic_stem(self, word: str) -> str:
@@ -145,32 +144,20 @@ class Analyzer:
         return folded, char_fold(stem, self.language)
 
     def folded(self, word: str) -> str:
-        return self.tables({word})[0][word]
+        return self._memoised(word)[0]
 
     def stem(self, word: str) -> str:
-        return self.tables({word})[1][word]
+        return self._memoised(word)[1]
 
-    def tables(self, distinct: set[str]) -> tuple[dict[str, str], dict[str, str]]:
-        """Word → folded form and word → stem tables holding every word of ``distinct``.
-
-        The tables are the shared caches: a full cache is replaced, never cleared, so an
-        article being matched in another thread keeps tables that hold its words.
-        """
-        folded, stems = self._folded, self._stems
-        missing = distinct.difference(stems)  # in C: an article has ~400 distinct words
-        if missing:
-            if len(stems) > _CACHE_LIMIT:
-                # A daemon sees an open vocabulary (names, typos): start over, not grow.
-                folded, stems = self._folded, self._stems = {}, {}
-                missing = distinct
-            for word in missing:
-                folded[word], stems[word] = self.keys(word)
-        return folded, stems
-
-    def analyse(self, words: list[str]) -> tuple[list[str], list[str]]:
-        """Folded forms and stems of ``words``, in order."""
-        folded, stems = self.tables(set(words))
-        return [folded[w] for w in words], [stems[w] for w in words]
+    def _memoised(self, word: str) -> tuple[str, str]:
+        # Rule terms repeat across rules and languages' concept lists; articles' words are
+        # memoised by each compiled index's lexicon instead (monitor.lexicon).
+        got = self._memo.get(word)
+        if got is None:
+            if len(self._memo) > _CACHE_LIMIT:
+                self._memo = {}  # replaced, not cleared: other threads keep the old one
+            got = self._memo[word] = self.keys(word)
+        return got
 
 
 def _is_no_space(token: str) -> bool:
