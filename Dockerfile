@@ -29,6 +29,6 @@ VOLUME ["/data"]
 EXPOSE 8080
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-  CMD ["python", "-m", "monitor.healthcheck"]
+  CMD ["python", "-m", "monitor.cli.healthcheck"]
 ENTRYPOINT ["monitor"]
 CMD ["run"]

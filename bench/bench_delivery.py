@@ -84,12 +84,12 @@ def _fill(db_url: str, n: int) -> None:
 
 
 async def _deliver(db_url: str, url: str, concurrency: int) -> tuple[int, float, float]:
-    from monitor.channels import delivery_client
+    from monitor.app import delivery_client
     from monitor.clock import utcnow
-    from monitor.delivery import Deliverer
-    from monitor.notify.webhook import WebhookNotifier
+    from monitor.delivery.notifiers.webhook import WebhookNotifier
+    from monitor.delivery.targets import TargetConfig
+    from monitor.delivery.worker import Deliverer
     from monitor.store import Store
-    from monitor.targets import TargetConfig
 
     store = Store.open(db_url)
     target = TargetConfig("bench", url, secrets=(SECRET,), concurrency=concurrency)

@@ -35,10 +35,10 @@ from xml.sax.saxutils import escape
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from monitor.app import open_app  # noqa: E402
 from monitor.config import Settings  # noqa: E402
-from monitor.daemon import open_app  # noqa: E402
-from monitor.matcher import Matcher  # noqa: E402
 from monitor.models import Article, Match  # noqa: E402
+from monitor.rules.matcher import Matcher  # noqa: E402
 
 _SYLLABLES = ["ka", "ri", "to", "ne", "ma", "sa", "lo", "ve", "di", "pu", "ba", "te", "zi",
               "mo", "ra", "ku", "le", "fi", "no", "ga", "ho", "ju", "se", "wa", "tri", "sta",

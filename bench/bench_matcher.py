@@ -25,10 +25,10 @@ import tracemalloc
 from collections.abc import Callable
 from itertools import accumulate
 
-from monitor.matcher import Matcher
 from monitor.models import Article
-from monitor.query import And, Near, Node, Not, Or, Phrase, Term, parse
-from monitor.rules import Rule
+from monitor.rules.files import Rule
+from monitor.rules.matcher import Matcher
+from monitor.rules.syntax import And, Near, Node, Not, Or, Phrase, Term, parse
 
 SYLLABLES = [c + v for c in "bcdfghklmnprstvz" for v in "aeiou"] + ["an", "er", "is", "on"]
 

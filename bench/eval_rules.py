@@ -14,8 +14,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from monitor.matcher import Matcher
 from monitor.models import Article
+from monitor.rules.matcher import Matcher
 
 ROOT = Path(__file__).parents[1]
 

@@ -295,7 +295,7 @@ def _validate(settings: Settings, env: Mapping[str, str]) -> Settings:
     if url and not url.startswith(("http://", "https://")):
         raise ConfigError("MONITOR_WEBHOOK_URL", f"expected an http(s) URL, got {url!r}")
     if settings.webhook_secret is not None:
-        from monitor.notify.webhook import decode_secret
+        from monitor.delivery.notifiers.webhook import decode_secret
 
         decode_secret(settings.webhook_secret, setting="MONITOR_WEBHOOK_SECRET")
     password = _secret(env, "MONITOR_DATABASE_PASSWORD")
@@ -308,7 +308,7 @@ def _validate(settings: Settings, env: Mapping[str, str]) -> Settings:
         except ArgumentError as exc:
             raise ConfigError("MONITOR_DATABASE_URL", str(exc)) from None
         settings = replace(settings, database_url=db.render_as_string(hide_password=False))
-    from monitor.targets import parse_noise, parse_targets
+    from monitor.delivery.targets import parse_noise, parse_targets
 
     # Parsed here only to fail at start on a bad table; the daemon parses them again.
     parse_targets(settings.tables.get("targets"), webhook_url=settings.webhook_url,
@@ -319,7 +319,7 @@ def _validate(settings: Settings, env: Mapping[str, str]) -> Settings:
     if contact and not contact.startswith(("http://", "https://", "mailto:")):
         raise ConfigError("MONITOR_CONTACT_URL", f"expected an http(s) or mailto: URL, "
                           f"got {contact!r}")
-    from monitor.netpolicy import parse_allowed
+    from monitor.reader.urlpolicy import parse_allowed
 
     parse_allowed(settings.allow_private_networks)  # a bad network fails at start, named
     if settings.max_interval_seconds < settings.min_interval_seconds:

@@ -1,185 +1,243 @@
-"""Composition root: builds the stages of a monitor from its settings (``open_app``).
+"""The daemon's lifecycle: scheduler, HTTP API server, hot reload, signals and graceful stop.
 
-The lifecycle (scheduler, API server, signals) is in ``monitor.service``."""
+``run_forever`` runs until SIGTERM or SIGINT. The first signal stops taking new work (no new
+scheduler ticks, the API stops accepting connections) and gives in-flight polls and deliveries
+``MONITOR_SHUTDOWN_GRACE`` seconds to finish; what is still running then is cancelled and its
+leases released so that another worker takes it up at once. The exit status is then 0. A
+second signal exits at once with status 128 + the signal number (143 for SIGTERM, 130 for
+SIGINT), leaving leases to expire.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
+import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import TextIO
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
-import httpx
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from monitor.channels import open_delivery
-from monitor.clock import Clock, utcnow
-from monitor.config import Settings
-from monitor.delivery import Deliverer, DeliveryReport
-from monitor.fetch import make_user_agent
-from monitor.ingest import fetch_client, make_fetcher, schedule_bounds
-from monitor.matcher import Matcher
-from monitor.metrics import Metrics
-from monitor.models import NewAlert
-from monitor.pipeline import Pipeline, PollReport
-from monitor.reload import Reloader
-from monitor.retention import Pruner
-from monitor.rulesync import RuleSync
-from monitor.sourcesync import declared_sources, sync_sources
-from monitor.store import Store
-from monitor.store.ops import outbox_depth
-from monitor.store.tables import SourceRow
+from monitor.app import App, open_app
+from monitor.config import Settings, check_api_binding
+from monitor.delivery.worker import DeliveryReport
+from monitor.reader.poller import PollReport
+from monitor.store.ops import release_leases
 
 log = logging.getLogger("monitor.daemon")
 
 
-def print_alert(alert: NewAlert, out: TextIO) -> None:
-    """One alert for people at a console: rule, title, source, and the first evidence."""
-    print(f"ALERT [{alert.rule_id}] {alert.article_title}", file=out)
-    print(f"  source: {alert.source}" + (f"  url: {alert.article_url}" if alert.article_url
-                                         else ""), file=out)
-    for ev in alert.evidence[:3]:
-        print(f"  why: {ev.field} {ev.term!r}: {ev.snippet}", file=out)
-    out.flush()
+@dataclass(frozen=True)
+class CycleReport:
+    """What one ``run --once`` cycle did: every poll, and the deliveries made after them."""
+
+    polls: list[PollReport]
+    delivery: DeliveryReport
 
 
-def ensure_default_source(store: Store, settings: Settings, clock: Clock) -> None:
-    """A new database starts with the seeds folder as its one source."""
-    if store.get_meta("seeded") is None:
-        if store.count_sources() == 0 and settings.seeds_dir.is_dir():
-            store.add_source("folder", str(settings.seeds_dir.resolve()),
-                             interval=settings.default_interval_seconds, now=clock())
-        store.set_meta("seeded", "1")
+async def run_once(settings: Settings, *, claimed: Callable[[int], None] | None = None,
+                   polled: Callable[[PollReport], None] | None = None) -> CycleReport:
+    """Poll every source once, deliver what is pending, and say what happened (the CLI
+    prints it: ``claimed`` and ``polled`` drive its progress bar)."""
+    async with AsyncExitStack() as stack:
+        app = await open_app(stack, settings)
+        polls = await app.pipeline.poll_due(everything=True, claimed=claimed, polled=polled)
+        return CycleReport(polls, await app.deliverer.deliver_due())
 
 
-@dataclass
-class App:
-    """Every long-lived part of a running monitor, built once from the settings."""
+def bind_api_socket(settings: Settings) -> socket.socket:
+    """The API's listening socket, bound before serving so that port 0 gives a known port."""
+    check_api_binding(settings)
+    family = socket.AF_INET6 if ":" in settings.api_host else socket.AF_INET
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets that say so, and
+    # without it every keep-alive response waits ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((settings.api_host, settings.api_port))
+    except OSError as exc:
+        sock.close()
+        from monitor.errors import ConfigError
 
-    settings: Settings
-    store: Store
-    matcher: Matcher
-    http: httpx.AsyncClient
-    pipeline: Pipeline
-    deliverer: Deliverer
-    clock: Clock = utcnow
-    out: TextIO = field(default_factory=lambda: sys.stdout)
-    metrics: Metrics = field(default_factory=Metrics)
-    reloader: Reloader | None = None
-    ticks: dict[str, datetime] = field(default_factory=dict)  # job -> last run, for /readyz
-    stopping: bool = False
-    rulesync: RuleSync | None = None
-    pruner: Pruner | None = None
-
-    def current_matcher(self) -> Matcher:
-        return self.matcher
-
-    def use_matcher(self, matcher: Matcher) -> None:
-        """Put a reloaded rule set in force and announce it to the other workers."""
-        self._switch(matcher)
-        if self.rulesync is not None:
-            self.rulesync.publish(matcher)
-
-    def follow_rules(self) -> None:
-        """Switch to the rule set another worker announced in the database, if newer."""
-        if self.rulesync is not None:
-            fresh = self.rulesync.check(self.matcher)
-            if fresh is not None:
-                self._switch(fresh)
-
-    def _switch(self, matcher: Matcher) -> None:
-        self.matcher = matcher  # the next poll matches with it
-        self.metrics.rules_loaded(matcher.version, len(matcher.rules))
-
-    def report(self, reports: list[PollReport]) -> None:
-        for r in reports:
-            for alert in r.alerts:
-                print_alert(alert, self.out)
-            if r.status == "error" or r.error:
-                print(f"source {r.source_id} ({r.location}): {r.error}", file=sys.stderr)
-
-    async def cycle(self, *, everything: bool,
-                    progress: Callable[[PollReport], None] | None = None,
-                    claimed: Callable[[int], None] | None = None,
-                    ) -> tuple[list[PollReport], DeliveryReport]:
-        if progress is None and claimed is None:
-            reports = await self.pipeline.poll_due(everything=everything)
-        else:
-            rows = self.store.claim_sources(self.clock(), worker=self.settings.worker_id,
-                                            lease=timedelta(minutes=10), limit=500,
-                                            due_only=not everything)
-            if claimed:
-                claimed(len(rows))
-
-            async def one(row: SourceRow) -> PollReport:
-                report = await self.pipeline.poll(row)
-                if progress:
-                    progress(report)
-                return report
-
-            reports = list(await asyncio.gather(*(one(row) for row in rows)))
-        self.report(reports)
-        return reports, await self.deliverer.deliver_due()
+        raise ConfigError("MONITOR_API_PORT", f"cannot listen on {settings.api_host}:"
+                          f"{settings.api_port}: {exc.strerror}") from None
+    sock.set_inheritable(True)
+    return sock
 
 
-async def open_app(stack: AsyncExitStack, settings: Settings, *, clock: Clock = utcnow,
-                   out: TextIO | None = None) -> App:
-    """Build the application; the rule set is loaded first so a broken one stops the start."""
-    matcher = Matcher.load(settings.rules_dir)
-    store = Store.open(settings.database_url)
-    stack.callback(store.close)
-    ensure_default_source(store, settings, clock)
-    http = await stack.enter_async_context(fetch_client(
-        settings, make_user_agent(settings.user_agent, settings.contact_url)))
-    metrics = Metrics()
-    delivery = await open_delivery(stack, settings, store, clock, metrics=metrics)
-    app_ref: list[App] = []
+class _Server:
+    """uvicorn serving the API on our socket, leaving the signals to us."""
 
-    def matcher_now() -> Matcher:
-        return app_ref[0].current_matcher()
+    def __init__(self, app: App, sock: socket.socket) -> None:
+        import uvicorn
 
-    metrics.rules_loaded(matcher.version, len(matcher.rules))
-    metrics.watch_outbox(lambda: outbox_depth(store))
-    pipeline = Pipeline(store, matcher_now, make_fetcher(http, settings), clock,
-                        targets=delivery.target_names, worker=settings.worker_id,
-                        bounds=schedule_bounds(settings),
-                        alert_per_story=settings.alert_per_story,
-                        story_window=timedelta(days=settings.story_window_days),
-                        lease=timedelta(seconds=settings.lease_seconds), metrics=metrics,
-                        sitemap_pages=settings.sitemap_pages)
-    deliverer = delivery.deliverer
-    app = App(settings, store, matcher, http, pipeline, deliverer, clock, out or sys.stdout,
-              metrics)
-    app.rulesync = RuleSync(store, settings.rules_dir, clock, worker=settings.worker_id)
-    app.rulesync.publish(matcher)
-    app.pruner = Pruner(store, clock, worker=settings.worker_id,
-                        retention_days=settings.retention_days)
-    app_ref.append(app)
-    # Declared sources are applied before the first poll; a broken file stops the start.
-    declared = declared_sources(settings)
-    if declared is not None:
-        sync_sources(store, declared, clock())
-    app.reloader = Reloader(settings, store, clock, matcher, app.use_matcher, metrics)
-    app.reloader.sources_applied()
-    log.info("rules.loaded", extra={"version": matcher.version, "rules": len(matcher.rules)})
-    return app
+        from monitor.api import create_api
+
+        class Server(uvicorn.Server):
+            def capture_signals(self) -> Any:  # the daemon owns SIGTERM/SIGINT
+                from contextlib import nullcontext
+
+                return nullcontext()
+
+        config = uvicorn.Config(create_api(app), log_config=None, access_log=False,
+                                lifespan="off", timeout_graceful_shutdown=5)
+        self.server = Server(config)
+        self.sock = sock
+
+    async def serve(self) -> None:
+        await self.server.serve(sockets=[self.sock])
+
+    def stop(self) -> None:
+        self.server.should_exit = True
 
 
+async def run_forever(settings: Settings, *, polled: Callable[[list[PollReport]], None] | None
+                      = None, ready: Callable[[], None] | None = None,
+                      api: bool | None = None) -> int:
+    """Poll due sources, deliver alerts and serve the API until SIGINT or SIGTERM; ``polled``
+    hears what each poll tick did (the CLI prints its alerts)."""
+    serve_api = settings.api_enabled if api is None else api
+    sock = bind_api_socket(settings) if serve_api else None
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def on_signal(signum: int) -> None:
+        if stop.is_set():
+            log.warning("daemon.shutdown.forced", extra={"signal": signal.Signals(signum).name})
+            logging.shutdown()
+            os._exit(128 + signum)
+        log.info("daemon.stopping", extra={"signal": signal.Signals(signum).name})
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal, sig)
+    try:
+        async with AsyncExitStack() as stack:
+            app = await open_app(stack, settings)
+            await _serve(app, settings, stop, sock, ready, polled)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        if sock is not None:
+            sock.close()
+    return 0
 
 
-async def run_once(settings: Settings, *, out: TextIO | None = None) -> int:
-    """Poll every source once, deliver what is pending, exit (see ``monitor.service``)."""
-    from monitor.service import run_once as run
+async def _serve(app: App, settings: Settings, stop: asyncio.Event, sock: socket.socket | None,
+                 ready: Callable[[], None] | None,
+                 polled: Callable[[list[PollReport]], None] | None) -> None:
+    in_flight: set[asyncio.Task[Any]] = set()
+    poll_lock = asyncio.Lock()
 
-    return await run(settings, out=out)
+    async def tracked(lock: asyncio.Lock, work: Coroutine[Any, Any, Any]) -> None:
+        # Work runs in its own task so that the grace period can cancel exactly it.
+        async with lock:
+            if stop.is_set():
+                work.close()
+                return
+            task = asyncio.ensure_future(work)
+            in_flight.add(task)
+            try:
+                await asyncio.shield(task)
+            finally:
+                in_flight.discard(task)
 
+    async def poll_work() -> None:
+        app.follow_rules()  # a rule set another worker loaded reaches this one here
+        reports: list[PollReport] = await app.pipeline.poll_due()
+        if polled is not None:
+            polled(reports)
+        app.deliverer.start_due()  # new alerts go out now, not at the next tick
 
-async def run_forever(settings: Settings, *, out: TextIO | None = None,
-                      ready: Callable[[], None] | None = None) -> int:
-    """The daemon until SIGTERM or SIGINT (see ``monitor.service``)."""
-    from monitor.service import run_forever as run
+    running: dict[str, asyncio.Task[Any]] = {}
 
-    return await run(settings, out=out, ready=ready)
+    def settled(task: asyncio.Task[Any]) -> None:
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error("daemon.tick.failed", extra={"job": task.get_name(), "error": repr(exc)})
+
+    def start(job: str, work: Callable[[], Awaitable[Any]]) -> None:
+        # A tick only starts its job. While the job still runs the tick has nothing to add
+        # (the running poll takes up what is due, the running reload reads the latest files),
+        # so it returns at once: awaiting the job here would make the scheduler skip, and warn
+        # about, every tick of a job longer than its interval.
+        current = running.get(job)
+        if (current is not None and not current.done()) or stop.is_set():
+            return
+        task = running[job] = asyncio.ensure_future(work())
+        task.set_name(job)
+        task.add_done_callback(settled)
+
+    async def poll_tick() -> None:
+        app.ticks["poll"] = app.clock()
+        app.metrics.scheduler_ticks.labels("poll").inc()
+        start("poll", lambda: tracked(poll_lock, poll_work()))
+
+    async def deliver_tick() -> None:
+        app.ticks["deliver"] = app.clock()
+        app.metrics.scheduler_ticks.labels("deliver").inc()
+        # Each target drains in its own task: a slow receiver delays only itself.
+        if not stop.is_set():
+            app.deliverer.start_due()
+
+    async def reload_tick() -> None:
+        app.ticks["scheduler"] = app.clock()
+        if (reloader := app.reloader) is not None:
+            start("reload", lambda: asyncio.to_thread(reloader.check))
+
+    scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop())
+    # One instance of each job at a time: a slow poll must not pile up behind itself.
+    for job, seconds in ((poll_tick, settings.poll_tick_seconds),
+                         (deliver_tick, settings.deliver_tick_seconds),
+                         (reload_tick, settings.reload_seconds)):
+        scheduler.add_job(job, "interval", seconds=seconds, max_instances=1, coalesce=True,
+                          next_run_time=app.clock(), misfire_grace_time=None)
+    if app.pruner is not None:
+        pruner = app.pruner
+
+        async def prune_tick() -> None:
+            # Hourly on every worker; a lease in the database makes it one daily prune for all.
+            if not stop.is_set():
+                await asyncio.to_thread(pruner.run_if_due)
+
+        scheduler.add_job(prune_tick, "interval", hours=1, max_instances=1, coalesce=True,
+                          next_run_time=app.clock() + timedelta(minutes=1))
+    scheduler.start()
+    server = _Server(app, sock) if sock is not None else None
+    server_task = asyncio.create_task(server.serve()) if server is not None else None
+    address = None
+    if sock is not None:
+        host, port = sock.getsockname()[:2]
+        address = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+        log.info("api.listening", extra={"url": address})
+        print(f"monitor: API listening on {address}", file=sys.stderr, flush=True)
+    log.info("daemon.started", extra={"worker": settings.worker_id, "api": address})
+    if ready:
+        ready()
+    await stop.wait()
+    app.stopping = True
+    scheduler.shutdown(wait=False)
+    # In-flight work gets the grace period; what is still running then is cancelled and its
+    # leases are given back, so that another worker can take it up without waiting for expiry.
+    app.deliverer.stop()  # batches in flight finish; no new ones start
+    pending = {*in_flight, asyncio.ensure_future(app.deliverer.wait_idle())}
+    _done, pending = await asyncio.wait(pending, timeout=settings.shutdown_grace_seconds)
+    if pending:
+        log.warning("daemon.shutdown.timeout", extra={"tasks": len(pending)})
+        for task in pending:
+            task.cancel()
+        app.deliverer.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+    await asyncio.gather(*running.values(), return_exceptions=True)  # ticks' jobs, now ended
+    sources, deliveries = await asyncio.to_thread(release_leases, app.store,
+                                                  settings.worker_id)
+    if server is not None and server_task is not None:
+        server.stop()
+        await server_task
+    log.info("daemon.stopped", extra={"released_sources": sources,
+                                      "released_deliveries": deliveries})

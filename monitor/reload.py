@@ -18,10 +18,10 @@ from pathlib import Path
 from monitor.clock import Clock
 from monitor.config import Settings
 from monitor.errors import ConfigError, MonitorError, RuleError
-from monitor.matcher import Matcher
 from monitor.metrics import Metrics
-from monitor.sourcesync import declared_sources, sync_sources
+from monitor.rules.matcher import Matcher
 from monitor.store import Store
+from monitor.subscriptions.declared import declared_sources, sync_sources
 
 log = logging.getLogger("monitor.reload")
 

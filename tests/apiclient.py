@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import io
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from typing import TypeVar
@@ -11,8 +10,10 @@ from typing import TypeVar
 import httpx
 
 from monitor.api import create_api
+from monitor.app import App, open_app
 from monitor.config import Settings
-from monitor.daemon import App, open_app
+from monitor.delivery.worker import DeliveryReport
+from monitor.reader.poller import PollReport
 
 T = TypeVar("T")
 TOKEN = "test-token-5f1d0c"
@@ -25,7 +26,7 @@ def with_api(settings: Settings, scenario: Scenario[T], *, token: str | None = T
 
     async def go() -> T:
         async with AsyncExitStack() as stack:
-            app = await open_app(stack, settings, out=io.StringIO())
+            app = await open_app(stack, settings)
             if ticked:
                 app.ticks["scheduler"] = app.clock()
             transport = httpx.ASGITransport(app=create_api(app))
@@ -35,3 +36,9 @@ def with_api(settings: Settings, scenario: Scenario[T], *, token: str | None = T
                 return await scenario(client, app)
 
     return asyncio.run(go())
+
+
+async def cycle(app: App) -> tuple[list[PollReport], DeliveryReport]:
+    """What ``monitor run --once`` does with an open app: poll every source, then deliver."""
+    reports = await app.pipeline.poll_due(everything=True)
+    return reports, await app.deliverer.deliver_due()

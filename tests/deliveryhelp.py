@@ -11,13 +11,13 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from monitor.channels import delivery_client
-from monitor.delivery import Deliverer, DeliveryReport, RetryPolicy
+from monitor.app import delivery_client
+from monitor.delivery.notifiers.base import Notifier
+from monitor.delivery.notifiers.webhook import WebhookNotifier
+from monitor.delivery.targets import NoisePolicy
+from monitor.delivery.worker import Deliverer, DeliveryReport, RetryPolicy
 from monitor.models import Article, Evidence, Match
-from monitor.notify.base import Notifier
-from monitor.notify.webhook import WebhookNotifier
 from monitor.store import PollOutcome, Store
-from monitor.targets import NoisePolicy
 
 NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()

@@ -8,9 +8,9 @@ from types import ModuleType
 
 import pytest
 
-from monitor.matcher import Matcher
 from monitor.models import Article
-from monitor.sources.feed import parse_any_feed, parse_with_feedparser
+from monitor.reader.parsers.feed import parse_any_feed, parse_with_feedparser
+from monitor.rules.matcher import Matcher
 from tests.conftest import ROOT
 
 

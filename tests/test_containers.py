@@ -30,5 +30,5 @@ def test_compose_file_is_valid() -> None:
 def test_dockerfile_runs_unprivileged_with_a_health_check() -> None:
     text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     assert "\nUSER " in text and "USER root" not in text
-    assert "HEALTHCHECK" in text and "monitor.healthcheck" in text
+    assert "HEALTHCHECK" in text and "monitor.cli.healthcheck" in text
     assert "EXPOSE 8080" in text and "STOPSIGNAL SIGTERM" in text

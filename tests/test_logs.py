@@ -32,13 +32,13 @@ def restore_logging() -> Iterator[None]:
 def test_json_lines_off_a_terminal_carry_the_event_and_its_fields() -> None:
     out = io.StringIO()
     setup_logging(level="info", stream=out)
-    logging.getLogger("monitor.pipeline").warning(
+    logging.getLogger("monitor.reader.poller").warning(
         "source.poll.failed", extra={"source": 3, "error": "HTTP 503", "items": [1, 2]})
-    logging.getLogger("monitor.pipeline").debug("hidden")
+    logging.getLogger("monitor.reader.poller").debug("hidden")
     line = json.loads(out.getvalue())
     assert line["event"] == "source.poll.failed" and line["level"] == "warning"
     assert (line["source"], line["error"], line["items"]) == (3, "HTTP 503", [1, 2])
-    assert line["logger"] == "monitor.pipeline" and line["ts"].endswith("Z")
+    assert line["logger"] == "monitor.reader.poller" and line["ts"].endswith("Z")
     assert out.getvalue().count("\n") == 1
 
 
@@ -46,7 +46,7 @@ def test_json_lines_off_a_terminal_carry_the_event_and_its_fields() -> None:
 def test_key_value_lines_at_a_terminal() -> None:
     out = _Tty()
     setup_logging(level="info", stream=out)
-    logging.getLogger("monitor.delivery").warning(
+    logging.getLogger("monitor.delivery.worker").warning(
         "delivery.dead", extra={"delivery": 7, "target": "default", "error": "HTTP 410 Gone"})
     text = out.getvalue()
     assert "WARNING delivery.dead delivery=7 target=default" in text
@@ -74,7 +74,7 @@ def test_secrets_are_redacted_everywhere_in_a_record() -> None:
 
 def test_progress_is_a_bar_at_a_terminal_and_log_lines_otherwise(
         restore_logging: None) -> None:
-    from monitor.progress import Progress
+    from monitor.cli.progress import Progress
 
     tty = _Tty()
     with Progress(tty, "importing") as bar:

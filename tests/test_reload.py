@@ -9,11 +9,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from monitor.app import App
 from monitor.config import Settings
-from monitor.daemon import App
 from monitor.errors import ConfigError
 from monitor.models import Article
-from monitor.sourcesync import declared_sources
+from monitor.subscriptions.declared import declared_sources
 from tests.apiclient import with_api
 
 ROOT = Path(__file__).resolve().parents[1]

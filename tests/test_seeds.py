@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from monitor.extract import extract
-from monitor.matcher import Matcher
 from monitor.models import Article
-from monitor.sources.folder import SUFFIXES, read_file
+from monitor.reader.article import extract
+from monitor.reader.parsers.folder import SUFFIXES, read_file
+from monitor.rules.matcher import Matcher
 from tests.conftest import ROOT
 
 SEEDS = sorted(p for p in (ROOT / "seeds").iterdir() if p.suffix in SUFFIXES)

@@ -1,7 +1,7 @@
 """The HTTP API (Starlette): health, readiness, metrics, OpenAPI, and REST under ``/api/v1``.
 
 ``create_api(app)`` builds the ASGI application over a running monitor's ``App``; the daemon
-serves it with uvicorn (``monitor.service``), tests call it in-process with
+serves it with uvicorn (``monitor.daemon``), tests call it in-process with
 ``httpx.ASGITransport``. Every ``/api`` route needs ``Authorization: Bearer <token>`` when a
 token is configured; ``/healthz``, ``/readyz``, ``/metrics`` and ``/openapi.json`` are open.
 """
@@ -23,7 +23,7 @@ from monitor.api import content, rules, sources
 from monitor.api.common import ApiError, the_app
 from monitor.api.health import healthz, metrics, readyz
 from monitor.api.openapi import document
-from monitor.daemon import App
+from monitor.app import App
 from monitor.errors import ConfigError, MonitorError, StoreError
 
 log = logging.getLogger("monitor.api")

@@ -11,7 +11,7 @@ import jsonschema
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from monitor.daemon import App
+from monitor.app import App
 from monitor.store.records import SourceInfo
 from monitor.store.tables import AlertRow, ArticleRow, DeliveryRow
 

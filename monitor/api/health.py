@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from monitor.api.common import iso, the_app
-from monitor.daemon import App
+from monitor.app import App
 from monitor.errors import MonitorError
 from monitor.metrics import CONTENT_TYPE
 

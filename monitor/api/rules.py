@@ -19,12 +19,12 @@ from monitor.api.common import (
     the_app,
 )
 from monitor.api.openapi import BACKTEST, TEST, VALIDATE
-from monitor.backtest import backtest, candidate_matcher, matcher_for, parse_since, rule_text
+from monitor.app import make_fetcher
 from monitor.errors import RuleError, SourceError
-from monitor.extract import extract
-from monitor.ingest import make_fetcher
-from monitor.matcher import Matcher
 from monitor.models import RawItem
+from monitor.reader.article import extract
+from monitor.rules.backtest import backtest, candidate_matcher, matcher_for, parse_since, rule_text
+from monitor.rules.matcher import Matcher
 
 
 def _rule_dict(rule: Any) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from monitor.api.common import (
 )
 from monitor.api.openapi import NEW_SOURCE
 from monitor.errors import SourceError
-from monitor.sources import guess_kind
+from monitor.reader.parsers import guess_kind
 from monitor.store import SourceInfo, Store, ops
 
 
@@ -109,11 +109,10 @@ async def poll_source(request: Request) -> Response:
         raise ApiError(404, "not_found", f"no source {source_id}")
     row = await asyncio.to_thread(ops.claim_source, app.store, source_id,
                                   worker=app.settings.worker_id, now=app.clock(),
-                                  lease=timedelta(minutes=10))
+                                  lease=timedelta(seconds=app.settings.lease_seconds))
     if row is None:
         raise ApiError(409, "busy", f"source {source_id} is being polled right now")
     report = await app.pipeline.poll(row)
-    app.report([report])
     info = await asyncio.to_thread(_info, app.store, source_id)
     return JSONResponse({**source_dict(info), "poll": {
         "status": report.status, "items": report.items, "new_articles": report.new_articles,

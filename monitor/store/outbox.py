@@ -19,11 +19,11 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, update
 from sqlmodel import Session, col, select
 
-from monitor.noise import digest_payload, passes, window
+from monitor.delivery.noise import digest_payload, passes, window
+from monitor.delivery.targets import NoisePolicy
 from monitor.store.base import StoreBase
 from monitor.store.records import Attempt, OutboxItem
 from monitor.store.tables import AlertRow, DeliveryAttemptRow, DeliveryRow, MetaRow
-from monitor.targets import NoisePolicy
 
 _DISABLED = "target.disabled:"
 

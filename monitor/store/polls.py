@@ -21,11 +21,11 @@ from sqlalchemy import Connection, Row, bindparam, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from monitor import dedupe
+from monitor.delivery.payload import alert_payload
 from monitor.errors import StoreError
 from monitor.models import Article, Match, NewAlert
+from monitor.reader import simhash as dedupe
 from monitor.store.base import StoreBase
-from monitor.store.payload import alert_payload
 from monitor.store.records import PollOutcome, dedupe_key
 from monitor.store.tables import (
     AlertCopyRow,

@@ -54,7 +54,7 @@ class SourceQueries(StoreBase):
             return [SourceInfo(r, counts.get(r.id or 0, 0)) for r in rows]
 
     def claim_sources(self, now: datetime, *, worker: str, lease: timedelta,
-                      limit: int = 100, due_only: bool = True,
+                      limit: int | None = 100, due_only: bool = True,
                       exclude: Collection[int] = ()) -> list[SourceRow]:
         """Claim sources to poll now: due (or all), enabled, not leased by a live worker.
 

@@ -1,0 +1,226 @@
+"""Composition root: builds every long-lived part of a monitor from its settings (``open_app``).
+
+This is the one module that knows every room: it wires the reader (HTTP client, fetcher,
+schedule bounds), the rules, the delivery side (targets, notifiers, the outbox worker) and the
+store together. The lifecycle that runs them (scheduler, API server, signals) is
+``monitor.daemon``; nothing here prints.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import httpx
+
+from monitor.clock import Clock, utcnow
+from monitor.config import Settings
+from monitor.delivery.notifiers.base import Notifier
+from monitor.delivery.notifiers.transport import LeanTransport
+from monitor.delivery.notifiers.webhook import WebhookNotifier
+from monitor.delivery.targets import TargetConfig, parse_noise, parse_targets
+from monitor.delivery.worker import Deliverer, RetryPolicy
+from monitor.metrics import Metrics
+from monitor.pruner import Pruner
+from monitor.reader.fetcher import Fetcher, FetchLimits, make_user_agent
+from monitor.reader.poller import Pipeline
+from monitor.reader.schedule import ScheduleBounds
+from monitor.reader.urlpolicy import URLPolicy, pinned_transport
+from monitor.reload import Reloader
+from monitor.rules.matcher import Matcher
+from monitor.rules.versions import RuleSync
+from monitor.store import Store
+from monitor.store.ops import outbox_depth
+from monitor.subscriptions.declared import declared_sources, sync_sources
+
+log = logging.getLogger("monitor.app")
+
+
+@dataclass
+class App:
+    """Every long-lived part of a running monitor, built once from the settings."""
+
+    settings: Settings
+    store: Store
+    matcher: Matcher
+    http: httpx.AsyncClient
+    pipeline: Pipeline
+    deliverer: Deliverer
+    clock: Clock = utcnow
+    metrics: Metrics = field(default_factory=Metrics)
+    reloader: Reloader | None = None
+    ticks: dict[str, datetime] = field(default_factory=dict)  # job -> last run, for /readyz
+    stopping: bool = False
+    rulesync: RuleSync | None = None
+    pruner: Pruner | None = None
+
+    def current_matcher(self) -> Matcher:
+        return self.matcher
+
+    def use_matcher(self, matcher: Matcher) -> None:
+        """Put a reloaded rule set in force and announce it to the other workers."""
+        self._switch(matcher)
+        if self.rulesync is not None:
+            self.rulesync.publish(matcher)
+
+    def follow_rules(self) -> None:
+        """Switch to the rule set another worker announced in the database, if newer."""
+        if self.rulesync is not None:
+            fresh = self.rulesync.check(self.matcher)
+            if fresh is not None:
+                self._switch(fresh)
+
+    def _switch(self, matcher: Matcher) -> None:
+        self.matcher = matcher  # the next poll matches with it
+        self.metrics.rules_loaded(matcher.version, len(matcher.rules))
+
+
+# -- the reader's wiring ------------------------------------------------------------------
+
+def url_policy(settings: Settings) -> URLPolicy:
+    """The URL policy of ``MONITOR_ALLOW_PRIVATE_NETWORKS``; also for webhook targets."""
+    return URLPolicy.from_setting(settings.allow_private_networks)
+
+
+def fetch_client(settings: Settings, user_agent: str) -> httpx.AsyncClient:
+    """The one HTTP client of sources: every connection to an address the URL policy allows."""
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
+    return httpx.AsyncClient(
+        transport=pinned_transport(url_policy(settings), limits=limits),
+        timeout=httpx.Timeout(settings.http_timeout_seconds, connect=10.0),
+        headers={"user-agent": user_agent}, follow_redirects=True)
+
+
+def make_fetcher(client: httpx.AsyncClient, settings: Settings) -> Fetcher:
+    limits = FetchLimits(max_bytes=settings.max_body_bytes,
+                         deadline_seconds=settings.fetch_deadline_seconds,
+                         max_redirects=settings.max_redirects,
+                         concurrency=settings.fetch_concurrency,
+                         per_host=settings.per_host_concurrency)
+    return Fetcher(client, limits=limits, policy=url_policy(settings))
+
+
+def schedule_bounds(settings: Settings) -> ScheduleBounds:
+    return ScheduleBounds(min_seconds=settings.min_interval_seconds,
+                          max_seconds=settings.max_interval_seconds,
+                          unhealthy_after_seconds=settings.unhealthy_after_seconds)
+
+
+# -- the delivery side's wiring -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Delivery:
+    """What the daemon needs of the delivery side."""
+
+    deliverer: Deliverer
+    targets: dict[str, TargetConfig]
+
+    @property
+    def target_names(self) -> list[str]:
+        return list(self.targets)
+
+
+def targets_of(settings: Settings) -> dict[str, TargetConfig]:
+    return parse_targets(settings.tables.get("targets"), webhook_url=settings.webhook_url,
+                         webhook_secret=settings.webhook_secret,
+                         default_concurrency=settings.delivery_concurrency)
+
+
+def build_notifiers(targets: Mapping[str, TargetConfig], client: httpx.AsyncClient,
+                    policy: URLPolicy | None = None) -> dict[str, Notifier]:
+    notifiers: dict[str, Notifier] = {}
+    for name, t in targets.items():
+        if t.kind == "apprise":
+            # apprise is an optional extra: imported only when a target asks for it.
+            from monitor.delivery.notifiers.apprise import AppriseNotifier
+
+            notifiers[name] = AppriseNotifier(name, t.url, template=t.template,
+                                              title_template=t.title_template,
+                                              timeout=t.timeout)
+        else:
+            notifiers[name] = WebhookNotifier(name, t.url, list(t.secrets), client,
+                                              timeout=t.timeout, policy=policy)
+    return notifiers
+
+
+def delivery_client(targets: Mapping[str, TargetConfig],
+                    policy: URLPolicy | None = None) -> httpx.AsyncClient:
+    """A client of its own: receivers never wait behind feed fetches for a connection. With
+    ``policy``, every connection goes to an address it allows."""
+    connections = max([16, *(t.concurrency for t in targets.values())]) * 2
+    return httpx.AsyncClient(
+        transport=LeanTransport(policy=policy), follow_redirects=False,
+        headers={"user-agent": "monitor-webhooks/0.1"},
+        limits=httpx.Limits(max_connections=connections,
+                            max_keepalive_connections=connections))
+
+
+async def open_delivery(stack: AsyncExitStack, settings: Settings, store: Store,
+                        clock: Clock, *, metrics: Metrics | None = None) -> Delivery:
+    targets = targets_of(settings)
+    client = await stack.enter_async_context(delivery_client(targets, url_policy(settings)))
+    policy = RetryPolicy(base_seconds=settings.retry_base_seconds,
+                         max_seconds=settings.retry_max_seconds,
+                         horizon=timedelta(seconds=settings.retry_horizon_seconds))
+    notifiers = build_notifiers(targets, client, url_policy(settings))
+    deliverer = Deliverer(store, notifiers, clock,
+                          worker=settings.worker_id, policy=policy,
+                          concurrency={n: t.concurrency for n, t in targets.items()},
+                          noise=parse_noise(settings.tables.get("rules")),
+                          lease=timedelta(seconds=settings.delivery_lease_seconds),
+                          metrics=metrics)
+    return Delivery(deliverer, targets)
+
+
+# -- the whole application ----------------------------------------------------------------
+
+def ensure_default_source(store: Store, settings: Settings, clock: Clock) -> None:
+    """A new database starts with the seeds folder as its one source."""
+    if store.get_meta("seeded") is None:
+        if store.count_sources() == 0 and settings.seeds_dir.is_dir():
+            store.add_source("folder", str(settings.seeds_dir.resolve()),
+                             interval=settings.default_interval_seconds, now=clock())
+        store.set_meta("seeded", "1")
+
+
+async def open_app(stack: AsyncExitStack, settings: Settings, *, clock: Clock = utcnow) -> App:
+    """Build the application; the rule set is loaded first so a broken one stops the start."""
+    matcher = Matcher.load(settings.rules_dir)
+    store = Store.open(settings.database_url)
+    stack.callback(store.close)
+    ensure_default_source(store, settings, clock)
+    http = await stack.enter_async_context(fetch_client(
+        settings, make_user_agent(settings.user_agent, settings.contact_url)))
+    metrics = Metrics()
+    delivery = await open_delivery(stack, settings, store, clock, metrics=metrics)
+    app_ref: list[App] = []
+
+    def matcher_now() -> Matcher:
+        return app_ref[0].current_matcher()
+
+    metrics.rules_loaded(matcher.version, len(matcher.rules))
+    metrics.watch_outbox(lambda: outbox_depth(store))
+    pipeline = Pipeline(store, matcher_now, make_fetcher(http, settings), clock,
+                        targets=delivery.target_names, worker=settings.worker_id,
+                        bounds=schedule_bounds(settings),
+                        alert_per_story=settings.alert_per_story,
+                        story_window=timedelta(days=settings.story_window_days),
+                        lease=timedelta(seconds=settings.lease_seconds), metrics=metrics,
+                        sitemap_pages=settings.sitemap_pages)
+    app = App(settings, store, matcher, http, pipeline, delivery.deliverer, clock, metrics)
+    app.rulesync = RuleSync(store, settings.rules_dir, clock, worker=settings.worker_id)
+    app.rulesync.publish(matcher)
+    app.pruner = Pruner(store, clock, worker=settings.worker_id,
+                        retention_days=settings.retention_days)
+    app_ref.append(app)
+    # Declared sources are applied before the first poll; a broken file stops the start.
+    declared = declared_sources(settings)
+    if declared is not None:
+        sync_sources(store, declared, clock())
+    app.reloader = Reloader(settings, store, clock, matcher, app.use_matcher, metrics)
+    app.reloader.sources_applied()
+    log.info("rules.loaded", extra={"version": matcher.version, "rules": len(matcher.rules)})
+    return app

@@ -1,0 +1,156 @@
+"""``monitor alerts ...`` (owner: delivery): list alerts and deliveries, replay, targets."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter
+from typing import Any
+
+from monitor.clock import utcnow
+from monitor.config import Settings
+from monitor.errors import ConfigError
+from monitor.store import Store
+from monitor.store.tables import DeliveryRow
+
+
+def add_commands(alerts: Any) -> None:
+    """Add the subcommands to the ``alerts`` subparsers object of the main parser."""
+    al = alerts.add_parser("list", help="recent alerts and their deliveries")
+    al.add_argument("--json", action="store_true")
+    al.add_argument("--limit", type=int, default=50)
+    state = al.add_mutually_exclusive_group()
+    state.add_argument("--failed", action="store_true",
+                       help="dead deliveries (gave up, or refused for good): replay them")
+    state.add_argument("--pending", action="store_true", help="deliveries still to be sent")
+    show = alerts.add_parser("show", help="one delivery and every attempt to send it")
+    show.add_argument("id", type=int, metavar="DELIVERY_ID")
+    show.add_argument("--json", action="store_true")
+    replay = alerts.add_parser("replay", help="send dead deliveries again (same webhook-id)")
+    replay.add_argument("ids", type=int, nargs="*", metavar="DELIVERY_ID")
+    replay.add_argument("--failed", action="store_true", help="every dead delivery")
+    targets = alerts.add_parser("targets", help="configured targets and their queues")
+    targets.add_argument("--json", action="store_true")
+    enable = alerts.add_parser("enable", help="switch a target disabled by a 410 back on")
+    enable.add_argument("target")
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def delivery_dict(d: DeliveryRow) -> dict[str, Any]:
+    return {"id": d.id, "alert": d.alert_id, "kind": d.kind, "target": d.target,
+            "webhook_id": d.webhook_id, "status": d.status, "attempts": d.attempts,
+            "created": _iso(d.created_at), "next_attempt": _iso(d.next_attempt_at),
+            "last_attempt": _iso(d.last_attempt_at), "last_status_code": d.last_status_code,
+            "last_error": d.last_error, "delivered": _iso(d.delivered_at),
+            "digest": d.digest_id}
+
+
+def _list(args: argparse.Namespace, store: Store) -> int:
+    if args.failed or args.pending:
+        rows = store.deliveries("dead" if args.failed else "pending", limit=args.limit)
+        for d in rows:
+            if args.json:
+                print(json.dumps(delivery_dict(d), ensure_ascii=False))
+            else:
+                what = f"alert {d.alert_id}" if d.alert_id else d.kind
+                print(f"{d.id:>6} {d.target:<12} {what:<12} {d.status:<8} tries {d.attempts:<3} "
+                      f"{d.webhook_id}  {d.last_error or ''}")
+        return 0
+    deliveries: dict[int, list[str]] = {}
+    labels: dict[int, list[str]] = {}  # with the delivery id, for `show` and `replay`
+    for d in store.deliveries():
+        if d.alert_id is not None:
+            deliveries.setdefault(d.alert_id, []).append(f"{d.target}:{d.status}")
+            labels.setdefault(d.alert_id, []).append(f"{d.target}:{d.status}#{d.id}")
+    alerts = store.alerts(limit=args.limit)
+    copies = store.alert_copies([a.id for a in alerts if a.id is not None])
+    for a in alerts:
+        also = [{"source": c.source, "url": c.url, "title": c.title, "article": c.article_id}
+                for c in copies.get(a.id or 0, [])]
+        if args.json:
+            print(json.dumps({"id": a.id, "rule": a.rule_id, "article": a.article_id,
+                              "created": a.created_at.isoformat(),
+                              "deliveries": deliveries.get(a.id or 0, []),
+                              "story": a.story_id, "also_reported_by": also},
+                             ensure_ascii=False))
+        else:
+            title = json.loads(a.payload)["data"]["article"]["title"]
+            print(f"{a.id:>5} {a.created_at:%Y-%m-%d %H:%M} [{a.rule_id}] {title} "
+                  f"{' '.join(labels.get(a.id or 0, []))}")
+            for c in also:
+                print(f"      also reported by {c['source']}"
+                      + (f": {c['url']}" if c["url"] else ""))
+    return 0
+
+
+def _show(args: argparse.Namespace, store: Store) -> int:
+    rows = [d for d in store.deliveries() if d.id == args.id]
+    if not rows:
+        raise ConfigError("DELIVERY_ID", f"no delivery {args.id}")
+    attempts = [{"at": _iso(a.at), "status_code": a.status_code, "latency_ms": a.latency_ms,
+                 "error": a.error, "outcome": a.outcome,
+                 "next_attempt": _iso(a.next_attempt_at), "worker": a.worker}
+                for a in store.attempts_of(args.id)]
+    if args.json:
+        print(json.dumps({**delivery_dict(rows[0]), "history": attempts}, ensure_ascii=False))
+        return 0
+    for key, value in delivery_dict(rows[0]).items():
+        print(f"{key:>17}: {value if value is not None else '-'}")
+    for a in attempts:
+        print(f"  {a['at']}  {a['outcome'] or '?':<9} {a['status_code'] or '-':<4} "
+              f"{(a['latency_ms'] or 0):8.1f} ms  {a['error'] or ''}"
+              + (f"  next {a['next_attempt']}" if a["next_attempt"] else ""))
+    return 0
+
+
+def _replay(args: argparse.Namespace, store: Store) -> int:
+    if not args.ids and not args.failed:
+        raise ConfigError("replay", "name delivery ids, or --failed for every dead delivery")
+    n = store.replay(utcnow(), ids=args.ids, failed=args.failed)
+    print(f"{n} deliveries queued again (same webhook-id; `monitor run` sends them)")
+    return 0 if n or args.failed else 1
+
+
+def _targets(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    from monitor.app import targets_of
+
+    configured = targets_of(settings)
+    disabled = store.disabled_targets()
+    counts = Counter((d.target, d.status) for d in store.deliveries())
+    names = sorted(set(configured) | {t for t, _ in counts} | set(disabled))
+    for name in names:
+        t = configured.get(name)
+        info = {"name": name, "configured": t is not None, "kind": t.kind if t else None,
+                "disabled": disabled.get(name),
+                **{s: counts[(name, s)] for s in ("pending", "held", "delivered", "dead")}}
+        if args.json:
+            print(json.dumps(info))
+        else:
+            state = ("DISABLED: " + disabled[name] if name in disabled else
+                     "not configured" if t is None else "on")
+            print(f"{name:<16} {info['kind'] or '-':<8} {state:<24} pending {info['pending']} "
+                  f"held {info['held']} delivered {info['delivered']} dead {info['dead']}")
+    return 0
+
+
+def cmd_alerts(args: argparse.Namespace, settings: Settings) -> int:
+    store = Store.open(settings.database_url)
+    try:
+        if args.action == "show":
+            return _show(args, store)
+        if args.action == "replay":
+            return _replay(args, store)
+        if args.action == "targets":
+            return _targets(args, settings, store)
+        if args.action == "enable":
+            found = store.enable_target(args.target)
+            print(f"target {args.target}: " + ("enabled again; `monitor alerts replay "
+                                               "--failed` resends what it missed"
+                                               if found else "was not disabled"))
+            return 0
+        return _list(args, store)
+    finally:
+        store.close()

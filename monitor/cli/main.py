@@ -1,0 +1,267 @@
+"""The command line: ``monitor run | match | sources | rules | alerts``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from monitor.clock import utcnow
+from monitor.config import Settings, load_settings, secret_values
+from monitor.errors import ConfigError, MonitorError, RuleError, SourceError, StoreError
+from monitor.logs import setup_logging
+from monitor.models import Article, RawItem
+from monitor.reader.article import extract
+from monitor.reader.parsers.folder import SUFFIXES, read_file
+from monitor.rules.matcher import Matcher
+from monitor.store import Store
+from monitor.subscriptions import service as manage
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="monitor", description="Multilingual news-monitoring "
+                                "alert daemon: polls sources, matches rules, sends webhooks.")
+    p.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the daemon (poll, match, alert, deliver)")
+    run.add_argument("--once", action="store_true", help="one full cycle, then exit")
+    run.add_argument("--no-api", action="store_true", help="do not serve the HTTP API")
+
+    match = sub.add_parser("match", help="match files or JSON Lines from stdin; stores nothing")
+    match.add_argument("paths", nargs="+", metavar="PATH", help="files, or - for JSON Lines")
+    match.add_argument("--json", action="store_true", help="one JSON line per article")
+    match.add_argument("--rules", type=Path, help="rules directory (default: MONITOR_RULES_DIR)")
+
+    sources = sub.add_parser("sources", help="manage sources").add_subparsers(
+        dest="action", required=True)
+    add = sources.add_parser("add", help="add a feed URL or a folder")
+    add.add_argument("location", metavar="URL_OR_PATH")
+    add.add_argument("--interval", type=int, help="seconds between polls")
+    add.add_argument("--label", action="append", default=[], help="a label rules can filter on")
+    add.add_argument("--kind", choices=["feed", "page", "sitemap", "folder"],
+                     help="kind of source (default: detected from its content)")
+    ls = sources.add_parser("list", help="list sources with their state")
+    ls.add_argument("--json", action="store_true")
+    imp = sources.add_parser("import", help="add the sources of an OPML list (- for stdin) or "
+                             "of a YAML/TOML sources file")
+    imp.add_argument("file", metavar="FILE")
+    imp.add_argument("--interval", type=int, help="seconds between polls")
+    imp.add_argument("--label", action="append", default=[], help="a label for every source")
+    exp = sources.add_parser("export", help="write the sources as OPML (stdout by default)")
+    exp.add_argument("file", nargs="?", metavar="FILE")
+
+    rules = sub.add_parser("rules", help="rule files").add_subparsers(dest="action",
+                                                                       required=True)
+    check = rules.add_parser("check", help="validate rule files")
+    check.add_argument("directory", nargs="?", type=Path)
+
+    bt = sub.add_parser("backtest", help="what a rule would have alerted on stored articles")
+    bt.add_argument("rule", metavar="RULE_FILE_OR_ID")
+    bt.add_argument("--since", default="30d", help="how far back: 30d, 12h, 2w, or a date")
+    bt.add_argument("--examples", type=int, default=10, help="examples to show")
+    bt.add_argument("--json", action="store_true")
+
+    alerts = sub.add_parser("alerts", help="stored alerts").add_subparsers(dest="action",
+                                                                          required=True)
+    from monitor.cli.alerts import add_commands
+
+    add_commands(alerts)
+
+    prune = sub.add_parser("prune", help="delete what is older than MONITOR_RETENTION_DAYS now")
+    prune.add_argument("--days", type=int, help="retention in days (default: the setting)")
+    return p
+
+
+def _articles(paths: Sequence[str]) -> Iterator[tuple[str, Article]]:
+    """Articles to match: each file's items, or JSON Lines from stdin for ``-``."""
+    for path in paths:
+        if path == "-":
+            for n, line in enumerate(sys.stdin, 1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                    if not isinstance(obj, dict):
+                        raise ValueError("not an object")
+                except ValueError as exc:
+                    raise SourceError(f"stdin line {n}: not a JSON object: {exc}") from exc
+                item = RawItem(title=str(obj.get("title") or ""),
+                               content=str(obj.get("body") or ""),
+                               url=obj.get("url"), language=obj.get("language"))
+                art = extract(item)
+                yield str(obj.get("id", n)), _with_id(art, str(obj.get("id", n)))
+            continue
+        p = Path(path)
+        if p.suffix.lower() not in SUFFIXES:
+            known = ", ".join(sorted(SUFFIXES))
+            raise SourceError(f"{path}: unsupported file type (known: {known})")
+        items = read_file(p)
+        for i, item in enumerate(items):
+            ident = path if len(items) == 1 else f"{path}#{i + 1}"
+            yield ident, _with_id(extract(item), ident)
+
+
+def _with_id(article: Article, ident: str) -> Article:
+    from dataclasses import replace
+
+    return replace(article, id=ident)
+
+
+def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
+    matcher = Matcher.load(args.rules or settings.rules_dir)
+    status = 0
+    try:
+        for ident, article in _articles(args.paths):
+            matches = matcher.match(article)
+            if args.json:
+                print(json.dumps({"id": ident, "language": article.language,
+                                  "matches": [m.to_dict() for m in matches]},
+                                 ensure_ascii=False))
+                continue
+            names = ", ".join(m.rule_id for m in matches) or "no match"
+            print(f"{ident} [{article.language or '?'}]: {names}")
+            for m in matches:
+                for ev in m.evidence[:3]:
+                    print(f"  {m.rule_id}: {ev.field} {ev.term!r}: {ev.snippet}")
+    except SourceError as exc:
+        print(f"monitor: {exc}", file=sys.stderr)
+        status = 1
+    return status
+
+
+def _source_dict(info: Any) -> dict[str, Any]:
+    s = info.source
+    return {"id": s.id, "url": s.url, "kind": s.kind, "title": s.title, "enabled": s.enabled,
+            "interval": s.interval_seconds,
+            "labels": [x for x in s.labels.split(",") if x],
+            "last_poll": s.last_polled_at.isoformat() if s.last_polled_at else None,
+            "last_status": s.last_status, "last_error": s.last_error,
+            "unhealthy": s.unhealthy, "articles": info.articles,
+            "disabled_reason": s.disabled_reason, "consecutive_failures": s.consecutive_failures,
+            "failing_since": s.failing_since.isoformat() if s.failing_since else None,
+            "next_check": s.next_check_at.isoformat() if s.next_check_at else None}
+
+
+def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
+    store = Store.open(settings.database_url)
+    try:
+        if args.action in ("add", "import"):
+            interval = args.interval or settings.default_interval_seconds
+            if interval < 1:
+                raise ConfigError("--interval", "must be a positive number of seconds")
+            if args.action == "import":
+                return manage.import_opml(store, settings, args.file, interval=interval,
+                                          labels=args.label, out=sys.stdout)
+            return manage.add(store, settings, args.location, kind=args.kind,
+                              interval=interval, labels=args.label, out=sys.stdout)
+        if args.action == "export":
+            return manage.export(store, args.file, sys.stdout)
+        infos = store.list_sources()
+        if args.json:
+            print(json.dumps([_source_dict(i) for i in infos], ensure_ascii=False, indent=1))
+            return 0
+        for info in infos:
+            d = _source_dict(info)
+            state = d["last_status"] or "never polled"
+            if d["last_error"]:
+                state += f" ({d['last_error']})"
+            if not d["enabled"]:
+                state += f"  DISABLED ({d['disabled_reason'] or 'by hand'})"
+            elif d["unhealthy"]:
+                state += f"  UNHEALTHY: failing since {d['failing_since']}, retried rarely"
+            print(f"{d['id']:>4}  {d['kind']:<7} {d['url']}\n      last poll: "
+                  f"{d['last_poll'] or '-'}  status: {state}  articles: {d['articles']}")
+        return 0
+    finally:
+        store.close()
+
+
+SOURCES_FILES = (".yaml", ".yml", ".toml")
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    """A YAML or TOML sources file (an OPML list goes through ``cmd_sources``)."""
+    from monitor.subscriptions.files import import_sources
+
+    return import_sources(Path(args.file), settings)
+
+
+def cmd_backtest(args: argparse.Namespace, settings: Settings) -> int:
+    from monitor.rules.backtest import backtest, matcher_for, parse_since, render
+
+    now = utcnow()
+    since = parse_since(args.since, now)
+    matcher, ids = matcher_for(args.rule, settings.rules_dir)
+    store = Store.open(settings.database_url)
+    try:
+        result = backtest(store, matcher, ids, since=since, until=now, examples=args.examples)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False))
+    else:
+        print(render(result))
+    return 0
+
+
+def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
+    directory = args.directory or settings.rules_dir
+    try:
+        matcher = Matcher.load(directory)
+    except RuleError as exc:
+        for problem in exc.problems:
+            print(problem)
+        return 1
+    print(f"{directory}: {len(matcher.rules)} rules OK (version {matcher.version})")
+    return 0
+
+
+def cmd_alerts(args: argparse.Namespace, settings: Settings) -> int:
+    from monitor.cli.alerts import cmd_alerts as run
+
+    return run(args, settings)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    setup_logging(level="debug" if args.verbose else "warning")
+    try:
+        settings = load_settings()
+        level = "debug" if args.verbose else settings.log_level
+        long_running = args.command == "run" or getattr(args, "action", None) == "import"
+        if not long_running:  # quick commands: say only what went wrong
+            level = "debug" if args.verbose else "warning"
+        setup_logging(level=level, fmt=settings.log_format, secrets=secret_values(settings))
+        if args.command == "run":
+            from monitor.cli.run import cmd_run
+
+            return cmd_run(settings, once=args.once, no_api=args.no_api)
+        if args.command == "backtest":
+            return cmd_backtest(args, settings)
+        if args.command == "match":
+            return cmd_match(args, settings)
+        if args.command == "sources":
+            if args.action == "import" and Path(args.file).suffix.lower() in SOURCES_FILES:
+                return cmd_import(args, settings)
+            return cmd_sources(args, settings)
+        if args.command == "rules":
+            return cmd_rules(args, settings)
+        if args.command == "prune":
+            from monitor.pruner import cmd_prune
+
+            return cmd_prune(settings, args.days)
+        return cmd_alerts(args, settings)
+    except RuleError as exc:
+        print("monitor: the rule set is broken:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    except (ConfigError, StoreError, SourceError, MonitorError) as exc:
+        print(f"monitor: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

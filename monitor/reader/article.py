@@ -1,0 +1,177 @@
+"""Raw item -> clean Article: markup to text, boilerplate lines out, canonical URL, fingerprint."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from html.parser import HTMLParser
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from monitor.errors import ParseError
+from monitor.models import Article, RawItem
+from monitor.rules.analysis import detect_language
+
+# Scraper junk seen in real input: newsletter teasers, "read also" lines pointing at other
+# stories, share and cookie prompts. A whole line that matches is dropped, so that a rule never
+# fires on a headline that merely sits next to the article.
+_JUNK_LINE = re.compile(
+    r"""^\s*(?:
+        (?:membaca|baca\s+juga|lihat\s+juga|simak\s+juga|read\s+(?:also|more)|see\s+also|
+           related|also\s+read|lire\s+aussi|à\s+lire\s+aussi|lesen\s+sie\s+auch|mehr\s+zum\s+thema|
+           lee\s+también|leer\s+más|leia\s+também|leia\s+mais|читайте\s+также|
+           читайте\s+тако[жк]|також\s+читайте|اقرأ\s+أيضا|اقرأ\s+أيضًا|相关阅读|延伸阅读)\b.*
+      | .*\b(?:newsletter|buletin|bulletin)\b.*\b(?:gratis|free|gratuit|kostenlos|sign\s+up|
+           subscribe|daftar|berlangganan)\b.*
+      | (?:buka\s+kunci|unlock)\b.*
+      | (?:s[ií]guenos|follow\s+us|folgen\s+sie\s+uns|suivez[-\s]nous|ikuti\s+kami|segue-nos|
+           siga-nos)\b.{0,120}
+      | (?:dowiedz\s+si[ęe]\s+wi[ęe]cej|czytaj\s+(?:te[żz]|tak[żz]e|wi[ęe]cej)|
+           zobacz\s+(?:te[żz]|tak[żz]e)|weiterlesen|mehr\s+lesen|lire\s+la\s+suite|en\s+savoir\s+plus|learn\s+more)\b.{0,80}
+      | (?:share\s+(?:this|on)|bagikan|teilen|partager|compartir)\b.{0,60}
+      | .*\b(?:we\s+use\s+cookies|this\s+(?:site|website)\s+uses\s+cookies|accept\s+cookies)\b.*
+    )\s*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+_TRACKING = re.compile(r"^(?:utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|yclid|_ga|igshid|"
+                       r"ref_src|cmpid|ocid|ito|at_medium|at_campaign)$", re.IGNORECASE)
+
+_BLOCK_TAGS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section",
+               "article", "blockquote", "pre", "header", "footer", "ul", "ol", "table", "hr"}
+_SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "nav", "aside", "form"}
+
+
+class _TextParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.title = ""
+        self._skip = 0
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_TAGS:
+            self._skip += 1
+        elif tag == "title":
+            self._in_title = True
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS and self._skip:
+            self._skip -= 1
+        elif tag == "title":
+            self._in_title = False
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+        elif not self._skip:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str) -> tuple[str, str]:
+    """(title, text) of an HTML fragment or page; blocks become lines."""
+    parser = _TextParser()
+    parser.feed(markup)
+    parser.close()
+    return " ".join(parser.title.split()), "".join(parser.parts)
+
+
+def clean_text(text: str, is_junk: Callable[[str], bool] | None = None) -> str:
+    """Lines trimmed, blank runs folded to one empty line, junk lines dropped."""
+    junk = is_junk or (lambda line: bool(_JUNK_LINE.match(line)))
+    lines: list[str] = []
+    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = " ".join(raw.split())
+        if not line:
+            if lines and lines[-1]:
+                lines.append("")
+            continue
+        if junk(line):
+            continue
+        lines.append(line)
+    return "\n".join(lines).strip()
+
+
+def is_junk_line(line: str) -> bool:
+    return bool(_JUNK_LINE.match(line))
+
+
+def canonical_url(url: str | None) -> str | None:
+    """The URL without tracking parameters and fragment, host lower-cased."""
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if parts.scheme not in ("http", "https"):
+        return url
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                       if not _TRACKING.match(k)])
+    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", query, ""))
+
+
+def content_hash(title: str, body: str) -> str:
+    """Same words, same hash: white space and case do not count."""
+    norm = " ".join(f"{title}\n{body}".casefold().split())
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest()
+
+
+def extract(item: RawItem, *, source_id: int | None = None,
+            labels: tuple[str, ...] = ()) -> Article:
+    """Turn a raw item into a clean Article."""
+    title, body = item.title, item.content
+    # Markup needs parsing only when there is some (feeds label plain text text/html too).
+    if "html" in item.content_type and ("<" in body or "&" in body):
+        page_title, body = html_to_text(body)
+        title = title or page_title
+    title = " ".join(clean_text(title).split())
+    body = clean_text(body)
+    if not title and body:
+        title, _, rest = body.partition("\n")
+        body = rest.strip()
+    # The first thousand characters tell the language as well as the whole text, and the
+    # detector's cost grows with the length.
+    language = item.language or detect_language(f"{title}\n{body[:1000]}")
+    return Article(
+        title=title, body=body, url=canonical_url(item.url), guid=item.guid,
+        language=language.split("-")[0].lower() if language else None,
+        published=item.published, author=item.author, source_id=source_id,
+        source_labels=labels, content_hash=content_hash(title, body),
+    )
+
+
+def extract_page(markup: bytes | str, url: str | None = None) -> RawItem | None:
+    """The main text and metadata of an article page (trafilatura, comments off), as a RawItem;
+    None when the page holds no article text."""
+    import trafilatura
+
+    from monitor.reader.parsers.dates import parse_date
+
+    try:
+        doc = trafilatura.bare_extraction(markup, url=url, include_comments=False,
+                                          with_metadata=True, include_tables=True,
+                                          favor_recall=False)
+    except (ValueError, TypeError, LookupError) as exc:  # broken markup or codec
+        raise ParseError(f"cannot read the page: {exc}") from exc
+    if doc is None:
+        return None
+    data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+    text = str(data.get("text") or "").strip()
+    title = str(data.get("title") or "").strip()
+    if not text and not title:
+        return None
+    page_url = url or (str(data["url"]) if data.get("url") else None)
+    return RawItem(
+        title=title, content=text, content_type="text/plain", url=page_url,
+        guid=canonical_url(page_url) if page_url else None,
+        published=parse_date(str(data["date"])) if data.get("date") else None,
+        author=str(data["author"]) if data.get("author") else None,
+        language=str(data["language"]) if data.get("language") else None,
+    )

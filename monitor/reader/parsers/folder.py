@@ -1,0 +1,123 @@
+"""Folder sources: text, Markdown, HTML and feed files in one directory."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from monitor.errors import ParseError, SourceError
+from monitor.models import RawItem
+from monitor.reader.fetcher import Validators
+from monitor.reader.parsers.base import PollResult
+from monitor.reader.parsers.feed import parse_feed
+
+TEXT_SUFFIXES = {".txt", ".md", ".text"}
+HTML_SUFFIXES = {".html", ".htm"}
+FEED_SUFFIXES = {".xml", ".rss", ".atom", ".rdf"}
+SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | FEED_SUFFIXES
+
+
+def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    """A leading ``---`` YAML block (as static-site generators use) and the text after it."""
+    if not text.startswith("---"):
+        return {}, text
+    first, _, rest = text.partition("\n")
+    if first.strip() != "---":
+        return {}, text
+    head, sep, body = rest.partition("\n---")
+    if not sep:
+        return {}, text
+    try:
+        meta = yaml.safe_load(head)
+    except yaml.YAMLError:
+        return {}, text
+    if not isinstance(meta, dict):
+        return {}, text
+    return meta, body.partition("\n")[2]
+
+
+def _when(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def read_file(path: Path) -> list[RawItem]:
+    """The items of one file; raises SourceError when it cannot be read or parsed."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read: {exc.strerror}") from exc
+    suffix = path.suffix.lower()
+    guid = path.name
+    if suffix in FEED_SUFFIXES:
+        try:
+            _title, items = parse_feed(data)
+        except ParseError as exc:
+            raise SourceError(f"{path}: {exc}") from exc
+        return items
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    if suffix in HTML_SUFFIXES:
+        return [RawItem(title="", content=text, content_type="text/html", guid=guid)]
+    meta, body = split_front_matter(text)
+    return [RawItem(
+        title=str(meta.get("title") or ""), content=body,
+        url=str(meta["url"]) if meta.get("url") else None,
+        guid=str(meta.get("guid") or guid), published=_when(meta.get("published")),
+        author=str(meta["author"]) if meta.get("author") else None,
+        language=str(meta["language"]) if meta.get("language") else None,
+    )]
+
+
+class FolderSource:
+    """Every readable file directly inside one directory."""
+
+    kind = "folder"
+
+    def __init__(self, path: str) -> None:
+        self.location = path
+
+    def _files(self) -> list[Path]:
+        root = Path(self.location)
+        if not root.is_dir():
+            raise SourceError(f"{root}: not a directory")
+        return sorted(p for p in root.iterdir() if p.is_file()
+                      and p.suffix.lower() in SUFFIXES and not p.name.startswith("."))
+
+    async def poll(self, previous: Validators) -> PollResult:
+        files = self._files()
+        listing = hashlib.sha256()
+        for p in files:
+            st = p.stat()
+            listing.update(f"{p.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        digest = listing.hexdigest()
+        validators = Validators(body_hash=digest)
+        if previous.body_hash == digest:
+            return PollResult(not_modified=True, validators=validators)
+        items: list[RawItem] = []
+        problems: list[str] = []
+        for path in files:
+            try:
+                for item in read_file(path):
+                    # A feed file's entries keep their own GUIDs; plain files are named by path.
+                    items.append(item if item.guid else replace(item, guid=path.name))
+            except SourceError as exc:
+                problems.append(str(exc))
+        return PollResult(items, validators=validators, problems=problems)
+

@@ -1,0 +1,238 @@
+"""Rule files: ``*.yaml`` in a directory (concepts in its ``concepts/``), loaded into typed
+Rule objects; every problem is reported at ``file:line:column``.
+
+A file holds one rule (a mapping) or a list of rules. See docs/rules.md and
+schema/rule.schema.json for the fields.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from monitor.errors import RuleError, RuleProblem
+from monitor.rules.concepts import ConceptDef, concept_files, load_concepts
+from monitor.rules.located import Source, compose, entries, value
+from monitor.rules.syntax import Node, QuerySyntaxError, concepts, parse
+
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+_RULE_ID = re.compile(r"[a-z0-9][a-z0-9_.-]*\Z")
+_LANGUAGE = re.compile(r"[a-z]{2,3}\Z")
+_STRING_LISTS = ("languages", "tags", "notify")
+_KNOWN_KEYS = {
+    "id", "name", "description", "query", "languages", "sources", "min_score",
+    "severity", "tags", "notify", "enabled", "weights", "threshold",
+}
+
+
+@dataclass(frozen=True)
+class Weighted:
+    """One entry of a rule's ``weights``: a query expression and what it adds to the score."""
+
+    query: str
+    weight: float
+    ast: Node
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule as written in its file, with its parsed query."""
+
+    id: str
+    name: str
+    query: str
+    file: str = "<memory>"
+    line: int = 1
+    description: str = ""
+    languages: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    min_score: float = 0.0
+    severity: str = "info"
+    tags: tuple[str, ...] = ()
+    notify: tuple[str, ...] = ()
+    enabled: bool = True
+    query_line: int = 0
+    query_column: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+    weights: tuple[Weighted, ...] = ()
+    threshold: float | None = None  # set for weighted rules: score needed to match
+    ast: Node | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class RuleFiles:
+    """The rules and concepts of one directory, and a version that changes with any file."""
+
+    rules: tuple[Rule, ...]
+    version: str
+    concepts: dict[str, ConceptDef] = field(default_factory=dict)
+
+
+def make_rule(rule_id: str, query: str, **options: Any) -> Rule:
+    """A Rule built in code (tests, benchmarks); raises QuerySyntaxError for a bad query."""
+    weights = tuple(Weighted(q, float(w), parse(q))
+                    for q, w in dict(options.pop("weights", {})).items())
+    return Rule(id=rule_id, name=str(options.pop("name", rule_id)), query=query,
+                ast=parse(query) if query else None, weights=weights, **options)
+
+
+def _check_type(source: Source, key: str, node: yaml.Node, data: Any,
+                problems: list[RuleProblem]) -> bool:
+    def bad(message: str) -> bool:
+        problems.append(source.at(node, message))
+        return False
+
+    if key in ("id", "name", "description", "query"):
+        if not isinstance(data, str):
+            return bad(f"{key} must be a string")
+        if key == "id" and not _RULE_ID.match(data):
+            return bad(f"bad rule id {data!r}: use lower-case letters, digits, '.', '-', '_'")
+    elif key in _STRING_LISTS or key == "sources":
+        allowed: tuple[type, ...] = (str, int) if key == "sources" else (str,)
+        if not isinstance(data, list) or not all(
+                isinstance(v, allowed) and not isinstance(v, bool) for v in data):
+            what = "source ids or labels" if key == "sources" else "strings"
+            return bad(f"{key} must be a list of {what}")
+        if key == "languages":
+            for item, v in zip(node.value, data, strict=True):
+                if not _LANGUAGE.match(v):
+                    problems.append(source.at(item, f"bad language code {v!r}: use ISO 639-1"))
+    elif key in ("min_score", "threshold"):
+        if not isinstance(data, int | float) or isinstance(data, bool) or data < 0:
+            return bad(f"{key} must be a number ≥ 0")
+    elif key == "severity":
+        if data not in SEVERITIES:
+            return bad(f"severity must be one of {', '.join(SEVERITIES)}")
+    elif key == "enabled":
+        if not isinstance(data, bool):
+            return bad("enabled must be true or false")
+    elif key == "weights" and (not isinstance(data, dict) or not all(
+            isinstance(k, str) and isinstance(v, int | float) and not isinstance(v, bool)
+            for k, v in data.items())):
+        return bad("weights must map query expressions to numbers")
+    return True
+
+
+def _parse_at(source: Source, node: yaml.Node, text: str, known: dict[str, ConceptDef],
+              problems: list[RuleProblem]) -> Node | None:
+    try:
+        ast = parse(text)
+    except QuerySyntaxError as exc:
+        problems.append(source.in_scalar(node, exc.offset, exc.message))
+        return None
+    ok = True
+    for ref in concepts(ast):
+        if ref.name not in known:
+            problems.append(source.in_scalar(node, ref.pos, f"unknown concept '@{ref.name}'"))
+            ok = False
+    return ast if ok else None
+
+
+def _rule(source: Source, node: yaml.Node, known: dict[str, ConceptDef],
+          problems: list[RuleProblem]) -> Rule | None:
+    if not isinstance(node, yaml.MappingNode):
+        problems.append(source.at(node, "a rule must be a mapping"))
+        return None
+    before = len(problems)
+    items = entries(source, node, problems)
+    data: dict[str, Any] = {}
+    for key, (knode, vnode) in items.items():
+        if key not in _KNOWN_KEYS:
+            problems.append(source.at(knode, f"unknown field {key!r}"))
+            continue
+        got = value(vnode)
+        if _check_type(source, key, vnode, got, problems):
+            data[key] = got
+    if "id" not in items:
+        problems.append(source.at(node, "missing required field 'id'"))
+    if "query" not in items and "weights" not in items:
+        problems.append(source.at(node, "a rule needs 'query', or 'weights' and 'threshold'"))
+    if "weights" in items and "threshold" not in items:
+        problems.append(source.at(items["weights"][0], "'weights' needs a 'threshold'"))
+    if "threshold" in items and "weights" not in items:
+        problems.append(source.at(items["threshold"][0], "'threshold' needs 'weights'"))
+    ast = None
+    if isinstance(data.get("query"), str):
+        ast = _parse_at(source, items["query"][1], data["query"], known, problems)
+    weights: list[Weighted] = []
+    if isinstance(data.get("weights"), dict):
+        wnode = items["weights"][1]
+        for knode, _v in getattr(wnode, "value", []):
+            expr = str(knode.value)
+            sub = _parse_at(source, knode, expr, known, problems)
+            if sub is not None:
+                weights.append(Weighted(expr, float(data["weights"][expr]), sub))
+    if len(problems) > before:
+        return None
+    qnode = items.get("query", items.get("weights", (node, node)))[1]
+    return Rule(
+        id=data["id"], name=str(data.get("name") or data["id"]), query=data.get("query", ""),
+        file=source.name, line=node.start_mark.line + 1,
+        description=str(data.get("description") or ""),
+        languages=tuple(data.get("languages", ())),
+        sources=tuple(str(s) for s in data.get("sources", ())),
+        min_score=float(data.get("min_score", 0.0)), severity=str(data.get("severity", "info")),
+        tags=tuple(data.get("tags", ())), notify=tuple(data.get("notify", ())),
+        enabled=bool(data.get("enabled", True)),
+        query_line=qnode.start_mark.line + 1, query_column=qnode.start_mark.column + 1,
+        weights=tuple(weights), threshold=data.get("threshold"), ast=ast,
+    )
+
+
+def _rule_files(directory: Path) -> list[Path]:
+    return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+
+
+def read_dir(directory: Path) -> tuple[RuleFiles, list[RuleProblem]]:
+    """Load rules and concepts of ``directory``, collecting every problem instead of raising."""
+    problems: list[RuleProblem] = []
+    if not directory.is_dir():
+        problems.append(RuleProblem(str(directory), 1, 1, "rules directory does not exist"))
+        return RuleFiles((), ""), problems
+    digest = hashlib.sha256()
+    concept_dir = directory / "concepts"
+    for path in [*_rule_files(directory), *concept_files(concept_dir)]:
+        digest.update(str(path.relative_to(directory)).encode() + b"\0" + path.read_bytes())
+    known = load_concepts(concept_dir, problems)
+    rules: list[Rule] = []
+    first: dict[str, Rule] = {}
+    for path in _rule_files(directory):
+        source, root = compose(path, problems)
+        if root is None:
+            continue
+        nodes = root.value if isinstance(root, yaml.SequenceNode) else [root]
+        for node in nodes:
+            rule = _rule(source, node, known, problems)
+            if rule is None:
+                continue
+            if rule.id in first:
+                problems.append(RuleProblem(rule.file, rule.line, 1, f"duplicate rule id "
+                                            f"{rule.id!r} (first in {first[rule.id].file})"))
+                continue
+            first[rule.id] = rule
+            rules.append(rule)
+    return RuleFiles(tuple(rules), digest.hexdigest()[:12], known), problems
+
+
+def check_dir(directory: Path) -> list[RuleProblem]:
+    """Every problem of the rule and concept files of ``directory`` (empty: all valid)."""
+    return read_dir(directory)[1]
+
+
+def load_rule_files(directory: Path) -> RuleFiles:
+    """Rules and concepts of ``directory``; raise RuleError listing all problems."""
+    files, problems = read_dir(directory)
+    if problems:
+        raise RuleError(problems)
+    return files
+
+
+def format_problems(problems: list[RuleProblem]) -> str:
+    """One ``file:line:column: message`` line per problem, in file order."""
+    ordered = sorted(problems, key=lambda p: (p.file, p.line, p.column))
+    return "\n".join(str(p) for p in ordered)

@@ -1,0 +1,259 @@
+"""The compiled rule set: article in, matches with their evidence out.
+
+Rules are compiled per language on first use into an index: stems map to the rules that need
+them (a dict) and wildcard prefixes are found with one Aho-Corasick pass over the article's
+distinct words. An article is analysed once and only the candidate rules are evaluated.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import ahocorasick  # type: ignore[import-not-found]
+
+from monitor.models import Article, Evidence, Match
+from monitor.rules.analysis import Analyzer, Analyzers, detect_language, normalise
+from monitor.rules.compiler import (
+    EXACT,
+    PREFIX,
+    TERM,
+    AndProgram,
+    Compiler,
+    Document,
+    Hit,
+    Leaf,
+    LeafProgram,
+    NearProgram,
+    NotProgram,
+    OrProgram,
+    Program,
+)
+from monitor.rules.concepts import LANGUAGE_FALLBACK, ConceptDef
+from monitor.rules.files import Rule, load_rule_files
+from monitor.rules.lexicon import Lexicon, rules_of
+from monitor.rules.syntax import Node, parse
+
+_TITLE_FACTOR = 2.0  # a term in the title says more about the article than one in the body
+
+
+def snippet(text: str, start: int, end: int, width: int = 60) -> str:
+    """The hit in its context, marked with « », trimmed to about ``width`` chars each side."""
+    left = max(0, start - width)
+    right = min(len(text), end + width)
+    pre = ("…" if left else "") + text[left:start]
+    post = text[end:right] + ("…" if right < len(text) else "")
+    return " ".join(f"{pre}«{text[start:end]}»{post}".split())
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    rule: Rule
+    query: Program | None
+    weights: tuple[tuple[Program, float], ...]
+
+
+class _LanguageIndex:
+    """Every enabled rule that applies to one language, compiled with its analyzer."""
+
+    def __init__(self, compiled: list[_Compiled], analyzer: Analyzer) -> None:
+        self.compiled = compiled
+        self.always: list[int] = []
+        terms: dict[str, list[int]] = {}
+        exact: dict[str, list[int]] = {}
+        prefix_rules: dict[str, list[int]] = {}
+        named: dict[int, set[str]] = {TERM: set(), EXACT: set(), PREFIX: set()}
+        for i, c in enumerate(compiled):
+            for program in _programs(c):
+                for leaf in _leaves(program):
+                    for key, mode in leaf.parts or ((leaf.key, leaf.kind),):
+                        named[mode].add(key)
+            triggers = _rule_triggers(c)
+            if triggers is None:
+                self.always.append(i)
+                continue
+            tables = {PREFIX: prefix_rules, EXACT: exact, TERM: terms}
+            for kind, key in triggers:
+                tables[kind].setdefault(key, []).append(i)
+        automaton: ahocorasick.Automaton | None = None
+        if named[PREFIX]:
+            # Keys start with a separator so that they only match at the start of a word.
+            automaton = ahocorasick.Automaton()
+            for p in named[PREFIX]:
+                automaton.add_word("\x00" + p, (p, tuple(prefix_rules.get(p, ()))))
+            automaton.make_automaton()
+        self.lexicon = Lexicon(analyzer.keys, terms, exact, prefix_rules, automaton,
+                               (named[TERM], named[EXACT]))
+
+    def candidates(self, doc: Document) -> list[int]:
+        """Indexes of the rules ``doc`` may match: those whose trigger words it contains."""
+        found: set[int] = set(self.always)
+        found.update(*filter(None, map(rules_of, doc.entries)))
+        return sorted(found)
+
+
+def _programs(c: _Compiled) -> list[Program]:
+    return ([c.query] if c.query else []) + [p for p, _w in c.weights]
+
+
+def _leaves(program: Program) -> Iterator[Leaf]:
+    if isinstance(program, LeafProgram):
+        yield program.leaf
+        return
+    kids: list[Program] = []
+    if isinstance(program, AndProgram | OrProgram):
+        kids = program.children
+    elif isinstance(program, NotProgram):
+        kids = [program.child]
+    elif isinstance(program, NearProgram):
+        kids = [program.left, program.right]
+    for kid in kids:
+        yield from _leaves(kid)
+
+
+def _rule_triggers(c: _Compiled) -> frozenset[tuple[int, str]] | None:
+    if c.query is not None and (got := c.query.triggers()) is not None:
+        return got
+    out: set[tuple[int, str]] = set()
+    for program, _w in c.weights:
+        got = program.triggers()
+        if got is None:
+            return None
+        out |= got
+    return frozenset(out) if c.weights else None
+
+
+def _language_of(article: Article) -> str | None:
+    if article.language:
+        return article.language.strip().lower().replace("_", "-").split("-")[0] or None
+    return detect_language(f"{article.title}\n{article.body}")
+
+
+class Matcher:
+    """Rules compiled once, matched against many articles (thread-safe)."""
+
+    def __init__(self, rules: tuple[Rule, ...], version: str,
+                 concepts: dict[str, ConceptDef] | None = None) -> None:
+        self.rules = tuple(rules)  # all rules, disabled ones included (``rule.enabled``)
+        self.version = version
+        self.concepts = dict(concepts or {})
+        self._asts: list[tuple[Rule, Node | None]] = [
+            (r, r.ast if r.ast is not None or not r.query else parse(r.query))
+            for r in self.rules if r.enabled]
+        self._analyzers = Analyzers()
+        self._indexes: dict[str, _LanguageIndex] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls, directory: Path) -> Matcher:
+        """Load and compile the rules of ``directory``; raise RuleError with every problem."""
+        files = load_rule_files(directory)
+        return cls(files.rules, files.version, files.concepts)
+
+    def index(self, language: str | None) -> _LanguageIndex:
+        """The compiled index of ``language`` (built on first use)."""
+        key = language or ""
+        got = self._indexes.get(key)
+        if got is not None:
+            return got
+        with self._lock:
+            got = self._indexes.get(key)
+            if got is None:
+                got = self._indexes[key] = self._build(language)
+        return got
+
+    def _build(self, language: str | None) -> _LanguageIndex:
+        compiler = Compiler(language or "", self._analyzers.get(language), self.concepts)
+        wanted = {language, LANGUAGE_FALLBACK.get(language or "")} - {None}
+        compiled = []
+        for rule, ast in self._asts:
+            if rule.languages and not wanted & set(rule.languages):
+                continue
+            compiled.append(_Compiled(
+                rule, compiler.compile(ast) if ast is not None else None,
+                tuple((compiler.compile(w.ast), w.weight) for w in rule.weights)))
+        return _LanguageIndex(compiled, self._analyzers.get(language))
+
+    def match(self, article: Article) -> list[Match]:
+        """Every enabled rule that matches ``article``, with evidence, in rule order."""
+        language = _language_of(article)
+        index = self.index(language)
+        doc = Document(article.title, article.body, index.lexicon)
+        labels = {str(article.source_id), *article.source_labels}
+        out: list[Match] = []
+        for i in index.candidates(doc):
+            c = index.compiled[i]
+            if c.rule.sources and labels.isdisjoint(c.rule.sources):
+                continue
+            found = _evaluate(c, doc)
+            if found is not None:
+                out.append(found)
+        return out
+
+
+def _evaluate(c: _Compiled, doc: Document) -> Match | None:
+    rule = c.rule
+    hits: list[Hit] = []
+    if c.query is not None:
+        got = c.query.run(doc)
+        if got is None:
+            return None
+        hits.extend(got)
+    evidence = _evidence(hits, doc)
+    if c.weights:
+        score = 0.0
+        for program, weight in c.weights:
+            got = program.run(doc)
+            if got is not None:
+                score += weight
+                hits.extend(got)
+        if rule.threshold is not None and score < rule.threshold:
+            return None
+        evidence = _evidence(hits, doc)
+    else:
+        score = _score(evidence)
+    if not evidence or score < rule.min_score:
+        return None
+    return Match(rule.id, rule.name, score, evidence, rule.severity, rule.notify)
+
+
+def _score(evidence: tuple[Evidence, ...]) -> float:
+    best: dict[tuple[str, str | None], float] = {}
+    for e in evidence:
+        value = e.weight * (_TITLE_FACTOR if e.field == "title" else 1.0)
+        key = (e.term, e.concept)
+        best[key] = max(best.get(key, 0.0), value)
+    return sum(best.values())
+
+
+def _evidence(hits: list[Hit], doc: Document) -> tuple[Evidence, ...]:
+    seen: dict[tuple[str, int, int], Evidence] = {}
+    reach = -1
+    # Longest first at each start; a hit inside an earlier one ("kedutaan" inside "kedutaan
+    # besar") adds nothing, so each stretch of text is reported once.
+    for start, end, leaf in sorted(hits, key=lambda h: (h[0], -h[1])):
+        if end <= reach:
+            continue
+        reach = end
+        field, text = ("title", doc.title) if start < doc.body_start else ("body", doc.body)
+        a, b = doc.char_span(start)
+        if end - start > 1:
+            b = doc.char_span(end - 1)[1]
+        if (field, a, b) not in seen:
+            seen[(field, a, b)] = _make(leaf, field, text, a, b)
+    return tuple(seen.values())
+
+
+def _make(leaf: Leaf, field: str, text: str, start: int, end: int) -> Evidence:
+    return Evidence(leaf.label, field, start, end, text[start:end], snippet(text, start, end),
+                    leaf.concept, leaf.weight)
+
+
+def language_of(article: Article) -> str | None:
+    """The language the matcher uses for ``article``: declared, else detected."""
+    return _language_of(article)
+
+
+__all__ = ["Matcher", "language_of", "normalise", "snippet"]

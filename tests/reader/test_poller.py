@@ -1,0 +1,195 @@
+"""Polls through the real pipeline against a loopback server, with a clock we move by hand."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import random
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from monitor.app import open_app
+from monitor.config import Settings, load_settings
+from monitor.errors import ConfigError
+from monitor.reader.poller import PollReport
+from monitor.reader.schedule import (
+    ScheduleBounds,
+    next_after_failure,
+    next_after_success,
+    posting_gap,
+    server_freshness,
+)
+from monitor.store import Store
+from monitor.store.tables import ArticleRow, SourceRow
+from monitor.testing import LoopbackServer, Reply
+from tests.conftest import CLI
+
+T0 = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
+
+RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title><ttl>60</ttl>
+<item><title>Embassy reopens in Kabul</title><guid>e-1</guid>
+<description>The embassy reopened its consular section on Monday.</description></item>
+<item><title>Undated note</title><guid>e-2</guid><description>No date here.</description></item>
+<item><title>Odd date</title><guid>e-3</guid><pubDate>32 Foo 2025</pubDate>
+<description>A date nobody can read.</description></item>
+</channel></rss>"""
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _cycles(settings: Settings, server: LoopbackServer, paths: list[str], clock: Clock,
+            steps: list[Callable[[], None]]) -> list[dict[str, PollReport]]:
+    """Add ``paths`` as feeds, then poll what is due once per step (each step moves time)."""
+    settings = replace(settings, seeds_dir=settings.seeds_dir / "missing")
+
+    async def go() -> list[dict[str, PollReport]]:
+        out = []
+        async with AsyncExitStack() as stack:
+            app = await open_app(stack, settings, clock=clock)
+            app.pipeline.rng = random.Random(7)
+            for path in paths:
+                app.store.add_source("feed", server.url("/" + path), interval=600, now=clock())
+            for step in steps:
+                step()
+                reports = await app.pipeline.poll_due()
+                out.append({r.location.rsplit("/", 1)[1]: r for r in reports})
+        return out
+
+    return asyncio.run(go())
+
+
+def _rows(settings: Settings) -> dict[str, SourceRow]:
+    store = Store.open(settings.database_url)
+    try:
+        return {i.source.url.rsplit("/", 1)[1]: i.source for i in store.list_sources()}
+    finally:
+        store.close()
+
+
+def test_undated_and_oddly_dated_items_are_kept_and_ttl_sets_the_next_poll(
+        settings: Settings, server: LoopbackServer) -> None:
+    server.route("/feed", Reply(200, RSS, {"content-type": "application/octet-stream"}))
+    clock = Clock()
+    [first] = _cycles(settings, server, ["feed"], clock, [lambda: None])
+    assert (first["feed"].status, first["feed"].new_articles) == ("ok", 3), first["feed"].error
+    row = _rows(settings)["feed"]
+    assert row.next_check_at.replace(tzinfo=UTC) == T0 + timedelta(minutes=60)  # <ttl>60</ttl>
+
+
+def test_moved_rate_limited_gone_and_html_sources(settings: Settings,
+                                                  server: LoopbackServer) -> None:
+    server.route("/feed", Reply(200, RSS, {"content-type": "application/rss+xml"}))
+    server.route("/old", Reply(301, b"", {"location": "/feed2"}))
+    server.route("/feed2", Reply(200, RSS.replace(b"Wire", b"Moved")))
+    server.route("/busy", Reply(429, b"", {"retry-after": "7200"}))
+    server.route("/gone", Reply(410, b""))
+    server.route("/page", Reply(200, b"<!DOCTYPE html><html><head><title>Home</title></head>"
+                            b"<body><p>Welcome</p></body></html>", {"content-type": "text/html"}))
+    clock = Clock()
+    [first] = _cycles(settings, server, ["old", "busy", "gone", "page"], clock, [lambda: None])
+    assert first["old"].status == "ok"
+    assert first["busy"].status == "rate_limited"
+    assert first["gone"].status == "gone"
+    assert first["page"].status == "error" and "HTML page instead of a feed" in first["page"].error
+    rows = _rows(settings)
+    assert "feed2" in rows and "old" not in rows  # 301: the stored URL follows the move
+    assert rows["busy"].next_check_at.replace(tzinfo=UTC) >= T0 + timedelta(seconds=7200)
+    assert not rows["gone"].enabled and rows["gone"].disabled_reason == "HTTP 410 Gone"
+
+
+def test_failures_back_off_then_mark_unhealthy_and_retry_rarely(
+        settings: Settings, server: LoopbackServer) -> None:
+    server.route("/down", Reply(500, b"oops"))
+    clock = Clock()
+    seen: list[tuple[datetime, bool]] = []
+    settings = replace(settings, unhealthy_after_seconds=3 * 3600)
+
+    def advance() -> None:
+        row = _rows(settings).get("down")
+        if row is not None:
+            clock.now = row.next_check_at.replace(tzinfo=UTC)
+            seen.append((clock.now, row.unhealthy))
+
+    _cycles(settings, server, ["down"], clock, [advance] * 8)
+    row = _rows(settings)["down"]
+    assert row.consecutive_failures == 8 and row.enabled  # never dropped
+    assert row.unhealthy and row.failing_since is not None
+    gaps = [(b[0] - a[0]).total_seconds() for a, b in itertools.pairwise(seen)]
+    assert gaps[0] < gaps[1] < gaps[2]  # exponential
+    assert max(gaps) <= 6 * 3600 * 1.2
+
+
+def test_schedule_rules_without_sleeping() -> None:
+    b = ScheduleBounds(min_seconds=300, max_seconds=86400)
+    hourly = [T0 - timedelta(hours=n) for n in range(10)]
+    assert posting_gap(hourly) == 3600
+    assert next_after_success(T0, interval=900, bounds=b, published=hourly) == \
+        T0 + timedelta(minutes=30)
+    assert next_after_success(T0, interval=900, bounds=b) == T0 + timedelta(seconds=900)
+    busy = [T0 - timedelta(seconds=n) for n in range(10)]
+    assert next_after_success(T0, interval=900, bounds=b, published=busy) == \
+        T0 + timedelta(seconds=300)  # clamped to the minimum
+    assert next_after_success(T0, interval=900, bounds=b,
+                              headers={"cache-control": "public, max-age=7200"}) == \
+        T0 + timedelta(hours=2)
+    assert server_freshness({"expires": "Mon, 03 Mar 2025 10:00:00 GMT",
+                             "date": "Mon, 03 Mar 2025 08:00:00 GMT"}, T0) == 7200
+    assert server_freshness({"cache-control": "no-cache, max-age=60"}, T0) is None
+    plan = next_after_failure(T0, interval=600, failures=0, failing_since=None, bounds=b,
+                              rng=random.Random(1), retry_after=3600)
+    assert plan.next_check_at >= T0 + timedelta(hours=1) and not plan.unhealthy
+
+
+def test_sources_list_shows_unhealthy_and_disabled(cli: CLI, server: LoopbackServer) -> None:
+    server.route("/gone", Reply(410, b""))
+    assert cli("sources", "add", server.url("/gone"), "--kind", "feed").returncode == 0
+    assert cli("run", "--once").returncode == 0
+    listed = {s["url"]: s for s in json.loads(cli("sources", "list", "--json").stdout)}
+    gone = listed[server.url("/gone")]
+    assert gone["enabled"] is False and gone["disabled_reason"] == "HTTP 410 Gone"
+    assert "disabled" in cli("sources", "list").stdout
+
+
+def test_user_agent_carries_the_contact_url_and_undated_items_get_the_fetch_time(
+        settings: Settings, server: LoopbackServer) -> None:
+    server.route("/feed", Reply(200, RSS, {"content-type": "application/rss+xml"}))
+    clock = Clock()
+    settings = replace(settings, contact_url="https://example.org/monitor-bot")
+    _cycles(settings, server, ["feed"], clock, [lambda: None])
+    ua = server.received("/feed")[-1].headers["user-agent"]
+    assert ua.startswith("monitor/") and "+https://example.org/monitor-bot" in ua
+    store = Store.open(settings.database_url)
+    try:
+        with store.session() as s:
+            published = [r.published for r in s.exec(select(ArticleRow))]
+        assert len(published) == 3 and all(p is not None for p in published)
+    finally:
+        store.close()
+
+
+def test_ingestion_settings_are_validated() -> None:
+    ok = load_settings({"MONITOR_ALLOW_PRIVATE_NETWORKS": "127.0.0.1/32, 10.0.0.0/8",
+                        "MONITOR_CONTACT_URL": "mailto:ops@example.org",
+                        "MONITOR_ALERT_PER_STORY": "no", "MONITOR_MIN_INTERVAL": "60"})
+    assert ok.alert_per_story is False and ok.min_interval_seconds == 60
+    for env, setting in (({"MONITOR_ALLOW_PRIVATE_NETWORKS": "10.0.0.0/33"},
+                          "MONITOR_ALLOW_PRIVATE_NETWORKS"),
+                         ({"MONITOR_CONTACT_URL": "ops@example.org"}, "MONITOR_CONTACT_URL"),
+                         ({"MONITOR_ALERT_PER_STORY": "maybe"}, "MONITOR_ALERT_PER_STORY"),
+                         ({"MONITOR_MIN_INTERVAL": "600", "MONITOR_MAX_INTERVAL": "60"},
+                          "MONITOR_MAX_INTERVAL")):
+        with pytest.raises(ConfigError) as err:
+            load_settings(env)
+        assert err.value.setting == setting
