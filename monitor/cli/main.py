@@ -251,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "rules":
             return cmd_rules(args, settings)
         if args.command == "prune":
-            from monitor.pruner import cmd_prune
+            from monitor.cli.prune import cmd_prune
 
             return cmd_prune(settings, args.days)
         return cmd_alerts(args, settings)
