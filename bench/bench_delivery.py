@@ -66,7 +66,10 @@ def _wait_listening(port: int) -> None:
 
 
 def _fill(db_url: str, n: int) -> None:
+    from monitor.delivery.payload import alert_payload
+    from monitor.delivery.targets import choose
     from monitor.models import Article, Evidence, Match
+    from monitor.reader.stories import plan_poll
     from monitor.store import PollOutcome, Store
 
     store = Store.open(db_url)
@@ -79,7 +82,9 @@ def _fill(db_url: str, n: int) -> None:
                           content_hash=f"h{i}", url=f"https://news.example/{i}"),
                   [Match("negotiations", "Negotiations", 1.0, ev)])
                  for i in range(start, min(n, start + 1000))]
-        store.save_poll(src.id, PollOutcome("ok", now), found, targets=["bench"], now=now)
+        plan = plan_poll(found, targets=["bench"], route=choose, payload=alert_payload,
+                         since=now)
+        store.save_poll(src.id, PollOutcome("ok", now), plan, now=now)
     store.close()
 
 

@@ -21,7 +21,8 @@ from monitor.config import Settings
 from monitor.delivery.notifiers.base import Notifier
 from monitor.delivery.notifiers.transport import LeanTransport
 from monitor.delivery.notifiers.webhook import WebhookNotifier
-from monitor.delivery.targets import TargetConfig, parse_noise, parse_targets
+from monitor.delivery.payload import alert_payload
+from monitor.delivery.targets import TargetConfig, choose, parse_noise, parse_targets
 from monitor.delivery.worker import Deliverer, RetryPolicy
 from monitor.metrics import Metrics
 from monitor.pruner import Pruner
@@ -34,7 +35,7 @@ from monitor.rules.matcher import Matcher
 from monitor.rules.versions import RuleSync
 from monitor.store import Store
 from monitor.store.ops import outbox_depth
-from monitor.subscriptions.declared import declared_sources, sync_sources
+from monitor.subscriptions import Subscriptions, declared_sources
 
 log = logging.getLogger("monitor.app")
 
@@ -204,7 +205,8 @@ async def open_app(stack: AsyncExitStack, settings: Settings, *, clock: Clock = 
     metrics.rules_loaded(matcher.version, len(matcher.rules))
     metrics.watch_outbox(lambda: outbox_depth(store))
     pipeline = Pipeline(store, matcher_now, make_fetcher(http, settings), clock,
-                        targets=delivery.target_names, worker=settings.worker_id,
+                        targets=delivery.target_names, route=choose, payload=alert_payload,
+                        worker=settings.worker_id,
                         bounds=schedule_bounds(settings),
                         alert_per_story=settings.alert_per_story,
                         story_window=timedelta(days=settings.story_window_days),
@@ -219,7 +221,7 @@ async def open_app(stack: AsyncExitStack, settings: Settings, *, clock: Clock = 
     # Declared sources are applied before the first poll; a broken file stops the start.
     declared = declared_sources(settings)
     if declared is not None:
-        sync_sources(store, declared, clock())
+        Subscriptions(store, url_policy(settings), clock).sync(declared)
     app.reloader = Reloader(settings, store, clock, matcher, app.use_matcher, metrics)
     app.reloader.sources_applied()
     log.info("rules.loaded", extra={"version": matcher.version, "rules": len(matcher.rules)})

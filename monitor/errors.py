@@ -10,8 +10,7 @@ not exceptions. Exceptions are for what stops an operation::
     │   ├── FetchError         the HTTP exchange failed (timeout, refused, too large, bad status)
     │   ├── URLPolicyError     the URL is not allowed (scheme, private address, ...)
     │   └── ParseError         the bytes came back but hold nothing readable
-    ├── StoreError             the database is unreachable or its schema is wrong
-    └── DeliveryError          a notification could not be sent (the delivery stays pending)
+    └── StoreError             the database is unreachable or its schema is wrong
 """
 
 from __future__ import annotations
@@ -70,7 +69,3 @@ class ParseError(SourceError):
 
 class StoreError(MonitorError):
     """The database is unreachable or not usable."""
-
-
-class DeliveryError(MonitorError):
-    """A notification could not be delivered."""

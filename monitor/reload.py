@@ -19,9 +19,10 @@ from monitor.clock import Clock
 from monitor.config import Settings
 from monitor.errors import ConfigError, MonitorError, RuleError
 from monitor.metrics import Metrics
+from monitor.reader.urlpolicy import URLPolicy
 from monitor.rules.matcher import Matcher
 from monitor.store import Store
-from monitor.subscriptions.declared import declared_sources, sync_sources
+from monitor.subscriptions import Subscriptions, declared_sources
 
 log = logging.getLogger("monitor.reload")
 
@@ -53,7 +54,6 @@ class ReloadStatus:
     rules_rejected: list[str] = field(default_factory=list)
     rules_rejected_at: datetime | None = None
     sources_rejected: str | None = None
-    sources_synced_at: datetime | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -123,7 +123,6 @@ class Reloader:
     def sources_applied(self) -> None:
         """The declared sources as they are now were synced by the caller."""
         self._sources_seen = fingerprint(self.settings.config, self.settings.sources_file)
-        self.status.sources_synced_at = self.clock()
 
     def check_sources(self) -> bool:
         """Sync the declared sources if their files changed; True when a sync ran."""
@@ -135,7 +134,8 @@ class Reloader:
             declared = declared_sources(self.settings)
             if declared is None:
                 return False
-            sync_sources(self.store, declared, self.clock())
+            policy = URLPolicy.from_setting(self.settings.allow_private_networks)
+            Subscriptions(self.store, policy, self.clock).sync(declared)
         except ConfigError as exc:
             self.status.sources_rejected = str(exc)
             log.error("sources.sync.rejected", extra={"error": str(exc)})
@@ -145,5 +145,4 @@ class Reloader:
             log.error("sources.sync.rejected", extra={"error": str(exc)})
             return False
         self.status.sources_rejected = None
-        self.status.sources_synced_at = self.clock()
         return True

@@ -18,6 +18,7 @@ from monitor.delivery.targets import NoisePolicy
 from monitor.delivery.worker import Deliverer, DeliveryReport, RetryPolicy
 from monitor.models import Article, Evidence, Match
 from monitor.store import PollOutcome, Store
+from tests.pollhelp import save_found
 
 NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
@@ -50,8 +51,8 @@ def add_alerts(store: Store, n: int, *, targets: Sequence[str] = ("a",),
                       guid=f"g{batch}-{i}", content_hash=f"h{batch}-{i}",
                       url=f"https://news.example/{batch}/{i}", language="en"),
               [Match(rule, rule.title(), 1.0, ev, notify=notify)]) for i in range(n)]
-    alerts = store.save_poll(src.id, PollOutcome("ok", now), found, targets=list(targets),
-                             now=now)
+    alerts = save_found(store, src.id, PollOutcome("ok", now), found, targets=list(targets),
+                        now=now)
     return [a.alert_id for a in alerts]
 
 

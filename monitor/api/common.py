@@ -12,7 +12,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from monitor.app import App
-from monitor.store.records import SourceInfo
 from monitor.store.tables import AlertRow, ArticleRow, DeliveryRow
 
 MAX_LIMIT = 500
@@ -133,15 +132,6 @@ def iso(value: datetime | None) -> str | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.isoformat().replace("+00:00", "Z")
-
-
-def source_dict(info: SourceInfo) -> dict[str, Any]:
-    s = info.source
-    return {"id": s.id, "url": s.url, "kind": s.kind, "title": s.title, "enabled": s.enabled,
-            "interval": s.interval_seconds, "labels": [x for x in s.labels.split(",") if x],
-            "last_poll": iso(s.last_polled_at), "next_poll": iso(s.next_check_at),
-            "last_status": s.last_status, "last_error": s.last_error,
-            "consecutive_failures": s.consecutive_failures, "articles": info.articles}
 
 
 def article_dict(a: ArticleRow, *, body: bool = False, snippet: int = 280) -> dict[str, Any]:

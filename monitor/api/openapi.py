@@ -17,6 +17,10 @@ NEW_SOURCE: dict[str, Any] = {
     "properties": {
         "url": {"type": "string", "minLength": 1, "maxLength": 4000,
                 "description": "a feed URL, or a folder path on the daemon's machine"},
+        # Checked by the service (one message for every way of adding), not by an enum here.
+        "kind": {"type": "string", "minLength": 1, "maxLength": 20,
+                 "description": "feed, page, sitemap or folder; when left out, a folder path "
+                 "is a folder and a URL's kind is read from its content at the first poll"},
         "interval": {"type": "integer", "minimum": 1, "maximum": 31_536_000},
         "labels": _LABELS,
     },

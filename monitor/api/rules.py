@@ -21,7 +21,7 @@ from monitor.api.common import (
 from monitor.api.openapi import BACKTEST, TEST, VALIDATE
 from monitor.app import make_fetcher
 from monitor.errors import RuleError, SourceError
-from monitor.models import RawItem
+from monitor.models import Article, Match, RawItem
 from monitor.reader.article import extract
 from monitor.rules.backtest import backtest, candidate_matcher, matcher_for, parse_since, rule_text
 from monitor.rules.matcher import Matcher
@@ -98,8 +98,12 @@ async def test_rule(request: Request) -> Response:
     else:
         item = RawItem(title=data.get("title", ""), content=data["text"],
                        language=data.get("language"))
-    article = extract(item)
-    matches = await asyncio.to_thread(matcher.match, article)
+
+    def run() -> tuple[Article, list[Match]]:
+        article = extract(item)  # parsing a fetched page is CPU work: off the loop, too
+        return article, matcher.match(article)
+
+    article, matches = await asyncio.to_thread(run)
     return JSONResponse({"matches": bool(matches),
                          "article": {"title": article.title, "language": article.language,
                                      "url": article.url, "chars": len(article.body)},

@@ -4,27 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from monitor.api.common import (
-    ApiError,
-    http_url,
-    int_param,
-    json_body,
-    limit_param,
-    page,
-    path_id,
-    source_dict,
-    the_app,
-)
+from monitor.api.common import ApiError, int_param, json_body, limit_param, page, path_id, the_app
 from monitor.api.openapi import NEW_SOURCE
-from monitor.errors import SourceError
-from monitor.reader.parsers import guess_kind
+from monitor.app import App, url_policy
+from monitor.errors import SourceError, URLPolicyError
 from monitor.store import SourceInfo, Store, ops
+from monitor.subscriptions import Subscriptions, source_dict
 
 
 async def list_sources(request: Request) -> Response:
@@ -48,26 +38,27 @@ def _info(store: Store, source_id: int) -> SourceInfo:
     raise ApiError(404, "not_found", f"no source {source_id}")
 
 
+def _subscriptions(app: App) -> Subscriptions:
+    return Subscriptions(app.store, url_policy(app.settings), app.clock,
+                         default_interval=app.settings.default_interval_seconds)
+
+
 async def add_source(request: Request) -> Response:
+    """201 with a new source, 200 with the one already there, 422 when it cannot be added."""
     app = the_app(request)
     data = await json_body(request, NEW_SOURCE)
-    location = data["url"].strip()
-    if location.startswith(("http://", "https://")):
-        http_url(location)
     try:
-        kind = guess_kind(location)
+        # The URL policy may resolve the host's name: blocking, so off the event loop.
+        added = await asyncio.to_thread(
+            _subscriptions(app).add, data["url"], kind=data.get("kind"),
+            interval=data.get("interval"), labels=data.get("labels") or ())
+    except URLPolicyError as exc:
+        raise ApiError(422, "url_refused", str(exc)) from None
     except SourceError as exc:
         raise ApiError(422, "invalid_source", str(exc)) from None
-    if kind == "folder":
-        location = str(Path(location).resolve())
-    interval = data.get("interval") or app.settings.default_interval_seconds
-    before = await asyncio.to_thread(app.store.count_sources)
-    row = await asyncio.to_thread(app.store.add_source, kind, location, interval=interval,
-                                  now=app.clock(), labels=data.get("labels") or [])
-    assert row.id is not None
-    created = await asyncio.to_thread(app.store.count_sources) > before
-    info = await asyncio.to_thread(_info, app.store, row.id)
-    return JSONResponse(source_dict(info), status_code=201 if created else 200)
+    assert added.source.id is not None
+    info = await asyncio.to_thread(_info, app.store, added.source.id)
+    return JSONResponse(source_dict(info), status_code=201 if added.created else 200)
 
 
 async def get_source(request: Request) -> Response:

@@ -7,7 +7,6 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 from monitor.clock import utcnow
 from monitor.config import Settings, load_settings, secret_values
@@ -18,7 +17,6 @@ from monitor.reader.article import extract
 from monitor.reader.parsers.folder import SUFFIXES, read_file
 from monitor.rules.matcher import Matcher
 from monitor.store import Store
-from monitor.subscriptions import service as manage
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,21 +36,9 @@ def _parser() -> argparse.ArgumentParser:
 
     sources = sub.add_parser("sources", help="manage sources").add_subparsers(
         dest="action", required=True)
-    add = sources.add_parser("add", help="add a feed URL or a folder")
-    add.add_argument("location", metavar="URL_OR_PATH")
-    add.add_argument("--interval", type=int, help="seconds between polls")
-    add.add_argument("--label", action="append", default=[], help="a label rules can filter on")
-    add.add_argument("--kind", choices=["feed", "page", "sitemap", "folder"],
-                     help="kind of source (default: detected from its content)")
-    ls = sources.add_parser("list", help="list sources with their state")
-    ls.add_argument("--json", action="store_true")
-    imp = sources.add_parser("import", help="add the sources of an OPML list (- for stdin) or "
-                             "of a YAML/TOML sources file")
-    imp.add_argument("file", metavar="FILE")
-    imp.add_argument("--interval", type=int, help="seconds between polls")
-    imp.add_argument("--label", action="append", default=[], help="a label for every source")
-    exp = sources.add_parser("export", help="write the sources as OPML (stdout by default)")
-    exp.add_argument("file", nargs="?", metavar="FILE")
+    from monitor.cli.sources import add_commands as add_source_commands
+
+    add_source_commands(sources)
 
     rules = sub.add_parser("rules", help="rule files").add_subparsers(dest="action",
                                                                        required=True)
@@ -133,63 +119,6 @@ def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
     return status
 
 
-def _source_dict(info: Any) -> dict[str, Any]:
-    s = info.source
-    return {"id": s.id, "url": s.url, "kind": s.kind, "title": s.title, "enabled": s.enabled,
-            "interval": s.interval_seconds,
-            "labels": [x for x in s.labels.split(",") if x],
-            "last_poll": s.last_polled_at.isoformat() if s.last_polled_at else None,
-            "last_status": s.last_status, "last_error": s.last_error,
-            "unhealthy": s.unhealthy, "articles": info.articles,
-            "disabled_reason": s.disabled_reason, "consecutive_failures": s.consecutive_failures,
-            "failing_since": s.failing_since.isoformat() if s.failing_since else None,
-            "next_check": s.next_check_at.isoformat() if s.next_check_at else None}
-
-
-def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
-    store = Store.open(settings.database_url)
-    try:
-        if args.action in ("add", "import"):
-            interval = args.interval or settings.default_interval_seconds
-            if interval < 1:
-                raise ConfigError("--interval", "must be a positive number of seconds")
-            if args.action == "import":
-                return manage.import_opml(store, settings, args.file, interval=interval,
-                                          labels=args.label, out=sys.stdout)
-            return manage.add(store, settings, args.location, kind=args.kind,
-                              interval=interval, labels=args.label, out=sys.stdout)
-        if args.action == "export":
-            return manage.export(store, args.file, sys.stdout)
-        infos = store.list_sources()
-        if args.json:
-            print(json.dumps([_source_dict(i) for i in infos], ensure_ascii=False, indent=1))
-            return 0
-        for info in infos:
-            d = _source_dict(info)
-            state = d["last_status"] or "never polled"
-            if d["last_error"]:
-                state += f" ({d['last_error']})"
-            if not d["enabled"]:
-                state += f"  DISABLED ({d['disabled_reason'] or 'by hand'})"
-            elif d["unhealthy"]:
-                state += f"  UNHEALTHY: failing since {d['failing_since']}, retried rarely"
-            print(f"{d['id']:>4}  {d['kind']:<7} {d['url']}\n      last poll: "
-                  f"{d['last_poll'] or '-'}  status: {state}  articles: {d['articles']}")
-        return 0
-    finally:
-        store.close()
-
-
-SOURCES_FILES = (".yaml", ".yml", ".toml")
-
-
-def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    """A YAML or TOML sources file (an OPML list goes through ``cmd_sources``)."""
-    from monitor.subscriptions.files import import_sources
-
-    return import_sources(Path(args.file), settings)
-
-
 def cmd_backtest(args: argparse.Namespace, settings: Settings) -> int:
     from monitor.rules.backtest import backtest, matcher_for, parse_since, render
 
@@ -245,8 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "match":
             return cmd_match(args, settings)
         if args.command == "sources":
-            if args.action == "import" and Path(args.file).suffix.lower() in SOURCES_FILES:
-                return cmd_import(args, settings)
+            from monitor.cli.sources import cmd_sources
+
             return cmd_sources(args, settings)
         if args.command == "rules":
             return cmd_rules(args, settings)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from monitor.clock import Clock
+from monitor.delivery.noise import NoiseGate
 from monitor.delivery.notifiers.base import Notifier, SendResult
 from monitor.delivery.targets import NoisePolicy
 from monitor.metrics import Metrics
@@ -98,7 +99,7 @@ class Deliverer:
         self.clock = clock
         self.worker = worker
         self.policy = policy or RetryPolicy()
-        self.noise = dict(noise or {})
+        self.gate = NoiseGate(noise or {})
         self.lease = lease
         self.batch = batch
         self.rng = rng or random.Random()
@@ -155,26 +156,28 @@ class Deliverer:
             return DeliveryReport()
 
     async def _drain(self, name: str, lane: _Lane) -> DeliveryReport:
+        # Every store call runs in a thread: a slow database must not stall the other lanes,
+        # the polls or the API, which all share the event loop.
         report = DeliveryReport()
-        disabled = self.store.disabled_targets()
+        disabled = await asyncio.to_thread(self.store.disabled_targets)
         if name in disabled:
-            buried = self.store.bury_target(name, self.clock(), f"target disabled: "
-                                                                f"{disabled[name]}")
-            report.dead += buried
+            report.dead += await asyncio.to_thread(
+                self.store.bury_target, name, self.clock(), f"target disabled: {disabled[name]}")
             return report
         while not self.stopping:
             limit = 1 if lane.breaker.open else self._batch(lane)
-            items = self.store.claim_target(name, self.clock(), worker=self.worker,
-                                            lease=self.lease, limit=limit, noise=self.noise)
+            items = await asyncio.to_thread(
+                self.store.claim_target, name, self.clock(), worker=self.worker,
+                lease=self.lease, limit=limit, gate=self.gate)
             if not items:
                 return report
             step, gone = await self._send_batch(name, lane, items)
             report.add(step)
             if gone:
                 reason = f"{gone} (410 Gone)"
-                self.store.disable_target(name, reason)
-                report.dead += self.store.bury_target(name, self.clock(), "target disabled: "
-                                                                          + reason)
+                await asyncio.to_thread(self.store.disable_target, name, reason)
+                report.dead += await asyncio.to_thread(
+                    self.store.bury_target, name, self.clock(), "target disabled: " + reason)
                 log.error("delivery.target.disabled", extra={"target": name, "reason": reason})
                 return report
             if step.failed:
@@ -235,10 +238,11 @@ class Deliverer:
                     extra={"delivery": item.delivery_id, "target": name,
                            "webhook_id": item.webhook_id, "status": result.status_code,
                            "error": result.error, "next_attempt_at": attempt.next_attempt_at})
-        self.store.record_attempts(attempts, now=now, worker=self.worker)
+        await asyncio.to_thread(self.store.record_attempts, attempts, now=now,
+                                worker=self.worker)
         unsent = [i.delivery_id for i in items if i.delivery_id not in results]
         if unsent:
-            self.store.release_deliveries(unsent)
+            await asyncio.to_thread(self.store.release_deliveries, unsent)
         return report, gone
 
     def _attempt(self, item: OutboxItem, result: SendResult, now: datetime) -> Attempt:

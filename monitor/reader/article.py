@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from monitor.errors import ParseError
 from monitor.models import Article, RawItem
+from monitor.reader.dates import parse_date
 from monitor.rules.analysis import detect_language
 
 # Scraper junk seen in real input: newsletter teasers, "read also" lines pointing at other
@@ -97,10 +98,6 @@ def clean_text(text: str, is_junk: Callable[[str], bool] | None = None) -> str:
     return "\n".join(lines).strip()
 
 
-def is_junk_line(line: str) -> bool:
-    return bool(_JUNK_LINE.match(line))
-
-
 def canonical_url(url: str | None) -> str | None:
     """The URL without tracking parameters and fragment, host lower-cased."""
     if not url:
@@ -150,9 +147,7 @@ def extract(item: RawItem, *, source_id: int | None = None,
 def extract_page(markup: bytes | str, url: str | None = None) -> RawItem | None:
     """The main text and metadata of an article page (trafilatura, comments off), as a RawItem;
     None when the page holds no article text."""
-    import trafilatura
-
-    from monitor.reader.parsers.dates import parse_date
+    import trafilatura  # heavy: loaded with the first page, not with every command
 
     try:
         doc = trafilatura.bare_extraction(markup, url=url, include_comments=False,

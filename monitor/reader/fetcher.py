@@ -2,9 +2,10 @@
 
 One shared ``httpx.AsyncClient`` is passed in. Every fetch is bounded: overall and per-host
 concurrency, a total deadline (a slow-drip server cannot hold a poll), a body cap counted while
-streaming both before and after decompression (a gzip bomb is never inflated in memory), a
-redirect limit with the URL policy checked on every hop. Expected outcomes (not modified, rate
-limited, gone) are results; failures raise FetchError or URLPolicyError.
+streaming both before and after decompression (monitor.reader.body: a gzip bomb is never
+inflated in memory), a redirect limit with the URL policy checked on every hop. Expected
+outcomes (not modified, rate limited, gone) are results; failures raise FetchError or
+URLPolicyError.
 """
 
 from __future__ import annotations
@@ -12,21 +13,17 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-import zlib
-from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 
-import brotli
 import httpx
 
 from monitor.errors import FetchError, URLPolicyError
+from monitor.reader.body import read_body
 from monitor.reader.urlpolicy import URLPolicy
 
 ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, "
           "application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.8, */*;q=0.5")
-_STEP = 64 * 1024  # decompressed bytes produced per step, so a bomb is caught early
 _REDIRECTS = {301, 302, 303, 307, 308}
 
 
@@ -80,76 +77,6 @@ class FetchLimits:
     max_redirects: int = 5
     concurrency: int = 32
     per_host: int = 4
-
-
-class _Decoder(Protocol):
-    def feed(self, data: bytes) -> Iterator[bytes]: ...
-
-
-class _Identity:
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        if data:
-            yield data
-
-
-class _Inflate:
-    """gzip/deflate, producing at most ``_STEP`` bytes per step."""
-
-    def __init__(self, wbits: int) -> None:
-        self.wbits = wbits
-        self.obj = zlib.decompressobj(wbits)
-        self.started = False
-
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        # A generator: the reader counts each step and stops a bomb after the first few.
-        buf = data
-        while buf:
-            try:
-                piece = self.obj.decompress(buf, _STEP)
-            except zlib.error as exc:
-                # Some servers send raw deflate where zlib-wrapped deflate is meant.
-                if self.wbits == zlib.MAX_WBITS and not self.started:
-                    self.wbits, self.obj = -zlib.MAX_WBITS, zlib.decompressobj(-zlib.MAX_WBITS)
-                    continue
-                raise FetchError(f"bad compressed body: {exc}") from exc
-            self.started = True
-            buf = self.obj.unconsumed_tail
-            if piece:
-                yield piece
-            if self.obj.eof:
-                break
-            if not piece and not buf:
-                break
-
-
-class _Brotli:
-    def __init__(self) -> None:
-        self.obj = brotli.Decompressor()
-
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        try:
-            piece = self.obj.process(data, output_buffer_limit=_STEP)
-            while True:
-                if piece:
-                    yield piece
-                if self.obj.is_finished() or self.obj.can_accept_more_data():
-                    break
-                piece = self.obj.process(b"", output_buffer_limit=_STEP)
-        except brotli.error as exc:
-            raise FetchError(f"bad brotli body: {exc}") from exc
-
-
-def _decoder(encoding: str) -> _Decoder:
-    enc = encoding.strip().lower()
-    if enc in ("gzip", "x-gzip"):
-        return _Inflate(16 + zlib.MAX_WBITS)
-    if enc == "deflate":
-        return _Inflate(zlib.MAX_WBITS)
-    if enc == "br":
-        return _Brotli()
-    if enc in ("", "identity"):
-        return _Identity()
-    raise FetchError(f"unsupported content-encoding {encoding!r}")
 
 
 def parse_retry_after(value: str | None, now_ts: float) -> float | None:
@@ -259,7 +186,7 @@ class Fetcher:
             raise FetchError(f"HTTP {code} from {url}")
         if code >= 300:
             raise FetchError(f"HTTP {code} from {url} without a usable Location")
-        content = await self._read(response, url)
+        content = await read_body(response, url, self.limits.max_bytes)
         digest = hashlib.sha256(content).hexdigest()
         validators = Validators(headers.get("etag"), headers.get("last-modified"), digest)
         # Servers without validators: an identical body is as good as a 304.
@@ -267,44 +194,6 @@ class Fetcher:
             return FetchResult(url, code, "not_modified", headers=headers,
                                validators=validators, permanent_url=permanent)
         return FetchResult(url, code, "ok", content, headers, validators, permanent)
-
-    async def _read(self, response: httpx.Response, url: str) -> bytes:
-        limit = self.limits.max_bytes
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise FetchError(f"body of {url} is {declared} bytes, more than the {limit} allowed")
-        encodings = [e for e in response.headers.get("content-encoding", "").split(",")
-                     if e.strip()]
-        decoders = [_decoder(e) for e in reversed(encodings)]
-        chunks: list[bytes] = []
-        raw_size = size = 0
-        async for raw in _raw(response):
-            raw_size += len(raw)
-            if raw_size > limit:
-                raise FetchError(f"body of {url} exceeds {limit} bytes")
-            pieces: Iterable[bytes] = [raw]
-            for dec in decoders:
-                pieces = _through(dec, pieces)
-            for piece in pieces:
-                size += len(piece)
-                if size > limit:
-                    raise FetchError(f"body of {url} exceeds {limit} bytes once decompressed")
-                chunks.append(piece)
-        return b"".join(chunks)
-
-
-def _through(decoder: _Decoder, pieces: Iterable[bytes]) -> Iterator[bytes]:
-    for piece in pieces:
-        yield from decoder.feed(piece)
-
-
-async def _raw(response: httpx.Response) -> AsyncIterator[bytes]:
-    try:
-        async for chunk in response.aiter_raw():
-            yield chunk
-    except httpx.StreamConsumed:
-        # A response built with its content already in memory (mock transports in tests).
-        yield response.content
 
 
 __all__ = ["FetchError", "FetchLimits", "FetchResult", "Fetcher", "URLPolicyError",

@@ -1,4 +1,10 @@
-"""One poll of one source: fetch -> extract -> dedupe -> match -> store, in one transaction."""
+"""One poll of one source: fetch -> extract -> dedupe -> match -> store, in one transaction.
+
+The event loop only waits: store calls and the CPU work of a poll (extraction, SimHash,
+matching) run in a worker thread, one such step at a time. Threads running Python side by side
+only contend for the GIL: 48 cold polls took 4.8 s in six threads and 1.9 s one step at a
+time, as on the loop before, while leases ran four times longer.
+"""
 
 from __future__ import annotations
 
@@ -8,25 +14,29 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import ParamSpec, TypeVar
 
 from monitor.clock import Clock
 from monitor.errors import SourceError, StoreError
 from monitor.metrics import Metrics
-from monitor.models import Article, Match, NewAlert
+from monitor.models import Article, NewAlert, RawItem
 from monitor.reader.article import extract
 from monitor.reader.fetcher import Fetcher, Validators
 from monitor.reader.pages import read_pages
 from monitor.reader.parsers import make_source
 from monitor.reader.parsers.base import PollResult
 from monitor.reader.schedule import ScheduleBounds, next_after_failure, next_after_success
+from monitor.reader.stories import Route, plan_poll
 from monitor.rules.matcher import Matcher
 from monitor.store import PollOutcome, Store, dedupe_key
+from monitor.store.records import PayloadBuilder, PollPlan
 from monitor.store.tables import SourceRow
 
 log = logging.getLogger("monitor.reader.poller")
 
-MAX_BACKOFF = timedelta(hours=6)
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -46,8 +56,9 @@ class Pipeline:
     """Polls sources and writes what they hold; the store decides which are due."""
 
     def __init__(self, store: Store, matcher: Callable[[], Matcher], fetcher: Fetcher,
-                 clock: Clock, *, targets: Sequence[str], worker: str,
-                 concurrency: int = 16, rng: random.Random | None = None,
+                 clock: Clock, *, targets: Sequence[str], route: Route,
+                 payload: PayloadBuilder, worker: str, concurrency: int = 16,
+                 rng: random.Random | None = None,
                  bounds: ScheduleBounds | None = None, alert_per_story: bool = True,
                  story_window: timedelta = timedelta(days=7),
                  lease: timedelta = timedelta(minutes=10),
@@ -59,8 +70,11 @@ class Pipeline:
         self.fetcher = fetcher
         self.clock = clock
         self.targets = list(targets)
+        self.route = route  # which targets a match's ``notify:`` picks
+        self.payload = payload  # an alert's frozen webhook body
         self.worker = worker
         self.semaphore = asyncio.Semaphore(concurrency)
+        self.blocking = asyncio.Semaphore(1)  # one step of blocking work at a time (see top)
         self.rng = rng or random.Random()
         self.bounds = bounds or ScheduleBounds()
         self.alert_per_story = alert_per_story
@@ -76,8 +90,7 @@ class Pipeline:
         them. ``claimed`` hears how many were claimed at once (``everything`` only), and
         ``polled`` hears of each poll as it ends: the CLI's progress bar."""
         if everything:
-            rows = self.store.claim_sources(self.clock(), worker=self.worker, lease=self.lease,
-                                            limit=None, due_only=False)
+            rows = await self._off_loop(self._claim, limit=None, due_only=False)
             if claimed is not None:
                 claimed(len(rows))
 
@@ -97,8 +110,9 @@ class Pipeline:
         async def slot() -> None:
             while limit is None or len(reports) < limit:
                 try:
-                    rows = self.store.claim_sources(self.clock(), worker=self.worker,
-                                                    lease=self.lease, limit=1, exclude=polling)
+                    # A copy: the other slots change ``polling`` while the claim runs.
+                    rows = await self._off_loop(self._claim, limit=1,
+                                                exclude=frozenset(polling))
                 except StoreError as exc:  # the database is away: try again next tick
                     log.warning("source.claim.failed", extra={"error": str(exc)})
                     return
@@ -117,6 +131,19 @@ class Pipeline:
         await asyncio.gather(*(slot() for _ in range(self.concurrency)))
         return reports
 
+    def _claim(self, *, limit: int | None, due_only: bool = True,
+               exclude: frozenset[int] = frozenset()) -> list[SourceRow]:
+        # The time is read when the claim runs, not when it was queued: the lease counts
+        # from it.
+        return self.store.claim_sources(self.clock(), worker=self.worker, lease=self.lease,
+                                        limit=limit, due_only=due_only, exclude=exclude)
+
+    async def _off_loop(self, fn: Callable[_P, _T], /, *args: _P.args,
+                        **kwargs: _P.kwargs) -> _T:
+        """``fn(*args, **kwargs)`` in a worker thread, after the pipeline's earlier steps."""
+        async with self.blocking:
+            return await asyncio.to_thread(fn, *args, **kwargs)
+
     async def poll(self, row: SourceRow) -> PollReport:
         assert row.id is not None
         async with self.semaphore:
@@ -124,23 +151,30 @@ class Pipeline:
             try:
                 report = await self._poll(row)
             except SourceError as exc:
-                report = self._failed(row, str(exc))
+                report = await self._failed(row, str(exc))
             except Exception as exc:  # a bug must cost one poll, never the daemon
                 log.exception("source.poll.crashed", extra={"source": row.id})
-                report = self._failed(row, f"internal error: {type(exc).__name__}: {exc}")
+                report = await self._failed(row,
+                                            f"internal error: {type(exc).__name__}: {exc}")
             if self.metrics is not None:
                 self.metrics.poll_done(status=report.status, seconds=time.monotonic() - started,
                                        new_articles=report.new_articles, source_id=row.id,
                                        rules=[a.rule_id for a in report.alerts])
             return report
 
-    def _per_story(self) -> Callable[[str], bool]:
+    def _per_story(self, matcher: Matcher) -> Callable[[str], bool]:
         # A rule may say for itself (``alert_per_story``); otherwise the setting decides.
         own = {r.id: bool(getattr(r, "alert_per_story", True))
-               for r in self.matcher().rules
+               for r in matcher.rules
                if getattr(r, "alert_per_story", None) is not None}
         default = self.alert_per_story
         return lambda rule_id: own.get(rule_id, default)
+
+    def _plan(self, matcher: Matcher, articles: Sequence[Article], now: datetime) -> PollPlan:
+        """Match, hash and route the new articles (CPU work: run in a thread)."""
+        return plan_poll(((a, matcher.match(a)) for a in articles), targets=self.targets,
+                         route=self.route, payload=self.payload,
+                         since=now - self.story_window, per_story=self._per_story(matcher))
 
     async def _poll(self, row: SourceRow) -> PollReport:
         assert row.id is not None
@@ -148,7 +182,7 @@ class Pipeline:
         previous = Validators(row.etag, row.last_modified, row.body_hash)
         result = await source.poll(previous)
         if result.status in ("rate_limited", "gone"):
-            return self._refused(row, result)
+            return await self._refused(row, result)
         now = self.clock()
         v = result.validators
         if result.not_modified:
@@ -157,23 +191,20 @@ class Pipeline:
             outcome = PollOutcome("not_modified", next_at, etag=v.etag,
                                   last_modified=v.last_modified, body_hash=v.body_hash,
                                   new_url=result.new_url)
-            self.store.save_poll(row.id, outcome, [], targets=self.targets, now=now)
+            await self._off_loop(self.store.save_poll, row.id, outcome, now=now)
             return PollReport(row.id, row.url, "not_modified")
         labels = tuple(x for x in row.labels.split(",") if x)
-        pairs = [(item, extract(item, source_id=row.id, labels=labels)) for item in result.items]
-        # Undated items are kept: their time is the time we first saw them.
-        pairs = [(item, a if a.published else replace(a, published=now))
-                 for item, a in pairs if a.title or a.body]
+        pairs = await self._off_loop(_extract, result.items, row.id, labels, now)
         articles = [a for _item, a in pairs]
-        fresh = self._fresh(row.id, articles)
+        known = await self._off_loop(self.store.known_keys, row.id, articles)
+        fresh = _fresh(articles, known)
         notes = list(result.problems)
         if (result.kind or row.kind) == "sitemap" and fresh and self.sitemap_pages:
             raw = {id(a): item for item, a in pairs}
             fresh, unread = await read_pages(self.fetcher, [(raw[id(a)], a) for a in fresh],
                                              self.sitemap_pages)
             notes.extend(unread)
-        matcher = self.matcher()
-        found: list[tuple[Article, Sequence[Match]]] = [(a, matcher.match(a)) for a in fresh]
+        plan = await self._off_loop(self._plan, self.matcher(), fresh, now)
         problems = "; ".join(notes) or None
         for problem in notes:
             log.warning("source.poll.problem", extra={"source": row.id, "problem": problem})
@@ -183,27 +214,12 @@ class Pipeline:
         outcome = PollOutcome("ok", next_at, error=problems, etag=v.etag,
                               last_modified=v.last_modified, body_hash=v.body_hash,
                               new_url=result.new_url, title=result.title, kind=result.kind)
-        alerts = self.store.save_poll(row.id, outcome, found, targets=self.targets, now=now,
-                                      per_story=self._per_story(),
-                                      story_window=self.story_window)
+        alerts = await self._off_loop(self.store.save_poll, row.id, outcome, plan, now=now)
         log.info("source.poll.ok", extra={"source": row.id, "items": len(articles),
                                           "new": len(fresh), "alerts": len(alerts)})
         return PollReport(row.id, row.url, "ok", len(articles), len(fresh), alerts, problems)
 
-    def _fresh(self, source_id: int, articles: list[Article]) -> list[Article]:
-        """Articles not stored yet, each once (a feed may list one item twice)."""
-        known = self.store.known_keys(source_id, articles)
-        seen: set[str] = set()
-        fresh = []
-        for a in articles:
-            key = dedupe_key(a)
-            if key in known or key in seen or a.content_hash in seen:
-                continue
-            seen.update((key, a.content_hash))
-            fresh.append(a)
-        return fresh
-
-    def _refused(self, row: SourceRow, result: PollResult) -> PollReport:
+    async def _refused(self, row: SourceRow, result: PollResult) -> PollReport:
         """429/503 (wait as asked) or 410 (switch the source off, keep it listed)."""
         assert row.id is not None
         now = self.clock()
@@ -225,10 +241,10 @@ class Pipeline:
                                   new_url=result.new_url)
             log.warning("source.poll.rate_limited", extra={"source": row.id,
                                                            "retry_after": result.retry_after})
-        self.store.save_poll(row.id, outcome, [], targets=self.targets, now=now)
+        await self._off_loop(self.store.save_poll, row.id, outcome, now=now)
         return PollReport(row.id, row.url, result.status, error=error)
 
-    def _failed(self, row: SourceRow, error: str) -> PollReport:
+    async def _failed(self, row: SourceRow, error: str) -> PollReport:
         assert row.id is not None
         now = self.clock()
         # Back off exponentially with jitter so a dead host is not hammered; a source failing
@@ -239,7 +255,29 @@ class Pipeline:
                                   rng=self.rng)
         outcome = PollOutcome("error", plan.next_check_at, error=error,
                               unhealthy=plan.unhealthy, failing_since=plan.failing_since)
-        self.store.save_poll(row.id, outcome, [], targets=self.targets, now=now)
+        await self._off_loop(self.store.save_poll, row.id, outcome, now=now)
         log.warning("source.poll.failed", extra={"source": row.id, "error": error,
                                                  "unhealthy": plan.unhealthy})
         return PollReport(row.id, row.url, "error", error=error)
+
+
+def _extract(items: Sequence[RawItem], source_id: int, labels: tuple[str, ...],
+             now: datetime) -> list[tuple[RawItem, Article]]:
+    """The articles of the raw items, each with the item it came from (CPU work: a thread)."""
+    pairs = [(item, extract(item, source_id=source_id, labels=labels)) for item in items]
+    # Undated items are kept: their time is the time we first saw them.
+    return [(item, a if a.published else replace(a, published=now))
+            for item, a in pairs if a.title or a.body]
+
+
+def _fresh(articles: Sequence[Article], known: set[str]) -> list[Article]:
+    """Articles not stored yet (not in ``known``), each once (a feed may list one twice)."""
+    seen: set[str] = set()
+    fresh = []
+    for a in articles:
+        key = dedupe_key(a)
+        if key in known or key in seen or a.content_hash in seen:
+            continue
+        seen.update((key, a.content_hash))
+        fresh.append(a)
+    return fresh

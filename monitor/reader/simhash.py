@@ -99,11 +99,3 @@ def bands(h: int) -> list[int]:
 def distance(a: int, b: int) -> int:
     return ((a ^ b) & _MASK).bit_count()
 
-
-def to_signed(h: int) -> int:
-    """As a signed 64-bit integer, for BIGINT columns."""
-    return h - (1 << 64) if h >= 1 << 63 else h
-
-
-def to_unsigned(h: int) -> int:
-    return h & _MASK

@@ -1,1 +1,13 @@
-"""rules"""
+"""Rules: the rule language (files, concepts, query syntax), its compilation and matching.
+
+The other rooms use the matcher (built from a rules directory), the query parser and the
+per-language text helpers. Rule-set versions shared by workers (``versions.RuleSync``) and
+backtests read the store: they are imported from their modules, so that importing the language
+never loads the store.
+"""
+
+from monitor.rules.analysis import detect_language, normalise
+from monitor.rules.matcher import Matcher
+from monitor.rules.syntax import QuerySyntaxError, parse
+
+__all__ = ["Matcher", "QuerySyntaxError", "detect_language", "normalise", "parse"]

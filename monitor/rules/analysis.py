@@ -9,7 +9,6 @@ Rule terms and article words go through the same analyzer, so they compare equal
 
 from __future__ import annotations
 
-import bisect
 import re
 import threading
 import unicodedata
@@ -221,22 +220,10 @@ def token_starts(separated_text: str, word: str) -> list[int]:
     return out
 
 
-def tokens(text: str, language: str | None = None) -> list[tuple[str, int, int]]:
-    """Stemmed tokens of ``text`` with their character offsets into ``text``."""
-    an = Analyzer(language or DEFAULT_LANGUAGE)
-    return [(an.stem(m.group()), m.start(), m.end()) for m in WORD_RE.finditer(text)]
-
-
 def sentence_ends(text: str) -> list[int]:
     """Offsets where the sentences of ``text`` end (a token starting at or after the n-th
     offset is in sentence n + 1)."""
     return [m.end() for m in _SENTENCE_END.finditer(text)]
-
-
-def sentence_ids(text: str, token_spans: list[tuple[int, int]]) -> list[int]:
-    """For each token span, the number of the sentence of ``text`` it lies in."""
-    ends = sentence_ends(text)
-    return [bisect.bisect_right(ends, start) for start, _end in token_spans]
 
 
 def detect_language(text: str) -> str | None:

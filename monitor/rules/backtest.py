@@ -19,13 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlmodel import col, select
 
 from monitor.errors import ConfigError, RuleError, RuleProblem
 from monitor.models import Article, Match
 from monitor.rules.matcher import Matcher
-from monitor.store import Store
-from monitor.store.tables import ArticleRow, SourceRow
+from monitor.store import Store, ops
 
 CANDIDATE_ID = "candidate"
 _SPAN = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
@@ -162,11 +160,7 @@ def stored_articles(store: Store, since: datetime, batch: int = 500
     """Stored articles fetched since ``since``, oldest first, in batches (bounded memory)."""
     last = 0
     while True:
-        with store.session() as s:
-            rows = s.exec(select(ArticleRow, SourceRow)
-                          .join(SourceRow, col(SourceRow.id) == col(ArticleRow.source_id))
-                          .where(col(ArticleRow.id) > last, col(ArticleRow.fetched_at) >= since)
-                          .order_by(col(ArticleRow.id)).limit(batch)).all()
+        rows = ops.articles_since(store, since, after=last, limit=batch)
         if not rows:
             return
         for a, src in rows:

@@ -10,7 +10,7 @@ Grammar (operators are upper case; lower-case ``and``/``or``/``not`` are ordinar
     primary := "(" or ")" | WORD | WORD* | "a phrase" | @concept | lang:xx
 
 Every node keeps the offset of its first character in the query text, so errors point at the
-offending token.
+offending token. The node types are in monitor.rules.query.
 """
 
 from __future__ import annotations
@@ -18,79 +18,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-FIELDS = ("title", "body")
+from monitor.rules.query import (
+    And,
+    Concept,
+    Field,
+    Lang,
+    Near,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    QuerySyntaxError,
+    Term,
+    can_hit,
+    concepts,
+    has_not,
+)
 
-
-class QuerySyntaxError(Exception):
-    """A query cannot be parsed; ``offset`` is the 0-based character position in the query."""
-
-    def __init__(self, offset: int, message: str) -> None:
-        super().__init__(message)
-        self.offset = offset
-        self.message = message
-
-
-@dataclass(frozen=True)
-class Term:
-    text: str  # as written, without the trailing ``*``
-    prefix: bool
-    pos: int
-
-
-@dataclass(frozen=True)
-class Phrase:
-    text: str  # inside the quotes; words may end with ``*``
-    pos: int
-
-
-@dataclass(frozen=True)
-class Concept:
-    name: str
-    pos: int
-
-
-@dataclass(frozen=True)
-class Lang:
-    code: str
-    pos: int
-
-
-@dataclass(frozen=True)
-class Field:
-    field: str
-    child: Node
-    pos: int
-
-
-@dataclass(frozen=True)
-class Not:
-    child: Node
-    pos: int
-
-
-@dataclass(frozen=True)
-class And:
-    children: tuple[Node, ...]
-    pos: int
-
-
-@dataclass(frozen=True)
-class Or:
-    children: tuple[Node, ...]
-    pos: int
-
-
-@dataclass(frozen=True)
-class Near:
-    """``left NEAR/n right`` (at most n words between) or ``left SENT right`` (same sentence)."""
-
-    left: Node
-    right: Node
-    distance: int | None  # None: same sentence
-    pos: int
-
-
-Node = Term | Phrase | Concept | Lang | Field | Not | And | Or | Near
+# The tree's types are monitor.rules.query's; the rest of monitor imports them from here too.
+__all__ = ["And", "Concept", "Field", "Lang", "Near", "Node", "Not", "Or", "Phrase",
+           "QuerySyntaxError", "Term", "can_hit", "concepts", "parse"]
 
 _TOKEN = re.compile(
     r"""(?P<ws>\s+)
@@ -191,7 +138,7 @@ class _Parser:
                 distance = int(m.group(1))
             right = self.unary()
             for side in (left, right):
-                if _has_not(side):
+                if has_not(side):
                     raise QuerySyntaxError(_pos(side), f"NOT cannot be inside {op.text}")
             left = Near(left, right, distance, _pos(left))
         return left
@@ -261,46 +208,6 @@ def _word(tok: _Tok) -> Term:
 
 def _pos(node: Node) -> int:
     return node.pos
-
-
-def _has_not(node: Node) -> bool:
-    if isinstance(node, Not):
-        return True
-    if isinstance(node, And | Or):
-        return any(_has_not(c) for c in node.children)
-    if isinstance(node, Field):
-        return _has_not(node.child)
-    if isinstance(node, Near):
-        return _has_not(node.left) or _has_not(node.right)
-    return False
-
-
-def can_hit(node: Node) -> bool:
-    """Whether ``node`` can produce evidence (NOT and lang: only filter)."""
-    if isinstance(node, Term | Phrase | Concept):
-        return True
-    if isinstance(node, Lang | Not):
-        return False
-    if isinstance(node, Field):
-        return can_hit(node.child)
-    if isinstance(node, Near):
-        return True
-    if isinstance(node, And):
-        return any(can_hit(c) for c in node.children)
-    return all(can_hit(c) for c in node.children)
-
-
-def concepts(node: Node) -> list[Concept]:
-    """Every concept reference in ``node``, in query order."""
-    if isinstance(node, Concept):
-        return [node]
-    if isinstance(node, Field | Not):
-        return concepts(node.child)
-    if isinstance(node, Near):
-        return concepts(node.left) + concepts(node.right)
-    if isinstance(node, And | Or):
-        return [c for child in node.children for c in concepts(child)]
-    return []
 
 
 def parse(query: str) -> Node:

@@ -140,6 +140,17 @@ def articles_page(store: Store, f: ArticleFilter, *, limit: int, before: int | N
         return list(s.exec(q.order_by(col(ArticleRow.id).desc()).limit(limit)).all())
 
 
+def articles_since(store: Store, since: datetime, *, after: int = 0, limit: int = 500
+                   ) -> list[tuple[ArticleRow, SourceRow]]:
+    """Articles fetched since ``since`` with their sources, in id order after ``after``."""
+    with store.session() as s:
+        rows = s.exec(select(ArticleRow, SourceRow)
+                      .join(SourceRow, col(SourceRow.id) == col(ArticleRow.source_id))
+                      .where(col(ArticleRow.id) > after, col(ArticleRow.fetched_at) >= since)
+                      .order_by(col(ArticleRow.id)).limit(limit)).all()
+    return [(a, src) for a, src in rows]
+
+
 def get_article(store: Store, article_id: int) -> ArticleRow | None:
     with store.session() as s:
         return s.get(ArticleRow, article_id)

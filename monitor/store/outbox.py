@@ -3,25 +3,23 @@
 Each target is a FIFO queue (``deliveries`` ordered by id): ``claim_target`` hands out the
 oldest pending deliveries of one target, and nothing at all while the oldest one is backing off
 or leased by another worker, so a newer alert never overtakes an older one that is still due to
-be retried. Held deliveries (throttled or digest rules) wait outside the queue until their
-window ends and are then folded into one digest delivery.
+be retried. Held deliveries (what the claimer's noise gate holds back, see ``outbox_types``)
+wait outside the queue until their time comes and are then folded into one digest delivery.
 """
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, update
 from sqlmodel import Session, col, select
 
-from monitor.delivery.noise import digest_payload, passes, window
-from monitor.delivery.targets import NoisePolicy
 from monitor.store.base import StoreBase
+from monitor.store.outbox_types import Gate, HeldGroup, Waiting
 from monitor.store.records import Attempt, OutboxItem
 from monitor.store.tables import AlertRow, DeliveryAttemptRow, DeliveryRow, MetaRow
 
@@ -80,13 +78,18 @@ class OutboxQueries(StoreBase):
 
     # -- per-target queues ----------------------------------------------------------------
     def claim_target(self, target: str, now: datetime, *, worker: str, lease: timedelta,
-                     limit: int, noise: Mapping[str, NoisePolicy] | None = None
-                     ) -> list[OutboxItem]:
-        """Lease the due head of ``target``'s queue (at most ``limit``, oldest first)."""
+                     limit: int, gate: Gate | None = None) -> list[OutboxItem]:
+        """Lease the due head of ``target``'s queue (at most ``limit``, oldest first).
+
+        With a ``gate``, the claim first lets it decide about the deliveries it has not seen
+        and folds the held ones whose time has come into digests; without one, held
+        deliveries wait for a claim that has one.
+        """
         with self.session(lock=True) as s:  # exclusive on SQLite too (see store.engine)
-            if noise:
-                self._gate(s, target, now, noise)
-            self._flush_digests(s, target, now, noise or {})
+            if gate is not None:
+                if gate.rules:
+                    self._gate(s, target, now, gate)
+                self._flush_digests(s, target, now, gate)
             s.flush()
             q = (select(DeliveryRow).where(DeliveryRow.target == target,
                                            DeliveryRow.status == "pending")
@@ -143,36 +146,35 @@ class OutboxQueries(StoreBase):
                         .values(**common, **values))
                 s.connection().execute(stmt, rows)  # one executemany per outcome
 
-    def _gate(self, s: Session, target: str, now: datetime,
-              noise: Mapping[str, NoisePolicy]) -> None:
-        """Decide, once per delivery, whether a noisy rule's alert goes out or waits."""
+    def _gate(self, s: Session, target: str, now: datetime, gate: Gate) -> None:
+        """Let ``gate`` decide, once per delivery, whether a gated rule's alert waits."""
         rows = s.exec(select(DeliveryRow, AlertRow.rule_id)
                       .join(AlertRow, col(AlertRow.id) == col(DeliveryRow.alert_id))
                       .where(DeliveryRow.target == target, DeliveryRow.status == "pending",
                              col(DeliveryRow.gated_at).is_(None),
-                             col(AlertRow.rule_id).in_(list(noise)))
+                             col(AlertRow.rule_id).in_(list(gate.rules)))
                       .order_by(col(DeliveryRow.id))
                       .with_for_update(skip_locked=True, of=DeliveryRow)).all()
-        passed: dict[str, int] = {}
-        for row, rule_id in rows:
-            policy = noise[rule_id]
-            start, end = window(policy, now)
-            if rule_id not in passed:
-                passed[rule_id] = s.exec(
-                    select(func.count()).select_from(DeliveryRow)
-                    .join(AlertRow, col(AlertRow.id) == col(DeliveryRow.alert_id))
-                    .where(DeliveryRow.target == target, AlertRow.rule_id == rule_id,
-                           col(DeliveryRow.gated_at) >= start,
-                           col(DeliveryRow.status).not_in(["held", "digested"]))).one()
-            row.gated_at = now
-            if passes(policy, passed[rule_id]):
-                passed[rule_id] += 1
-            else:
-                row.status, row.next_attempt_at = "held", end
+        if not rows:
+            return
 
-    def _flush_digests(self, s: Session, target: str, now: datetime,
-                       noise: Mapping[str, NoisePolicy]) -> None:
-        """Fold the held deliveries whose window has ended into one digest per rule."""
+        def sent_since(rule_id: str, start: datetime) -> int:
+            return s.exec(select(func.count()).select_from(DeliveryRow)
+                          .join(AlertRow, col(AlertRow.id) == col(DeliveryRow.alert_id))
+                          .where(DeliveryRow.target == target, AlertRow.rule_id == rule_id,
+                                 col(DeliveryRow.gated_at) >= start,
+                                 col(DeliveryRow.status).not_in(["held", "digested"]))).one()
+
+        held = gate.hold([Waiting(row.id or 0, rule_id) for row, rule_id in rows], now,
+                         sent_since)
+        for row, _ in rows:
+            row.gated_at = now
+            until = held.get(row.id or 0)
+            if until is not None:
+                row.status, row.next_attempt_at = "held", until
+
+    def _flush_digests(self, s: Session, target: str, now: datetime, gate: Gate) -> None:
+        """Fold the held deliveries whose time has come into one digest per rule and window."""
         rows = s.exec(select(DeliveryRow, AlertRow)
                       .join(AlertRow, col(AlertRow.id) == col(DeliveryRow.alert_id))
                       .where(DeliveryRow.target == target, DeliveryRow.status == "held",
@@ -184,15 +186,13 @@ class OutboxQueries(StoreBase):
             defaultdict(list)
         for row, alert in rows:
             groups[(alert.rule_id, _aware(row.next_attempt_at))].append((row, alert))
-        for (rule_id, end), members in groups.items():
-            policy = noise.get(rule_id)
-            start = (end - timedelta(seconds=policy.window_seconds) if policy else
-                     min(_aware(r.gated_at or r.created_at) for r, _ in members))
-            body = digest_payload([json.loads(a.payload) for _, a in members],
-                                  start=start, end=end, now=now)
+        for (rule_id, until), members in groups.items():
+            group = HeldGroup(rule_id, until,
+                              min(_aware(r.gated_at or r.created_at) for r, _ in members),
+                              tuple(a.payload for _, a in members))
             digest = DeliveryRow(alert_id=None, target=target, webhook_id=new_webhook_id(),
                                  created_at=now, next_attempt_at=now, gated_at=now,
-                                 kind="digest", payload=json.dumps(body, ensure_ascii=False))
+                                 kind="digest", payload=gate.digest(group, now))
             s.add(digest)
             s.flush()
             for row, _ in members:

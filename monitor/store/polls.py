@@ -1,32 +1,35 @@
-"""Poll results: a poll's articles, story clusters, alerts and deliveries in one transaction.
+"""Poll results: a poll's articles, story membership, alerts and deliveries in one transaction.
 
-One story is alerted once: an article joins the story of an earlier one with the same content
-hash or canonical URL (any source), or with a SimHash within ``dedupe.MAX_DISTANCE`` bits found
-through the banded index in ``story_bands`` (recent window only, so the lookup stays bounded).
-A rule that already alerted on the story records the later copy in ``alert_copies`` ("also
-reported by") instead of alerting again. All of it lives in the database, so it survives
-restarts and is shared by every worker.
+Data access only: which story an article joins, where an alert goes, what it says and whether
+a story's later copy alerts again are the domain's, handed in as a ``PollPlan`` and called
+back inside the transaction (see ``monitor.reader.stories``). Stories live in the database
+(``articles.story_id`` and the SimHash band index ``story_bands``), so they survive restarts
+and are shared by every worker.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from monitor.delivery.payload import alert_payload
 from monitor.errors import StoreError
-from monitor.models import Article, Match, NewAlert
-from monitor.reader import simhash as dedupe
+from monitor.models import Article, NewAlert
 from monitor.store.base import StoreBase
-from monitor.store.records import PollOutcome, dedupe_key
+from monitor.store.records import (
+    PollAlert,
+    PollArticle,
+    PollOutcome,
+    PollPlan,
+    StoryCandidates,
+    dedupe_key,
+)
 from monitor.store.tables import (
     AlertCopyRow,
     AlertRow,
@@ -37,6 +40,7 @@ from monitor.store.tables import (
 )
 
 _CANDIDATES = 50  # band hits examined per article and band; bounds the near-dup lookup
+_MASK = (1 << 64) - 1
 
 # The per-poll lookups, built once: building a statement and its cache key costs more than
 # running it on SQLite (about 1 ms against 0.2 ms), and a first poll runs several per source.
@@ -70,35 +74,9 @@ _JOIN_STORY = (update(_ARTICLES).where(_ARTICLES.c.id.in_(bindparam("ids", expan
                .values(story_id=bindparam("story")))
 
 
-@dataclass
-class _Stories:
-    """What a poll knows about existing stories: exact keys and band index hits."""
-
-    by_hash: dict[str, int] = field(default_factory=dict)
-    by_url: dict[str, int] = field(default_factory=dict)
-    by_band: dict[tuple[int, int], list[tuple[int, int]]] = field(default_factory=dict)
-
-    def find(self, article: Article, h: int | None) -> int | None:
-        story = self.by_hash.get(article.content_hash)
-        if story is None and article.url:
-            story = self.by_url.get(article.url)
-        if story is not None or h is None:
-            return story
-        best: tuple[int, int] | None = None
-        for band, value in enumerate(dedupe.bands(h)):
-            for story_id, other in self.by_band.get((band, value), ()):
-                d = dedupe.distance(h, other)
-                if d <= dedupe.MAX_DISTANCE and (best is None or d < best[0]):
-                    best = (d, story_id)
-        return best[1] if best else None
-
-    def add(self, article: Article, h: int | None, story_id: int) -> None:
-        self.by_hash.setdefault(article.content_hash, story_id)
-        if article.url:
-            self.by_url.setdefault(article.url, story_id)
-        if h is not None:
-            for band, value in enumerate(dedupe.bands(h)):
-                self.by_band.setdefault((band, value), []).append((story_id, h))
+def _signed(h: int) -> int:
+    """An unsigned 64-bit SimHash as a signed one, for BIGINT columns."""
+    return h - (1 << 64) if h >= 1 << 63 else h
 
 
 class PollQueries(StoreBase):
@@ -115,70 +93,63 @@ class PollQueries(StoreBase):
         return {dedupe_key(a) for a in articles
                 if dedupe_key(a) in seen_keys or a.content_hash in seen_hashes}
 
-    def save_poll(self, source_id: int, outcome: PollOutcome,
-                  found: Sequence[tuple[Article, Sequence[Match]]], *, targets: Sequence[str],
-                  now: datetime, per_story: Callable[[str], bool] | None = None,
-                  story_window: timedelta = timedelta(days=7)) -> list[NewAlert]:
-        """Write a poll's result in ONE transaction: source state, articles, alerts, outbox.
-
-        ``per_story(rule_id)`` says whether the rule alerts once per story (default: yes).
-        """
+    def save_poll(self, source_id: int, outcome: PollOutcome, plan: PollPlan | None = None, *,
+                  now: datetime) -> list[NewAlert]:
+        """Write a poll's result in ONE transaction: source state, articles, story membership,
+        alerts, outbox. ``plan`` holds the new articles (none: only the source changes)."""
         alerts: list[NewAlert] = []
-        once = per_story or (lambda _rule: True)
-        with self.session() as s:
+        # Polls save from several threads at once: on SQLite the write lock is taken before
+        # the first read, so the source row read is the one this transaction updates.
+        with self.session(lock=True) as s:
             conn = s.connection()
             source = conn.execute(_SOURCE, {"sid": source_id}).first()
             if source is None:
                 raise StoreError(f"source {source_id} does not exist")
             new = self._outcome_changes(conn, source, outcome, now)
             conn.execute(_UPDATE_SOURCE, {"sid": source_id, **new})  # the keys are the SET
-            if not found:
+            if plan is None or not plan.articles:
                 return alerts
-            hashes = [dedupe.text_simhash(a.title, a.body) for a, _m in found]
-            stories = self._stories(s, [a for a, _m in found], hashes, now - story_window)
+            items = plan.articles
             # Stories are decided first (a copy later in this poll joins an earlier article,
             # named by -1 - its index until it has an id), then all rows go in one statement.
-            planned: list[int] = []
-            for n, ((article, _m), h) in enumerate(zip(found, hashes, strict=True)):
-                story = stories.find(article, h)
-                if story is None:
-                    story = -1 - n
-                stories.add(article, h, story)
-                planned.append(story)
-            ids = self._insert_articles(s, source_id, [a for a, _m in found], hashes, planned,
-                                        now)
+            planned = plan.stories(self._candidates(conn, items, plan.since))
+            ids = self._insert_articles(s, source_id, items, planned, now)
             own: list[int] = []
             joined: dict[int, list[int]] = {}
             band_rows: list[dict[str, object]] = []
             name = new.get("title") or new.get("url", source.url)
-            for n, ((article, matches), h) in enumerate(zip(found, hashes, strict=True)):
-                article_id = ids.get(dedupe_key(article))
+            for n, item in enumerate(items):
+                article_id = ids.get(dedupe_key(item.article))
                 if article_id is None:
                     continue
                 story_id = planned[n]
                 if story_id < 0:
-                    story_id = ids.get(dedupe_key(found[-1 - story_id][0]), article_id)
+                    story_id = ids.get(dedupe_key(items[-1 - story_id].article), article_id)
                     if story_id == article_id:
                         own.append(article_id)
                     else:
                         joined.setdefault(story_id, []).append(article_id)
-                if h is not None:
+                if item.simhash is not None:
                     band_rows.extend(
                         {"band": band, "value": value, "article_id": article_id,
-                         "story_id": story_id, "simhash": dedupe.to_signed(h), "created_at": now}
-                        for band, value in enumerate(dedupe.bands(h)))
-                for match in matches:
-                    if story_id != article_id and once(match.rule_id):
-                        first = s.exec(select(AlertRow.id).where(
-                            AlertRow.rule_id == match.rule_id, AlertRow.story_id == story_id)
-                            .limit(1)).first()
-                        if first is not None:
-                            self._insert_copy(s, first, article_id, article, source_id, name, now)
-                            continue
-                    alert = self._insert_alert(s, article_id, story_id, article, match, name,
-                                               now, targets)
-                    if alert is not None:
-                        alerts.append(alert)
+                         "story_id": story_id, "simhash": _signed(item.simhash),
+                         "created_at": now}
+                        for band, value in enumerate(item.bands))
+                for alert in item.alerts:
+                    earlier = (self._story_alert(s, alert.match.rule_id, story_id)
+                               if story_id != article_id else None)
+                    copy = plan.copy_of(alert, earlier)
+                    if copy is not None:
+                        s.add(AlertCopyRow(alert_id=copy, article_id=article_id,
+                                           source_id=source_id, source=name,
+                                           url=item.article.url, title=item.article.title,
+                                           created_at=now))
+                        continue
+                    payload = plan.payload(alert.match, item.article, article_id, name, now)
+                    made = self._insert_alert(s, article_id, story_id, item.article, alert,
+                                              payload, name, now)
+                    if made is not None:
+                        alerts.append(made)
             if own:
                 conn.execute(_OWN_STORY, {"ids": own})
             for story_id, members in joined.items():
@@ -188,30 +159,35 @@ class PollQueries(StoreBase):
         return alerts
 
     @staticmethod
-    def _stories(s: Session, articles: Sequence[Article], hashes: Sequence[int | None],
-                 since: datetime) -> _Stories:
-        """Existing stories these articles may belong to, in a few indexed queries."""
-        stories = _Stories()
-        conn = s.connection()
-        content = list({a.content_hash for a in articles})
-        urls = list({a.url for a in articles if a.url})
+    def _candidates(conn: Connection, items: Sequence[PollArticle],
+                    since: datetime) -> StoryCandidates:
+        """Stored stories these articles may join, in a few indexed queries."""
+        found = StoryCandidates({}, {}, {})
+        content = list({i.article.content_hash for i in items})
+        urls = list({i.article.url for i in items if i.article.url})
         for chash, sid, aid in conn.execute(_BY_HASH, {"values": content}):
-            stories.by_hash.setdefault(chash, sid or aid or 0)
+            found.by_hash.setdefault(chash, sid or aid or 0)
         if urls:
             for url, sid, aid in conn.execute(_BY_URL, {"values": urls}):
                 if url:
-                    stories.by_url.setdefault(url, sid or aid or 0)
-        split = [dedupe.bands(h) for h in hashes if h is not None]
-        for band in range(dedupe.BANDS):
-            values = list({parts[band] for parts in split})
+                    found.by_url.setdefault(url, sid or aid or 0)
+        width = max((len(i.bands) for i in items), default=0)
+        for band in range(width):
+            values = list({i.bands[band] for i in items if len(i.bands) > band})
             if not values:
                 continue
             rows = conn.execute(_BY_BAND, {"band": band, "values": values, "since": since,
                                            "limit": _CANDIDATES * len(values)})
             for value, sid, other in rows:
-                stories.by_band.setdefault((band, value), []).append(
-                    (sid, dedupe.to_unsigned(other)))
-        return stories
+                found.by_band.setdefault((band, value), []).append((sid, other & _MASK))
+        return found
+
+    @staticmethod
+    def _story_alert(s: Session, rule_id: str, story_id: int) -> int | None:
+        """The story's earlier alert of this rule, if any."""
+        return s.exec(select(AlertRow.id).where(AlertRow.rule_id == rule_id,
+                                                AlertRow.story_id == story_id)
+                      .limit(1)).first()
 
     @staticmethod
     def _outcome_changes(conn: Connection, source: Row[Any], outcome: PollOutcome,
@@ -246,32 +222,28 @@ class PollQueries(StoreBase):
             new["kind"], new["kind_auto"] = outcome.kind, False
         return new
 
-    def _insert_articles(self, s: Session, source_id: int, articles: Sequence[Article],
-                         hashes: Sequence[int | None], stories: Sequence[int],
-                         now: datetime) -> dict[str, int]:
+    def _insert_articles(self, s: Session, source_id: int, items: Sequence[PollArticle],
+                         stories: Sequence[int], now: datetime) -> dict[str, int]:
         """Insert the articles in one statement; the ids of those inserted, by dedupe key."""
-        rows = [{"source_id": source_id, "dedupe_key": dedupe_key(a), "guid": a.guid,
-                 "url": a.url, "title": a.title, "body": a.body, "language": a.language,
-                 "author": a.author, "published": a.published, "fetched_at": now,
-                 "content_hash": a.content_hash,
-                 "simhash": dedupe.to_signed(h) if h is not None else None,
-                 "story_id": story if story > 0 else None}
-                for a, h, story in zip(articles, hashes, stories, strict=True)]
+        rows = []
+        for item, story in zip(items, stories, strict=True):
+            a = item.article
+            rows.append({"source_id": source_id, "dedupe_key": dedupe_key(a), "guid": a.guid,
+                         "url": a.url, "title": a.title, "body": a.body,
+                         "language": a.language, "author": a.author,
+                         "published": a.published, "fetched_at": now,
+                         "content_hash": a.content_hash,
+                         "simhash": None if item.simhash is None else _signed(item.simhash),
+                         "story_id": story if story > 0 else None})
         table = ArticleRow.__table__  # type: ignore[attr-defined]
         stmt = self._insert(table).on_conflict_do_nothing().returning(table.c.id,
                                                                       table.c.dedupe_key)
         return {str(key): int(aid) for aid, key in s.execute(stmt, rows)}
 
-    @staticmethod
-    def _insert_copy(s: Session, alert_id: int, article_id: int, article: Article,
-                     source_id: int, source: str, now: datetime) -> None:
-        s.add(AlertCopyRow(alert_id=alert_id, article_id=article_id, source_id=source_id,
-                           source=source, url=article.url, title=article.title, created_at=now))
-
     def _insert_alert(self, s: Session, article_id: int, story_id: int, article: Article,
-                      match: Match, source: str, now: datetime,
-                      targets: Sequence[str]) -> NewAlert | None:
-        payload = alert_payload(match, article, article_id, source, now)
+                      alert: PollAlert, payload: dict[str, Any], source: str,
+                      now: datetime) -> NewAlert | None:
+        match = alert.match
         stmt = self._insert(AlertRow.__table__).values(  # type: ignore[attr-defined]
             rule_id=match.rule_id, rule_name=match.rule_name, article_id=article_id,
             story_id=story_id, score=match.score,
@@ -282,8 +254,7 @@ class PollQueries(StoreBase):
         if row is None:
             return None
         alert_id = int(row[0])
-        chosen = [t for t in targets if not match.notify or t in match.notify]
-        for target in chosen:
+        for target in alert.targets:
             # ON CONFLICT: one delivery per (alert, target) even if two writers race.
             s.execute(self._insert(DeliveryRow.__table__).values(  # type: ignore[attr-defined]
                 alert_id=alert_id, target=target, webhook_id=f"msg_{uuid.uuid4().hex}",
@@ -291,13 +262,6 @@ class PollQueries(StoreBase):
             ).on_conflict_do_nothing())
         return NewAlert(alert_id, match.rule_id, match.rule_name, article.title, article.url,
                         source, match.evidence)
-
-    def set_kind_auto(self, source_id: int, auto: bool = True) -> None:
-        """Let the first good poll read the source's kind from its content."""
-        with self.session() as s:
-            row = s.get(SourceRow, source_id)
-            if row is not None:
-                row.kind_auto = auto
 
     def alert_copies(self, alert_ids: Sequence[int]) -> dict[int, list[AlertCopyRow]]:
         """The "also reported by" copies of these alerts, oldest first."""

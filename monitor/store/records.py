@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from monitor.models import Article
+from monitor.models import Article, Match
 from monitor.store.tables import SourceRow
 
 
@@ -34,6 +36,57 @@ class PollOutcome:
     unhealthy: bool = False
     failing_since: datetime | None = None
     kind: str | None = None  # the kind read from the content, for a source added without one
+
+
+@dataclass(frozen=True)
+class PollAlert:
+    """One rule's match on a new article, routed: the targets its deliveries go to."""
+
+    match: Match
+    targets: tuple[str, ...]
+    once_per_story: bool = True  # a later copy of an alerted story is "also reported by"
+
+
+@dataclass(frozen=True)
+class PollArticle:
+    """A new article of a poll, with what is stored beside it."""
+
+    article: Article
+    simhash: int | None = None  # unsigned 64 bits; None: too short to compare
+    bands: tuple[int, ...] = ()  # the SimHash's band values, band 0 first: the near-dup index
+    alerts: tuple[PollAlert, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoryCandidates:
+    """Stored stories that a poll's articles may join, found by exact key or SimHash band."""
+
+    by_hash: dict[str, int]  # content hash -> story id
+    by_url: dict[str, int]  # canonical URL -> story id
+    by_band: dict[tuple[int, int], list[tuple[int, int]]]  # (band, value) -> (story, simhash)
+
+
+PayloadBuilder = Callable[[Match, Article, int, str, datetime], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class PollPlan:
+    """A poll's new articles and the decisions the store asks for inside the poll's one
+    transaction, as callables: the store runs them without knowing (or importing) the domain.
+
+    ``stories(candidates)`` gives, per article, the stored story it joins (a positive id) or
+    ``-1 - n`` to join article ``n`` of this poll (itself: a story of its own).
+    ``payload(match, article, article_id, source, now)`` is an alert's frozen body.
+    ``copy_of(alert, earlier)`` gets the story's earlier alert of the same rule (when the
+    article joined an earlier story and one exists) and gives the alert to record the article
+    under as "also reported by", or None to alert.
+    """
+
+    articles: Sequence[PollArticle]
+    since: datetime  # band index entries older than this are no candidates
+    stories: Callable[[StoryCandidates], list[int]]
+    payload: PayloadBuilder
+    copy_of: Callable[[PollAlert, int | None], int | None]
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
-"""Source queries: add, list, and claim due sources with a lease (the schedule is the table)."""
+"""Source queries: add, sync declared ones, list, and claim due sources with a lease."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_
@@ -13,22 +14,81 @@ from monitor.store.records import SourceInfo
 from monitor.store.tables import ArticleRow, SourceRow
 
 
+@dataclass(frozen=True)
+class SourceSpec:
+    """A source as a declaration wants it; ``kind_auto``: the kind is read at the first poll
+    (and a later sync leaves the kind that poll found alone)."""
+
+    url: str
+    kind: str
+    interval: int
+    labels: tuple[str, ...] = ()
+    enabled: bool = True
+    kind_auto: bool = False
+
+
 class SourceQueries(StoreBase):
     def add_source(self, kind: str, url: str, *, interval: int, now: datetime,
                    labels: Sequence[str] = (), title: str | None = None) -> SourceRow:
         """Add a source, or return the existing one with the same URL unchanged."""
+        return self.create_source(SourceSpec(url, kind, interval, tuple(labels)), now,
+                                  title=title)[0]
+
+    def create_source(self, spec: SourceSpec, now: datetime, *, title: str | None = None
+                      ) -> tuple[SourceRow, bool]:
+        """Add a source; (its row, True), or (the existing row unchanged, False)."""
         with self.session() as s:
-            existing = s.exec(select(SourceRow).where(SourceRow.url == url)).first()
+            existing = s.exec(select(SourceRow).where(SourceRow.url == spec.url)).first()
             if existing is not None:
-                return existing
+                return existing, False
             # Another worker may add the same URL at the same moment (the seeds source of a new
             # database): the unique URL decides, and both get the one row.
-            s.execute(self._insert(SourceRow.__table__).values(  # type: ignore[attr-defined]
-                kind=kind, url=url, interval_seconds=interval, created_at=now, next_check_at=now,
-                labels=",".join(labels), title=title, enabled=True, consecutive_failures=0,
-                unhealthy=False).on_conflict_do_nothing())
+            table = SourceRow.__table__  # type: ignore[attr-defined]
+            inserted = s.execute(self._insert(table).values(
+                kind=spec.kind, url=spec.url, interval_seconds=spec.interval, created_at=now,
+                next_check_at=now, labels=",".join(spec.labels), title=title,
+                enabled=spec.enabled, consecutive_failures=0, unhealthy=False,
+                kind_auto=spec.kind_auto).on_conflict_do_nothing().returning(table.c.id)).first()
         with self.session() as s:
-            return s.exec(select(SourceRow).where(SourceRow.url == url)).one()
+            return (s.exec(select(SourceRow).where(SourceRow.url == spec.url)).one(),
+                    inserted is not None)
+
+    def source_urls(self) -> set[str]:
+        with self.session() as s:
+            return set(s.exec(select(SourceRow.url)).all())
+
+    def sync_sources(self, wanted: Sequence[SourceSpec], retired: Collection[str],
+                     now: datetime) -> tuple[int, int, int]:
+        """Make the sources match ``wanted`` and disable the ``retired`` URLs, in one
+        transaction; (added, updated, disabled)."""
+        added = updated = disabled = 0
+        with self.session() as s:
+            rows = {r.url: r for r in s.exec(select(SourceRow)).all()}
+            for d in wanted:
+                row = rows.get(d.url)
+                labels = ",".join(d.labels)
+                if row is None:
+                    s.add(SourceRow(kind=d.kind, url=d.url, interval_seconds=d.interval,
+                                    labels=labels, enabled=d.enabled, created_at=now,
+                                    next_check_at=now, kind_auto=d.kind_auto))
+                    added += 1
+                    continue
+                kind = row.kind if d.kind_auto else d.kind
+                if (row.kind, row.interval_seconds, row.labels, row.enabled) != (
+                        kind, d.interval, labels, d.enabled):
+                    if kind != row.kind:
+                        row.kind, row.kind_auto = kind, False
+                    row.interval_seconds, row.labels = d.interval, labels
+                    if d.enabled and not row.enabled:
+                        row.next_check_at = now
+                    row.enabled = d.enabled
+                    updated += 1
+            for url in retired:
+                row = rows.get(url)
+                if row is not None and row.enabled:
+                    row.enabled = False
+                    disabled += 1
+        return added, updated, disabled
 
     def remove_source(self, source_id: int) -> bool:
         with self.session() as s:

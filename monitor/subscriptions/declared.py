@@ -1,51 +1,38 @@
-"""Declared sources: the sources file (and ``[[sources]]`` in monitor.toml) synced to the DB.
+"""Declared sources: reading the sources file (and ``[[sources]]`` in monitor.toml).
 
 Each entry names a ``url`` (a feed URL or a folder path) and optionally ``kind``, ``interval``
 (seconds), ``labels`` and ``enabled``. A sync adds what is new, updates what changed, and
 disables a source that was declared before and no longer is (its articles and alerts stay).
-Sources added by hand (CLI, API) are never touched by a sync.
+Sources added by hand (CLI, API) are never touched by a sync; ``Subscriptions.sync`` applies
+what is read here.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 import tomllib
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlmodel import select
 
 from monitor.config import Settings
-from monitor.errors import ConfigError
-from monitor.reader.parsers import KINDS
-from monitor.store import Store
-from monitor.store.tables import SourceRow
+from monitor.errors import ConfigError, SourceError
+from monitor.subscriptions.placement import check_kind
 
-log = logging.getLogger("monitor.reader.parsers")
-
-META_KEY = "declared_sources"
 _KEYS = {"url", "kind", "interval", "labels", "enabled"}
 
 
 @dataclass(frozen=True)
 class DeclaredSource:
+    """One entry of a sources file; ``kind`` None: detected (folder, or read at first poll)."""
+
     url: str
-    kind: str
+    kind: str | None
     interval: int
     labels: tuple[str, ...] = ()
     enabled: bool = True
-
-
-@dataclass(frozen=True)
-class SyncReport:
-    added: int = 0
-    updated: int = 0
-    disabled: int = 0
+    where: str = field(default="", compare=False)  # file and entry, for error messages
 
 
 def _entry(item: Any, where: str, base: Path, default_interval: int) -> DeclaredSource:
@@ -58,11 +45,14 @@ def _entry(item: Any, where: str, base: Path, default_interval: int) -> Declared
     url = item.get("url")
     if not isinstance(url, str) or not url.strip():
         raise ConfigError(where, "missing url")
-    kind = item.get("kind") or ("feed" if url.startswith(("http://", "https://")) else "folder")
-    if kind not in KINDS:
-        raise ConfigError(where, f"unknown kind {kind!r} (known: {', '.join(KINDS)})")
-    if kind == "folder":
-        url = str((base / url).resolve())
+    kind = item.get("kind") or None
+    try:
+        check_kind(kind)
+    except SourceError as exc:
+        raise ConfigError(where, str(exc)) from None
+    url = url.strip()
+    if not url.startswith(("http://", "https://")):
+        url = str((base / url).resolve())  # a folder, relative to the file that names it
     interval = item.get("interval", default_interval)
     if isinstance(interval, bool) or not isinstance(interval, int) or interval < 1:
         raise ConfigError(where, f"interval must be a positive whole number of seconds, "
@@ -75,7 +65,7 @@ def _entry(item: Any, where: str, base: Path, default_interval: int) -> Declared
     enabled = item.get("enabled", True)
     if not isinstance(enabled, bool):
         raise ConfigError(where, f"enabled must be true or false, got {enabled!r}")
-    return DeclaredSource(url, kind, interval, tuple(labels), enabled)
+    return DeclaredSource(url, kind, interval, tuple(labels), enabled, where)
 
 
 def parse_declared(items: Any, where: str, base: Path, default_interval: int
@@ -123,37 +113,3 @@ def declared_sources(settings: Settings) -> list[DeclaredSource] | None:
         declared = True
         found += parse_declared(data, str(path), path.parent, settings.default_interval_seconds)
     return found if declared else None
-
-
-def sync_sources(store: Store, declared: Sequence[DeclaredSource], now: datetime) -> SyncReport:
-    """Make the database hold the declared sources (one transaction)."""
-    added = updated = disabled = 0
-    before = set(json.loads(store.get_meta(META_KEY) or "[]"))
-    wanted = {d.url: d for d in declared}
-    with store.session() as s:
-        rows = {r.url: r for r in s.exec(select(SourceRow)).all()}
-        for url, d in wanted.items():
-            row = rows.get(url)
-            labels = ",".join(d.labels)
-            if row is None:
-                s.add(SourceRow(kind=d.kind, url=url, interval_seconds=d.interval,
-                                labels=labels, enabled=d.enabled, created_at=now,
-                                next_check_at=now))
-                added += 1
-            elif (row.kind, row.interval_seconds, row.labels, row.enabled) != (
-                    d.kind, d.interval, labels, d.enabled):
-                row.kind, row.interval_seconds, row.labels = d.kind, d.interval, labels
-                if d.enabled and not row.enabled:
-                    row.next_check_at = now
-                row.enabled = d.enabled
-                updated += 1
-        for url in before - set(wanted):
-            row = rows.get(url)
-            if row is not None and row.enabled:
-                row.enabled = False
-                disabled += 1
-    store.set_meta(META_KEY, json.dumps(sorted(wanted)))
-    report = SyncReport(added, updated, disabled)
-    log.info("sources.synced", extra={"added": added, "updated": updated,
-                                      "disabled": disabled})
-    return report

@@ -1,26 +1,26 @@
-"""``monitor sources import FILE.yaml|.toml``: add many sources at once from a sources file.
+"""Sources files given to ``monitor sources import FILE.yaml|.toml``: reading them.
 
 The file uses the sources-file format (``url``, ``kind``, ``interval``, ``labels``,
 ``enabled``); OPML subscription lists are read by ``monitor.reader.parsers.opml``.
-Sources already in the database are left as they are. Progress is a bar at a terminal, log
-lines otherwise.
 """
 
 from __future__ import annotations
 
-import sys
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from monitor.cli.progress import Progress
-from monitor.clock import utcnow
-from monitor.config import Settings
 from monitor.errors import ConfigError, SourceError
-from monitor.store import Store
 from monitor.subscriptions.declared import DeclaredSource, parse_declared
+
+SOURCES_FILES = (".yaml", ".yml", ".toml")
+
+
+def is_sources_file(path: str) -> bool:
+    """True for a YAML/TOML sources file; anything else is read as an OPML list."""
+    return Path(path).suffix.lower() in SOURCES_FILES
 
 
 def read_sources(path: Path, interval: int) -> list[DeclaredSource]:
@@ -28,7 +28,10 @@ def read_sources(path: Path, interval: int) -> list[DeclaredSource]:
     suffix = path.suffix.lower()
     if not path.is_file():
         raise SourceError(f"{path}: no such file")
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SourceError(f"{path}: cannot read: {exc}") from None
     data: Any
     try:
         if suffix == ".toml":
@@ -41,29 +44,3 @@ def read_sources(path: Path, interval: int) -> list[DeclaredSource]:
     except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(str(path), f"cannot parse: {exc}") from None
     return parse_declared(data, str(path), path.parent, interval)
-
-
-def import_sources(path: Path, settings: Settings) -> int:
-    declared = read_sources(path, settings.default_interval_seconds)
-    store = Store.open(settings.database_url)
-    added = 0
-    try:
-        before = {i.source.url for i in store.list_sources()}
-        with Progress(sys.stderr, "importing") as progress:
-            progress.start(len(declared))
-            for d in declared:
-                row = store.add_source(d.kind, d.url, interval=d.interval, now=utcnow(),
-                                       labels=d.labels)
-                new = d.url not in before
-                if new and not d.enabled:
-                    from monitor.store.ops import set_enabled
-
-                    assert row.id is not None
-                    set_enabled(store, row.id, False, utcnow())
-                added += new
-                progress.step(d.url, added=new)
-    finally:
-        store.close()
-    print(f"{path}: {len(declared)} sources, {added} added, {len(declared) - added} "
-          "already present")
-    return 0

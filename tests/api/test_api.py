@@ -121,6 +121,9 @@ def test_sources_add_list_pages_pause_resume_poll_and_remove(
         assert again.status_code == 200 and again.json()["id"] == feed["id"]
         bad = await client.post("/api/v1/sources", json={"url": "ftp://x"})
         assert bad.status_code == 422 and "neither" in bad.json()["error"]["message"]
+        refused = await client.post("/api/v1/sources", json={"url": "http://10.1.2.3/feed.xml"})
+        assert refused.status_code == 422 and refused.json()["error"]["code"] == "url_refused"
+        assert "non-public address" in refused.json()["error"]["message"]
         bad = await client.post("/api/v1/sources", json={"url": server.url("/"),
                                                          "interval": "often"})
         assert bad.status_code == 422 and "interval" in bad.json()["error"]["message"]

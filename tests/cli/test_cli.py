@@ -55,6 +55,13 @@ def test_sources_add_rejects_what_is_neither_url_nor_folder(cli: CLI) -> None:
     assert "neither an http(s) URL nor an existing directory" in result.stderr
 
 
+def test_sources_add_refuses_a_private_address_at_once(cli: CLI) -> None:
+    result = cli("sources", "add", "http://10.1.2.3/feed.xml")
+    assert result.returncode == 2
+    assert result.stderr.startswith("monitor: 'http://10.1.2.3/feed.xml': 10.1.2.3 resolves to")
+    assert json.loads(cli("sources", "list", "--json").stdout) == []
+
+
 def test_match_json_on_files_and_stdin(cli: CLI) -> None:
     out = cli("match", "--json", str(SEED))
     assert out.returncode == 0, out.stderr

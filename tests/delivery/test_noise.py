@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +16,10 @@ import pytest
 
 from monitor.config import Settings
 from monitor.daemon import run_once
+from monitor.delivery.noise import NoiseGate
 from monitor.delivery.targets import NoisePolicy, Throttle
 from monitor.store import Store
+from monitor.store.outbox_types import HeldGroup, Waiting
 from monitor.testing import LoopbackServer, Reply
 from tests.deliveryhelp import NOW, FakeClock, add_alerts, deliver_once
 
@@ -110,3 +112,28 @@ def test_real_alert_payloads_match_the_schema(settings: Settings,
     assert len(got) >= 3
     for request in got:
         assert valid(request.body)["type"] == "alert"
+
+
+def test_the_gate_decides_on_plain_data_without_a_store() -> None:
+    gate = NoiseGate({"t": NoisePolicy(throttle=Throttle(2, 3600)),
+                      "d": NoisePolicy(digest_seconds=900)})
+    asked: list[tuple[str, datetime]] = []
+
+    def sent_since(rule_id: str, start: datetime) -> int:
+        asked.append((rule_id, start))
+        return 1 if rule_id == "t" else 0  # one of t's already went out this window
+
+    waiting = [Waiting(1, "t"), Waiting(2, "d"), Waiting(3, "t"), Waiting(4, "t")]
+    held = gate.hold(waiting, NOW + timedelta(minutes=20), sent_since)
+    assert held == {2: NOW + timedelta(minutes=30), 3: NOW + timedelta(hours=1),
+                    4: NOW + timedelta(hours=1)}
+    assert sorted(asked) == [("d", NOW + timedelta(minutes=15)), ("t", NOW)]  # once a rule
+    alert = {"data": {"rule": {"id": "t"}, "n": 1}}
+    body = json.loads(gate.digest(HeldGroup("t", NOW + timedelta(hours=1), NOW,
+                                            (json.dumps(alert),) * 2), NOW))
+    assert body["data"]["count"] == 2
+    assert body["data"]["window"] == {"start": "2025-01-01T12:00:00Z",
+                                      "end": "2025-01-01T13:00:00Z"}
+    gone = json.loads(gate.digest(HeldGroup("gone", NOW, NOW - timedelta(minutes=5),
+                                            (json.dumps(alert),)), NOW))
+    assert gone["data"]["window"]["start"] == "2025-01-01T11:55:00Z"  # no policy any more

@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import json
 import random
+import time
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import replace
@@ -17,6 +18,7 @@ from sqlmodel import select
 from monitor.app import open_app
 from monitor.config import Settings, load_settings
 from monitor.errors import ConfigError
+from monitor.models import Article, Match
 from monitor.reader.poller import PollReport
 from monitor.reader.schedule import (
     ScheduleBounds,
@@ -25,6 +27,7 @@ from monitor.reader.schedule import (
     posting_gap,
     server_freshness,
 )
+from monitor.rules.matcher import Matcher
 from monitor.store import Store
 from monitor.store.tables import ArticleRow, SourceRow
 from monitor.testing import LoopbackServer, Reply
@@ -193,3 +196,59 @@ def test_ingestion_settings_are_validated() -> None:
         with pytest.raises(ConfigError) as err:
             load_settings(env)
         assert err.value.setting == setting
+
+
+class _SlowMatcher:
+    """The real matcher, 0.3 s slower per article: time.sleep holds whatever thread runs it."""
+
+    def __init__(self, matcher: Matcher) -> None:
+        self.matcher = matcher
+        self.rules = matcher.rules
+        self.calls = 0
+
+    def match(self, article: Article) -> list[Match]:
+        self.calls += 1
+        time.sleep(0.3)
+        return self.matcher.match(article)
+
+
+def test_the_event_loop_stays_responsive_while_a_poll_matches_slowly(
+        settings: Settings, server: LoopbackServer) -> None:
+    server.route("/warm", Reply(200, RSS.replace(b"e-", b"w-"), {"content-type": "text/xml"}))
+    server.route("/feed", Reply(200, RSS, {"content-type": "application/rss+xml"}))
+    settings = replace(settings, seeds_dir=settings.seeds_dir / "missing")
+    clock = Clock()
+
+    async def go() -> tuple[list[PollReport], list[float], float, int]:
+        async with AsyncExitStack() as stack:
+            app = await open_app(stack, settings, clock=clock)
+            # A first poll with the plain matcher: one-off costs (lazy imports, the matcher's
+            # index) are not what this test measures.
+            app.store.add_source("feed", server.url("/warm"), interval=600, now=clock())
+            assert [r.status for r in await app.pipeline.poll_due()] == ["ok"]
+            app.store.add_source("feed", server.url("/feed"), interval=600, now=clock())
+            slow = _SlowMatcher(app.matcher)
+            app.pipeline.matcher = lambda: slow  # type: ignore[assignment,return-value]
+            gaps: list[float] = []
+            polling = True
+
+            async def tick() -> None:
+                last = time.monotonic()
+                while polling:
+                    await asyncio.sleep(0.01)
+                    gaps.append(time.monotonic() - last)
+                    last = time.monotonic()
+
+            ticker = asyncio.create_task(tick())
+            await asyncio.sleep(0.05)
+            started = time.monotonic()
+            reports = await app.pipeline.poll_due()
+            took = time.monotonic() - started
+            polling = False
+            await ticker
+            return reports, gaps, took, slow.calls
+
+    reports, gaps, took, calls = asyncio.run(go())
+    assert [(r.status, r.new_articles) for r in reports] == [("ok", 3)]
+    assert calls == 3 and took >= 0.9  # the slow matching did happen, during the poll
+    assert max(gaps) < 0.15, f"the event loop stalled for {max(gaps):.3f} s"

@@ -5,14 +5,20 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from monitor.delivery.payload import alert_payload
+from monitor.delivery.targets import choose
 from monitor.models import Article, Evidence, Match
 from monitor.reader import simhash as dedupe
 from monitor.reader.simhash import MAX_DISTANCE, bands, distance, text_simhash
+from monitor.reader.stories import copy_of, plan_poll, plan_stories, poll_article
 from monitor.store import PollOutcome, Store
+from monitor.store.records import PollArticle, StoryCandidates
 from monitor.testing import LoopbackServer, Reply
 from tests.conftest import CLI
+from tests.pollhelp import save_found
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 STORY = (
@@ -128,14 +134,66 @@ def test_store_clusters_within_a_poll_and_outside_the_window(db_url: str) -> Non
     b = store.add_source("feed", "http://127.0.0.1/b", interval=60, now=NOW)
     assert a.id is not None and b.id is not None
     out = PollOutcome("ok", NOW + timedelta(minutes=1))
-    first = store.save_poll(a.id, out, [(_article("1", STORY), [_match()]),
-                                        (_article("2", COPY), [_match()])],
-                            targets=["t"], now=NOW)
+    first = save_found(store, a.id, out, [(_article("1", STORY), [_match()]),
+                                          (_article("2", COPY), [_match()])],
+                       targets=["t"], now=NOW)
     assert len(first) == 1  # the copy in the same poll joined the story at once
     later = NOW + timedelta(days=30)  # outside the window the band index is not consulted
-    again = store.save_poll(b.id, out, [(_article("3", COPY + " Updated."), [_match()])],
-                            targets=["t"], now=later)
+    again = save_found(store, b.id, out, [(_article("3", COPY + " Updated."), [_match()])],
+                       targets=["t"], now=later)
     assert len(again) == 1
     copies = store.alert_copies([first[0].alert_id])
     assert [c.title for c in copies[first[0].alert_id]] == ["EU extends Russia sanctions"]
     store.close()
+
+
+def test_the_story_plan_is_a_pure_function_of_the_candidates() -> None:
+    """No database: stored candidates in, per article the story it joins out."""
+    stored = text_simhash("EU extends Russia sanctions", STORY)
+    assert stored is not None
+    candidates = StoryCandidates(
+        by_hash={"h-known": 7}, by_url={"http://127.0.0.1/known": 9},
+        by_band={(band, value): [(11, stored)] for band, value in enumerate(bands(stored))})
+    before = (dict(candidates.by_hash), dict(candidates.by_url),
+              {k: list(v) for k, v in candidates.by_band.items()})
+
+    def item(guid: str, body: str, *, url: str | None = None,
+             chash: str | None = None) -> PollArticle:
+        article = _article(guid, body, url)
+        if chash is not None:
+            article = replace(article, content_hash=chash)
+        return poll_article(article, [], targets=[], route=choose, per_story=lambda _r: True)
+
+    items = [item("1", "Unrelated words.", chash="h-known"),  # same content as stored
+             item("2", "Other words entirely.", url="http://127.0.0.1/known"),  # same URL
+             item("3", COPY),  # a near-duplicate of the stored story
+             item("4", OTHER),  # new: a story of its own
+             item("5", OTHER + " Updated at noon."),  # near-duplicate of article 3 (index)
+             item("6", "Too short."),  # no SimHash: only exact keys could join it
+             item("7", "Too short.")]  # same content as article 5 of this poll
+    assert plan_stories(items, candidates) == [7, 9, 11, -4, -4, -6, -6]
+    assert (candidates.by_hash, candidates.by_url, candidates.by_band) == before  # unchanged
+    assert plan_stories([item("8", OTHER)], candidates) == [-1]
+    copy = item("9", COPY)
+    assert copy.simhash is not None
+    far = copy.simhash ^ (0xFFFF << 16)  # three bands in common, but 16 bits away
+    distant = StoryCandidates({}, {}, {(b, v): [(13, far)] for b, v in enumerate(bands(far))})
+    assert plan_stories([copy], distant) == [-1]
+
+
+def test_a_plan_routes_matches_and_alerts_a_story_once_only_when_asked() -> None:
+    everywhere = _match()
+    audit_only = replace(_match(), rule_id="audit", notify=("audit",))
+    plan = plan_poll([(_article("1", STORY), [everywhere, audit_only])],
+                     targets=["chat", "audit"], route=choose, payload=alert_payload,
+                     since=NOW - timedelta(days=7), per_story=lambda rule: rule != "audit")
+    [article] = plan.articles
+    assert [(a.match.rule_id, a.targets, a.once_per_story) for a in article.alerts] == [
+        ("sanctions", ("chat", "audit"), True), ("audit", ("audit",), False)]
+    assert article.simhash == text_simhash(article.article.title, article.article.body)
+    assert article.bands == tuple(bands(article.simhash or 0))
+    assert plan.stories(StoryCandidates({}, {}, {})) == [-1]
+    once, every = article.alerts
+    assert (copy_of(once, 41), copy_of(once, None), copy_of(every, 41)) == (41, None, None)
+    body = plan.payload(everywhere, article.article, 5, "Wire", NOW)
+    assert body["data"]["article"]["id"] == 5 and body["data"]["rule"]["id"] == "sanctions"

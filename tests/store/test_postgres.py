@@ -22,6 +22,7 @@ from monitor.config import Settings
 from monitor.models import Article, Evidence, Match
 from monitor.store import PollOutcome, Store
 from tests.conftest import ROOT
+from tests.pollhelp import save_found
 
 pytestmark = pytest.mark.backends  # SQLite and PostgreSQL
 
@@ -133,8 +134,8 @@ def test_racing_writers_never_duplicate_an_article_alert_or_delivery(db_url: str
     def write(_i: int) -> int:
         store = Store.open(db_url)
         try:
-            alerts = store.save_poll(src.id or 0, PollOutcome("ok", NOW), found,
-                                     targets=["default", "audit"], now=NOW)
+            alerts = save_found(store, src.id or 0, PollOutcome("ok", NOW), found,
+                                targets=["default", "audit"], now=NOW)
             return len(alerts)
         finally:
             store.close()
@@ -159,8 +160,8 @@ def test_each_due_delivery_is_claimed_by_exactly_one_worker(db_url: str) -> None
     src = setup.add_source("feed", "http://127.0.0.1/f", interval=60, now=NOW)
     assert src.id is not None
     match = Match("sanctions", "Sanctions", 1.0, ())
-    setup.save_poll(src.id, PollOutcome("ok", NOW), [(_article(n), [match]) for n in range(60)],
-                    targets=["default"], now=NOW)
+    save_found(setup, src.id, PollOutcome("ok", NOW), [(_article(n), [match]) for n in range(60)],
+               targets=["default"], now=NOW)
     setup.close()
 
     def worker(i: int) -> list[int]:

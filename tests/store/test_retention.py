@@ -14,6 +14,7 @@ from monitor.models import Article, Match
 from monitor.pruner import Pruner
 from monitor.store import PollOutcome, Store
 from tests.conftest import CLI
+from tests.pollhelp import save_found
 
 pytestmark = pytest.mark.backends  # SQLite and PostgreSQL
 
@@ -32,7 +33,7 @@ class Clock:
 def _poll(store: Store, source_id: int, names: list[str], at: datetime) -> None:
     found = [(Article(title=n, body=f"body {n}", guid=n, content_hash=f"h-{n}"), [MATCH])
              for n in names]
-    store.save_poll(source_id, PollOutcome("ok", at), found, targets=["default"], now=at)
+    save_found(store, source_id, PollOutcome("ok", at), found, targets=["default"], now=at)
 
 
 def _count(store: Store, table: str) -> int:

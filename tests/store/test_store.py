@@ -9,6 +9,7 @@ from sqlalchemy import inspect, text
 
 from monitor.models import Article, Evidence, Match
 from monitor.store import PollOutcome, Store
+from tests.pollhelp import save_found
 
 pytestmark = pytest.mark.backends  # SQLite and PostgreSQL
 
@@ -43,9 +44,9 @@ def test_a_poll_is_written_once_and_never_duplicated(db_url: str) -> None:
     assert src.id is not None
     outcome = PollOutcome("ok", NOW + timedelta(minutes=1), etag='"e"')
     found = [(_article("a"), [_match()]), (_article("b", "Other text."), [])]
-    alerts = store.save_poll(src.id, outcome, found, targets=["default"], now=NOW)
+    alerts = save_found(store, src.id, outcome, found, targets=["default"], now=NOW)
     assert [a.rule_id for a in alerts] == ["embassies"]
-    again = store.save_poll(src.id, outcome, found, targets=["default"], now=NOW)
+    again = save_found(store, src.id, outcome, found, targets=["default"], now=NOW)
     assert again == []
     assert [i.articles for i in store.list_sources()] == [2]
     assert len(store.deliveries("pending")) == 1
@@ -63,6 +64,5 @@ def test_claimed_sources_are_leased_until_the_poll_is_saved(db_url: str) -> None
     later = NOW + timedelta(minutes=6)  # the lease of a crashed worker expires
     assert [s.id for s in store.claim_sources(later, worker="w2",
                                               lease=timedelta(minutes=5))] == [src.id]
-    store.save_poll(src.id, PollOutcome("ok", later + timedelta(minutes=1)), [], targets=[],
-                    now=later)
+    store.save_poll(src.id, PollOutcome("ok", later + timedelta(minutes=1)), now=later)
     assert store.claim_sources(later, worker="w3", lease=timedelta(minutes=5)) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -101,6 +102,10 @@ class FolderSource:
                       and p.suffix.lower() in SUFFIXES and not p.name.startswith("."))
 
     async def poll(self, previous: Validators) -> PollResult:
+        # Listing, hashing and parsing files is blocking I/O and CPU: off the event loop.
+        return await asyncio.to_thread(self._read, previous)
+
+    def _read(self, previous: Validators) -> PollResult:
         files = self._files()
         listing = hashlib.sha256()
         for p in files:

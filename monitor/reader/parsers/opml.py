@@ -101,7 +101,7 @@ class _Collector:
             self.result.skipped.append((url, "listed twice"))
             return
         self.seen.add(url)
-        kind = kind if kind in ("feed", "page", "sitemap") else "feed"
+        kind = kind or "feed"  # an unknown kind is refused, with its reason, by the importer
         self.result.entries.append(OPMLEntry(url, title or None,
                                              tuple(dict.fromkeys(x for x in labels if x)), kind))
 

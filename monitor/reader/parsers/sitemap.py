@@ -6,15 +6,16 @@ the article URL as its identity. An index is followed to its newest child sitema
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 from lxml import etree
 
 from monitor.errors import ParseError, SourceError
 from monitor.models import RawItem
+from monitor.reader.dates import parse_date
 from monitor.reader.fetcher import FetchResult
 from monitor.reader.parsers.base import HTTPSource, PollResult
-from monitor.reader.parsers.dates import parse_date
 from monitor.reader.parsers.feed import strip_doctype
 
 MAX_CHILDREN = 3
@@ -83,14 +84,14 @@ class SitemapSource(HTTPSource):
 
     async def read(self, result: FetchResult) -> PollResult:
         """The items of a fetched sitemap, following an index to its newest children."""
-        items, children = parse_sitemap(result.content)
+        items, children = await asyncio.to_thread(parse_sitemap, result.content)
         problems: list[str] = []
         newest = sorted(children, key=lambda c: c[1].timestamp() if c[1] else 0.0,
                         reverse=True)[:MAX_CHILDREN]
         for url, _when in newest:
             try:
                 child = await self.fetcher.get(url)
-                child_items, _nested = parse_sitemap(child.content)
+                child_items, _nested = await asyncio.to_thread(parse_sitemap, child.content)
                 items.extend(child_items)
             except SourceError as exc:  # one bad child must not lose the others
                 problems.append(f"{url}: {exc}")

@@ -1,0 +1,104 @@
+"""Stories (owner: reader): which story each new article joins, and what a match on it becomes.
+
+One story is alerted once: an article joins the story of an earlier one with the same content
+hash or canonical URL (any source), or with a SimHash within ``simhash.MAX_DISTANCE`` bits
+found through the banded index (recent window only, so the lookup stays bounded). A rule that
+already alerted on the story records the later copy as "also reported by" instead of alerting
+again, unless it alerts on every copy (``alert_per_story`` off). The store finds the candidate
+stories and writes the rows; the decisions are made here, handed to it as a ``PollPlan``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+
+from monitor.models import Article, Match
+from monitor.reader import simhash
+from monitor.store.records import (
+    PayloadBuilder,
+    PollAlert,
+    PollArticle,
+    PollPlan,
+    StoryCandidates,
+)
+
+# The targets a rule's ``notify:`` field picks among the configured ones (delivery's choice,
+# handed in by the composition root).
+Route = Callable[[Sequence[str], Sequence[str]], list[str]]
+
+
+class StoryIndex:
+    """What a poll knows about stories: exact keys and band index hits, growing as it plans."""
+
+    def __init__(self, candidates: StoryCandidates) -> None:
+        self.by_hash = dict(candidates.by_hash)
+        self.by_url = dict(candidates.by_url)
+        self.by_band = {key: list(hits) for key, hits in candidates.by_band.items()}
+
+    def find(self, item: PollArticle) -> int | None:
+        """The story of an exact copy, else of the nearest near-duplicate, else None."""
+        article, h = item.article, item.simhash
+        story = self.by_hash.get(article.content_hash)
+        if story is None and article.url:
+            story = self.by_url.get(article.url)
+        if story is not None or h is None:
+            return story
+        best: tuple[int, int] | None = None
+        for band, value in enumerate(item.bands):
+            for story_id, other in self.by_band.get((band, value), ()):
+                d = simhash.distance(h, other)
+                if d <= simhash.MAX_DISTANCE and (best is None or d < best[0]):
+                    best = (d, story_id)
+        return best[1] if best else None
+
+    def add(self, item: PollArticle, story_id: int) -> None:
+        self.by_hash.setdefault(item.article.content_hash, story_id)
+        if item.article.url:
+            self.by_url.setdefault(item.article.url, story_id)
+        if item.simhash is not None:
+            for band, value in enumerate(item.bands):
+                self.by_band.setdefault((band, value), []).append((story_id, item.simhash))
+
+
+def plan_stories(items: Sequence[PollArticle], candidates: StoryCandidates) -> list[int]:
+    """Per article, the stored story it joins (its id), or ``-1 - n`` for the story of
+    article ``n`` of this same poll (``n`` itself: a new story)."""
+    index = StoryIndex(candidates)
+    planned: list[int] = []
+    for n, item in enumerate(items):
+        story = index.find(item)
+        if story is None:
+            story = -1 - n
+        index.add(item, story)
+        planned.append(story)
+    return planned
+
+
+def copy_of(alert: PollAlert, earlier: int | None) -> int | None:
+    """The alert a match is recorded under as "also reported by" (``earlier``, the story's
+    alert of the same rule), or None to alert: a rule alerts once per story unless told not."""
+    return earlier if alert.once_per_story else None
+
+
+def poll_article(article: Article, matches: Iterable[Match], *, targets: Sequence[str],
+                 route: Route, per_story: Callable[[str], bool]) -> PollArticle:
+    """A new article with its SimHash and its matches routed to their targets."""
+    h = simhash.text_simhash(article.title, article.body)
+    alerts = tuple(PollAlert(m, tuple(route(targets, m.notify)), per_story(m.rule_id))
+                   for m in matches)
+    return PollArticle(article, h, tuple(simhash.bands(h)) if h is not None else (), alerts)
+
+
+def plan_poll(found: Iterable[tuple[Article, Iterable[Match]]], *, targets: Sequence[str],
+              route: Route, payload: PayloadBuilder, since: datetime,
+              per_story: Callable[[str], bool] = lambda _rule: True) -> PollPlan:
+    """What the store writes of a poll's new articles and their matches, and how.
+
+    ``since``: the start of the story window (older band entries are no candidates);
+    ``per_story(rule_id)``: whether the rule alerts once per story (default: yes).
+    """
+    items = [poll_article(a, matches, targets=targets, route=route, per_story=per_story)
+             for a, matches in found]
+    return PollPlan(items, since, functools.partial(plan_stories, items), payload, copy_of)

@@ -1,0 +1,120 @@
+"""The house rules as tests: the import contracts of pyproject.toml, and module size.
+
+The contracts are import-linter's (``lint-imports`` runs the same ones in CI); the custom types
+(no cycles, no printing, no sessions outside the store) live in lint/importcontracts.py and are
+tested here on small packages made for the purpose, so that a contract that can no longer fail
+is noticed.
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+import tomllib
+from pathlib import Path
+
+import grimp
+import pytest
+from importlinter.cli import lint_imports
+
+from lint.importcontracts import find_cycles, find_uses
+
+ROOT = Path(__file__).resolve().parents[1]
+MAX_LINES = 300
+CONTRACTS = [c["id"] for c in tomllib.loads((ROOT / "pyproject.toml").read_text(
+    encoding="utf-8"))["tool"]["importlinter"]["contracts"]]
+
+
+@pytest.mark.parametrize("contract", CONTRACTS)
+def test_import_contract_is_kept(contract: str, monkeypatch: pytest.MonkeyPatch,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(ROOT)  # where pyproject.toml and lint/ are found
+    status = lint_imports(limit_to_contracts=(contract,), no_cache=True, no_logo=True)
+    assert status == 0, capsys.readouterr().out
+
+
+def test_no_module_is_over_300_lines() -> None:
+    sizes = {str(p.relative_to(ROOT)): len(p.read_text(encoding="utf-8").splitlines())
+             for p in (ROOT / "monitor").rglob("*.py")}
+    assert len(sizes) > 50  # the walk found the package
+    assert {p: n for p, n in sizes.items() if n > MAX_LINES} == {}
+
+
+def _package(root: Path, name: str, files: dict[str, str]) -> grimp.ImportGraph:
+    for rel, text in files.items():
+        path = root / name / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    sys.path.insert(0, str(root))
+    try:
+        return grimp.build_graph(name, cache_dir=None)
+    finally:
+        sys.path.remove(str(root))
+
+
+def test_cycles_count_imports_inside_functions(tmp_path: Path) -> None:
+    graph = _package(tmp_path, "archcycle", {
+        "__init__.py": "",
+        "a.py": "def later():\n    from archcycle import b\n    return b\n",
+        "b.py": "import archcycle.a\n",
+        "c.py": "import archcycle.a\n",  # imports into the cycle, is not on it
+    })
+    cycles = find_cycles(graph, ["archcycle"])
+    assert cycles == [["archcycle.a -> archcycle.b (l.2)", "archcycle.b -> archcycle.a (l.1)"]]
+
+
+def test_cycles_count_the_package_init_a_submodule_import_runs(tmp_path: Path) -> None:
+    graph = _package(tmp_path, "archinit", {
+        "__init__.py": "",
+        "sub/__init__.py": "from archinit.sub.x import X\n",
+        "sub/x.py": "from archinit.sub.y import Y\nfrom archinit import user\nX = Y\n",
+        "sub/y.py": "Y = 1\n",  # a sibling import does not loop through sub/__init__
+        "user.py": "from archinit.sub.y import Y\n",  # runs sub/__init__ first: a cycle
+    })
+    cycles = find_cycles(graph, ["archinit"])
+    assert len(cycles) == 1
+    assert sorted(link.split(" ")[0] for link in cycles[0]) == [
+        "archinit.sub", "archinit.sub.x", "archinit.user"]
+    assert ("archinit.user -> archinit.sub (its __init__ runs first: "
+            "l.1 imports archinit.sub.y)") in cycles[0]
+
+
+def test_no_cycles_in_a_tree(tmp_path: Path) -> None:
+    graph = _package(tmp_path, "archtree", {
+        "__init__.py": "from archtree.top import run\n",
+        "top.py": "from archtree.low import base\n\ndef run():\n    from archtree import low\n",
+        "low/__init__.py": "", "low/base.py": "",
+    })
+    assert find_cycles(graph, ["archtree"]) == []
+
+
+PRINTS = ["print", "sys.stdout.write", "sys.stderr.write", "stdout.write", "stderr.write",
+          "name:print"]
+SESSIONS = [".session", "Session", ".Session", "import:sqlmodel.Session",
+            "import:sqlalchemy.orm.Session"]
+
+
+def test_printing_is_found_however_it_is_spelled() -> None:
+    source = textwrap.dedent("""\
+        import sys
+        from sys import stderr
+        print("a")
+        sys.stderr.write("b")
+        stderr.write("c")
+        report(callback=print)
+        log.info("fine"); out.write("fine: not a standard stream")
+    """)
+    assert [line for line, _ in find_uses(source, PRINTS)] == [3, 4, 5, 6]
+
+
+def test_sessions_are_found_however_they_are_opened() -> None:
+    source = textwrap.dedent("""\
+        from sqlmodel import Session, select
+        from sqlalchemy.orm import Session as S
+        with store.session() as s:
+            pass
+        Session(engine)
+        sqlmodel.Session(engine)
+        store.sessions_count()
+    """)
+    assert sorted(line for line, _ in find_uses(source, SESSIONS)) == [1, 2, 3, 5, 6]
