@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -23,6 +24,12 @@ LOOPBACK = "127.0.0.1/32"
 
 
 POSTGRES_ENV = "MONITOR_TEST_POSTGRES_URL"
+
+# dateparser (under trafilatura) runs logging.config.dictConfig(disable_existing_loggers=True)
+# the first time it logs while the root logger has no handler, which silences every logger
+# made before it, ours included. The daemon and the CLI install their handler first
+# (monitor.logs.setup_logging); in-process tests need one from the start too.
+logging.getLogger().addHandler(logging.NullHandler())
 
 
 def _in_ci() -> bool:
