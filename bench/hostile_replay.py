@@ -13,6 +13,7 @@ reported) and a sampler reads the daemon's RSS (and its children's: the rule eva
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -56,11 +57,9 @@ def rss_mb(pid: int) -> tuple[float, float]:
         pass
     grandchildren = []
     for c in children:  # the forkserver's workers are the daemon's grandchildren
-        try:
+        with contextlib.suppress(OSError):
             grandchildren += [int(g) for g in Path(f"/proc/{c}/task/{c}/children").read_text()
                               .split()]
-        except OSError:
-            pass
     return own, own + sum(one(c) for c in [*children, *grandchildren])
 
 
@@ -138,10 +137,8 @@ def half_sent(port: int, count: int, timeout: float) -> str:
     closed = 0
     for s in socks:
         s.settimeout(max(0.1, timeout - (time.monotonic() - started)))
-        try:
+        with contextlib.suppress(TimeoutError, OSError):
             closed += s.recv(1) == b""
-        except (TimeoutError, OSError):
-            pass
         s.close()
     return f"{closed}/{count} closed by the daemon within {time.monotonic() - started:.1f} s"
 
@@ -250,8 +247,9 @@ def main() -> int:
             if got.status_code != 200:
                 return answer(got)
             p = got.json()["poll"]
-            return (f"{sizes[path]}: {p['status']}, {p['items']} items, {p['new_articles']} new, "
-                    f"{len(p['alerts'])} alerts{', error ' + str(p['error'])[:100] if p['error'] else ''}")
+            error = f", error {str(p['error'])[:100]}" if p["error"] else ""
+            return (f"{sizes[path]}: {p['status']}, {p['items']} items, "
+                    f"{p['new_articles']} new, {len(p['alerts'])} alerts{error}")
 
         for path in sizes:
             attack(f"feed {path}", lambda path=path: poll(path))
