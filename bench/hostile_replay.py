@@ -37,15 +37,19 @@ EMBASSY = "The embassy of Russia "
 
 
 def rss_mb(pid: int) -> tuple[float, float]:
-    """RSS of ``pid`` and of ``pid`` plus its children (MB), from /proc."""
-    def one(p: int) -> float:
+    """RSS of ``pid``, and the proportional set size (PSS: shared pages counted once) of
+    ``pid`` with its descendants (MB), from /proc."""
+    def one(p: int, field: str = "VmRSS:", where: str = "status") -> float:
         try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+            for line in Path(f"/proc/{p}/{where}").read_text().splitlines():
+                if line.startswith(field):
                     return int(line.split()[1]) / 1024
         except OSError:
             pass
         return 0.0
+
+    def pss(p: int) -> float:
+        return one(p, "Pss:", "smaps_rollup")
 
     own = one(pid)
     children: list[int] = []
@@ -60,7 +64,7 @@ def rss_mb(pid: int) -> tuple[float, float]:
         with contextlib.suppress(OSError):
             grandchildren += [int(g) for g in Path(f"/proc/{c}/task/{c}/children").read_text()
                               .split()]
-    return own, own + sum(one(c) for c in [*children, *grandchildren])
+    return own, pss(pid) + sum(pss(c) for c in [*children, *grandchildren])
 
 
 class Watch:
@@ -305,7 +309,7 @@ def main() -> int:
     print(f"\n/healthz: max latency {latency * 1000:.0f} ms (target ≤ 1000), "
           f"{len(watch.failures)} failed probes{': ' if watch.failures else ''}"
           f"{'; '.join(sorted(set(watch.failures))[:5])}")
-    print(f"memory: daemon peak RSS {watch.peak_own:.0f} MB, with its evaluator processes "
+    print(f"memory: daemon peak RSS {watch.peak_own:.0f} MB, with its evaluator processes (PSS) "
           f"{watch.peak_all:.0f} MB (target ≤ 500)")
     ok = latency <= 1.0 and watch.peak_all <= 500 and not watch.failures
     print("verdict:", "within targets" if ok else "OUTSIDE targets")

@@ -110,7 +110,11 @@ class Evaluator:
                               name="monitor-evaluator")
         process.start()
         child.close()
-        if not parent.poll(60) or parent.recv() != "ready":
+        try:
+            started = parent.poll(60) and parent.recv() == "ready"
+        except (EOFError, OSError):
+            started = False
+        if not started:
             process.kill()
             raise Failed("a worker process did not start")
         return _Worker(process, parent)
@@ -119,7 +123,11 @@ class Evaluator:
         """Start the workers before the first request needs them (the forkserver's first
         start imports the rule machinery: seconds on a busy machine)."""
         while len(self._idle) + self._busy < self.workers and not self._closed:
-            worker = await asyncio.to_thread(self._start)
+            try:
+                worker = await asyncio.to_thread(self._start)
+            except Failed as exc:  # the first request will say so, too
+                log.error("api.evaluator.failed", extra={"error": str(exc)})
+                return
             self._live.add(worker)
             self._idle.append(worker)
 
