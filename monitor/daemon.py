@@ -78,6 +78,7 @@ class _Server:
         import uvicorn
 
         from monitor.api import create_api
+        from monitor.api.server import server_config
 
         class Server(uvicorn.Server):
             def capture_signals(self) -> Any:  # the daemon owns SIGTERM/SIGINT
@@ -85,15 +86,22 @@ class _Server:
 
                 return nullcontext()
 
-        config = uvicorn.Config(create_api(app), log_config=None, access_log=False,
-                                lifespan="off", timeout_graceful_shutdown=5)
-        self.server = Server(config)
+        self.api = create_api(app)
+        self.server = Server(server_config(self.api, app.settings.api_request_timeout_seconds))
         self.sock = sock
 
     async def serve(self) -> None:
-        await self.server.serve(sockets=[self.sock])
+        watchdog = asyncio.create_task(self.api.state.vitals.watch())
+        warm = asyncio.create_task(self.api.state.evaluator.warm())
+        try:
+            await self.server.serve(sockets=[self.sock])
+        finally:
+            watchdog.cancel()
+            warm.cancel()
 
     def stop(self) -> None:
+        # Rule evaluations are killed now: they would hold their requests open past the grace.
+        self.api.state.evaluator.close()
         self.server.should_exit = True
 
 

@@ -26,6 +26,7 @@ EVENTS = {
     "daemon.tick.failed": "a scheduler tick's work raised; the next tick tries again",
     "api.listening": "the HTTP API accepts connections (url)",
     "api.store.failed": "an API request found the database unreachable (answered 503)",
+    "api.evaluator.failed": "a rule-evaluation worker process could not start (error)",
     "source.poll.ok": "a poll stored its new articles",
     "source.poll.problem": "part of a poll was unreadable",
     "source.poll.failed": "a poll failed; the source backs off",

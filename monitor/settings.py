@@ -75,6 +75,30 @@ class Settings:
     api_port: int = setting(8080, "API port; `0` picks a free port and prints it", minimum=0)
     api_token: str | None = setting(None, "bearer token every `/api` request must carry",
                                     secret=True)
+    api_allowed_hosts: str = setting("", "names the API answers to in the `Host` header, "
+                                     "comma-separated, besides loopback names and the bound "
+                                     "address (`*`: any); a wildcard bind answers to any "
+                                     "unless this is set", shown="– (loopback and the bound "
+                                     "address)")
+    api_allowed_origins: str = setting("", "web origins (`https://console.example.org`) allowed "
+                                       "to send state-changing requests besides the API's "
+                                       "own", shown="– (none)")
+    api_max_body_bytes: int = setting(1024 * 1024, "largest API request body (413 beyond)",
+                                      minimum=1024)
+    api_request_timeout_seconds: float = setting(10.0, "seconds a client has to send a "
+                                                 "request's head, and again its body; slower "
+                                                 "connections are closed", minimum=0.1)
+    rule_test_timeout_seconds: float = setting(10.0, "seconds one `rules/test` or "
+                                               "`rules/validate` evaluation may run",
+                                               env="MONITOR_RULE_TEST_TIMEOUT", minimum=0.1)
+    rule_test_memory_mb: int = setting(256, "memory (MiB) one rule evaluation may take beyond "
+                                       "its worker's start", minimum=16)
+    rule_test_concurrency: int = setting(2, "rule evaluations run at once (each in its own "
+                                         "process); more are answered 503", minimum=1)
+    health_max_lag_seconds: float = setting(2.0, "`/healthz` fails when the event loop was "
+                                            "late by more than this in the last minute, or a "
+                                            "worker thread does not answer within it",
+                                            minimum=0.1)
     reload_seconds: float = setting(5.0, "how often rule files and the sources file are checked "
                                     "for changes (hot reload)", minimum=0.1)
     sources_file: Path | None = setting(None, "YAML file of declared sources, synced into the "

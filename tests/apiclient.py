@@ -31,7 +31,7 @@ def with_api(settings: Settings, scenario: Scenario[T], *, token: str | None = T
                 app.ticks["scheduler"] = app.clock()
             transport = httpx.ASGITransport(app=create_api(app))
             headers = {"authorization": f"Bearer {token}"} if token else {}
-            async with httpx.AsyncClient(transport=transport, base_url="http://monitor.test",
+            async with httpx.AsyncClient(transport=transport, base_url="http://localhost",
                                          headers=headers) as client:
                 return await scenario(client, app)
 

@@ -2,7 +2,8 @@
 
 ``create_api(app)`` builds the ASGI application over a running monitor's ``App``; the daemon
 serves it with uvicorn (``monitor.daemon``), tests call it in-process with
-``httpx.ASGITransport``. Every ``/api`` route needs ``Authorization: Bearer <token>`` when a
+``httpx.ASGITransport``. Every request first passes ``monitor.api.guard`` (Host, Origin, body
+size and pace). Every ``/api`` route needs ``Authorization: Bearer <token>`` when a
 token is configured; ``/healthz``, ``/readyz``, ``/metrics`` and ``/openapi.json`` are open.
 """
 
@@ -21,8 +22,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from monitor.api import content, rules, sources
 from monitor.api.common import ApiError, the_app
-from monitor.api.health import healthz, metrics, readyz
+from monitor.api.guard import Guard, allowed_hosts
+from monitor.api.health import Vitals, healthz, metrics, readyz
 from monitor.api.openapi import document
+from monitor.api.sandbox import Evaluator
 from monitor.app import App
 from monitor.errors import ConfigError, MonitorError, StoreError
 
@@ -71,7 +74,14 @@ async def _monitor_error(request: Request, exc: Exception) -> Response:
 def create_api(app: App) -> Starlette:
     """The ASGI application over ``app``."""
     v1: list[Any] = [*sources.routes, *rules.routes, *content.routes]
+    settings = app.settings
+    origins = frozenset(o.strip().lower().rstrip("/")
+                        for o in settings.api_allowed_origins.split(",") if o.strip())
+    guard = Middleware(Guard, hosts=allowed_hosts(settings.api_host, settings.api_allowed_hosts),
+                       origins=origins, max_body=settings.api_max_body_bytes,
+                       timeout=settings.api_request_timeout_seconds)
     api = Starlette(
+        middleware=[guard],
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
@@ -84,6 +94,12 @@ def create_api(app: App) -> Starlette:
     )
     api.state.monitor = app
     api.state.openapi = document()
+    api.state.vitals = Vitals(settings.health_max_lag_seconds)
+    # Candidate rules are evaluated in killable processes (monitor.api.sandbox).
+    api.state.evaluator = Evaluator(workers=settings.rule_test_concurrency,
+                                    timeout=settings.rule_test_timeout_seconds,
+                                    memory_bytes=settings.rule_test_memory_mb * 2**20,
+                                    preload=["monitor.api.rules"])
     return api
 
 

@@ -16,18 +16,33 @@ from monitor.store.tables import AlertRow, ArticleRow, DeliveryRow
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
+MAX_MESSAGE = 400  # an error message never echoes a request's value back at length
+MAX_SHOWN = 200
+
+
+def shown(value: object) -> str:
+    """``repr(value)``, cut to MAX_SHOWN characters (with the full length said)."""
+    text = repr(value)
+    if len(text) <= MAX_SHOWN:
+        return text
+    return f"{text[:MAX_SHOWN]}… ({len(text)} characters)"
 
 
 class ApiError(Exception):
     """An expected refusal: turned into ``{"error": {"code", "message"}}`` with its status."""
 
-    def __init__(self, status: int, code: str, message: str, **details: Any) -> None:
+    def __init__(self, status: int, code: str, message: str, *,
+                 headers: Mapping[str, str] | None = None, **details: Any) -> None:
+        if len(message) > MAX_MESSAGE:
+            message = f"{message[:MAX_MESSAGE]}… ({len(message)} characters)"
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, details
+        self.headers = dict(headers or {})
 
     def response(self) -> JSONResponse:
         return JSONResponse({"error": {"code": self.code, "message": self.message,
-                                       **self.details}}, status_code=self.status)
+                                       **self.details}}, status_code=self.status,
+                            headers=self.headers)
 
 
 def the_app(request: Request) -> App:
@@ -37,22 +52,53 @@ def the_app(request: Request) -> App:
 
 async def json_body(request: Request, schema: Mapping[str, Any], *,
                     optional: bool = False) -> dict[str, Any]:
-    """The request's JSON object, validated against ``schema`` (the one in the OpenAPI doc)."""
+    """The request's JSON object, validated against ``schema`` (the one in the OpenAPI doc).
+
+    A body must say it is JSON: a web page can send a cross-site ``text/plain`` POST without
+    asking, never an ``application/json`` one (that needs a CORS preflight, which we deny).
+    """
     raw = await request.body()
+    ctype = request.headers.get("content-type")
+    if optional and not raw.strip() and ctype is None:
+        return {}
+    if not is_json(ctype):
+        raise ApiError(415, "unsupported_media_type",
+                       "the body must be sent as Content-Type: application/json")
     if optional and not raw.strip():
         return {}
     try:
         data = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, "invalid_json", f"the body is not JSON: {exc}") from None
+    except RecursionError:  # json's C parser recurses per bracket
+        raise ApiError(400, "invalid_json", "the body is not JSON: nested too deeply") from None
     try:
         jsonschema.validate(data, schema)
     except jsonschema.ValidationError as exc:
         where = "/".join(str(p) for p in exc.absolute_path) or "body"
-        raise ApiError(422, "invalid_request", f"{where}: {exc.message}") from None
+        raise ApiError(422, "invalid_request", f"{where}: {_why(exc)}") from None
+    except RecursionError:
+        raise ApiError(422, "invalid_request", "body: nested too deeply") from None
     if not isinstance(data, dict):
         raise ApiError(422, "invalid_request", "body: expected an object")
     return data
+
+
+def is_json(ctype: str | None) -> bool:
+    """Whether a Content-Type names JSON (``application/json``, ``application/x+json``)."""
+    media = (ctype or "").split(";")[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/")
+                                           and media.endswith("+json"))
+
+
+def _why(exc: jsonschema.ValidationError) -> str:
+    """A schema error's message without the offending value at length."""
+    if exc.validator == "maxLength":
+        return f"longer than {exc.validator_value} characters"
+    if exc.validator == "maxItems":
+        return f"more than {exc.validator_value} items"
+    text = exc.message
+    return text if len(text) <= MAX_SHOWN else f"{text[:MAX_SHOWN]}…"
 
 
 def http_url(value: str, field: str = "url") -> str:
@@ -77,7 +123,7 @@ def int_param(request: Request, name: str, default: int | None = None, *, minimu
         value = int(raw)
     except ValueError:
         raise ApiError(400, "invalid_parameter", f"{name}: expected a whole number, "
-                       f"got {raw!r}") from None
+                       f"got {shown(raw)}") from None
     if value < minimum or (maximum is not None and value > maximum):
         bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
         raise ApiError(400, "invalid_parameter", f"{name}: must be {bound}, got {value}")
@@ -92,7 +138,7 @@ def time_param(request: Request, name: str) -> datetime | None:
         when = datetime.fromisoformat(raw)
     except ValueError:
         raise ApiError(400, "invalid_parameter", f"{name}: expected an ISO 8601 date or time, "
-                       f"got {raw!r}") from None
+                       f"got {shown(raw)}") from None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
@@ -101,9 +147,9 @@ def path_id(request: Request) -> int:
     try:
         value = int(raw)
     except (TypeError, ValueError):
-        raise ApiError(404, "not_found", f"no such id {raw!r}") from None
+        raise ApiError(404, "not_found", f"no such id {shown(raw)}") from None
     if not 0 < value < 2**62:  # ids never come near; bigger ones would overflow SQL integers
-        raise ApiError(404, "not_found", f"no such id {raw!r}")
+        raise ApiError(404, "not_found", f"no such id {shown(raw)}")
     return value
 
 

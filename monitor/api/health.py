@@ -15,7 +15,54 @@ from monitor.errors import MonitorError
 from monitor.metrics import CONTENT_TYPE
 
 
-async def healthz(_request: Request) -> Response:
+class Vitals:
+    """Whether the event loop and the worker threads still answer in time.
+
+    ``watch()`` (started by the daemon) sleeps a tick at a time and records how late each wake
+    was; ``/healthz`` fails when a wake was later than ``max_lag`` in the last ``window``
+    seconds, when the watch itself is stuck, or when a no-op handed to the worker threads
+    does not come back within ``max_lag`` (every thread busy: store calls would hang).
+    """
+
+    TICK = 0.25
+
+    def __init__(self, max_lag: float, window: float = 60.0) -> None:
+        self.max_lag, self.window = max_lag, window
+        self.beat: float | None = None  # loop time of the watch's last wake
+        self.stalls: list[tuple[float, float]] = []  # (when, how late), within the window
+
+    async def watch(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(self.TICK)
+            now = self.beat = loop.time()
+            late = now - before - self.TICK
+            self.stalls = [(t, lag) for t, lag in self.stalls if now - t < self.window]
+            if late > self.max_lag:
+                self.stalls.append((now, late))
+
+    async def problems(self) -> list[str]:
+        reasons: list[str] = []
+        now = asyncio.get_running_loop().time()
+        if self.beat is not None and now - self.beat > self.max_lag + self.TICK:
+            reasons.append(f"the event loop watchdog has not run for {now - self.beat:.1f} s")
+        recent = [lag for t, lag in self.stalls if now - t < self.window]
+        if recent:
+            reasons.append(f"the event loop stalled for {max(recent):.1f} s in the last "
+                           f"{self.window:g} s")
+        try:
+            await asyncio.wait_for(asyncio.to_thread(lambda: None), self.max_lag)
+        except TimeoutError:
+            reasons.append(f"the worker threads did not answer within {self.max_lag:g} s")
+        return reasons
+
+
+async def healthz(request: Request) -> Response:
+    vitals: Vitals = request.app.state.vitals
+    reasons = await vitals.problems()
+    if reasons:
+        return JSONResponse({"status": "unhealthy", "reasons": reasons}, status_code=503)
     return JSONResponse({"status": "ok"})
 
 

@@ -98,15 +98,17 @@ def _body(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _op(summary: str, responses: dict[str, Any], *, params: list[Any] | None = None,
         body: dict[str, Any] | None = None, secured: bool = True) -> dict[str, Any]:
-    op: dict[str, Any] = {"summary": summary, "responses": responses}
+    # Any route: a Host that does not name this daemon is 421 (monitor.api.guard).
+    op: dict[str, Any] = {"summary": summary, "responses": {**responses, "421": _ERROR}}
     if params:
         op["parameters"] = params
     if body is not None:
         op["requestBody"] = _body(body)
     if secured:
         op["security"] = [{"bearer": []}]
-        op["responses"] = {**responses, "400": _ERROR, "401": _ERROR, "422": _ERROR,
-                           "503": _ERROR}
+        # 403: a foreign Origin; 408: a body too slow; 413: too big; 415: not JSON.
+        op["responses"] = {**op["responses"], **{code: _ERROR for code in (
+            "400", "401", "403", "408", "413", "415", "422", "503")}}
     return op
 
 
@@ -135,8 +137,10 @@ def document() -> dict[str, Any]:
             },
         },
         "paths": {
-            "/healthz": {"get": _op("the process is alive", {"200": ok("alive")},
-                                    secured=False)},
+            "/healthz": {"get": _op("the process is alive and its event loop and worker "
+                                    "threads answer in time", {
+                                        "200": ok("alive"),
+                                        "503": ok("stuck, with reasons")}, secured=False)},
             "/readyz": {"get": _op("ready: database reachable, scheduler ticking, rules loaded",
                                    {"200": ok("ready"), "503": ok("not ready, with reasons")},
                                    secured=False)},

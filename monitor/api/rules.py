@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
@@ -19,9 +20,10 @@ from monitor.api.common import (
     the_app,
 )
 from monitor.api.openapi import BACKTEST, TEST, VALIDATE
+from monitor.api.sandbox import Busy, Evaluator, Failed, Gone, OverMemory, OverTime
 from monitor.app import make_fetcher
 from monitor.errors import RuleError, SourceError
-from monitor.models import Article, Match, RawItem
+from monitor.models import Match, RawItem
 from monitor.reader.article import extract
 from monitor.rules.backtest import backtest, candidate_matcher, matcher_for, parse_since, rule_text
 from monitor.rules.matcher import Matcher
@@ -65,26 +67,73 @@ def _problems(exc: RuleError) -> list[dict[str, Any]]:
     return [{**asdict(p), "text": str(p)} for p in exc.problems]
 
 
+# What runs in an evaluator's worker process (monitor.api.sandbox): from the request's data to
+# a JSON-ready answer, so that nothing but plain data crosses the pipe.
+def validate_in_worker(rules_dir: Path, data: dict[str, Any]) -> dict[str, Any]:
+    text, name = _candidate_text(data)
+    try:
+        matcher = candidate_matcher(rules_dir, text, name)
+    except RuleError as exc:
+        return {"valid": False, "problems": _problems(exc), "rules": []}
+    return {"valid": True, "problems": [], "rules": [_rule_dict(r) for r in matcher.rules]}
+
+
+def test_in_worker(rules_dir: Path, data: dict[str, Any], item: RawItem | None
+                   ) -> dict[str, Any]:
+    text, name = _candidate_text(data)
+    try:
+        matcher = candidate_matcher(rules_dir, text, name)
+    except RuleError as exc:
+        return {"problems": _problems(exc)}
+    if item is None:  # only checking the rule, before fetching a page to test it on
+        return {}
+    article = extract(item)  # parsing a fetched page is CPU work, bounded with the matching
+    matches: list[Match] = matcher.match(article)
+    return {"matches": bool(matches),
+            "article": {"title": article.title, "language": article.language,
+                        "url": article.url, "chars": len(article.body)},
+            "results": [m.to_dict() for m in matches]}
+
+
+async def _evaluate(request: Request, fn: Any, *args: Any) -> dict[str, Any]:
+    """``fn(*args)`` in the API's evaluator, its limits turned into answers naming them."""
+    evaluator: Evaluator = request.app.state.evaluator
+    try:
+        result: dict[str, Any] = await evaluator.run(fn, *args, gone=request.is_disconnected)
+    except Busy:
+        raise ApiError(503, "busy", f"{evaluator.workers} rule evaluations are already running "
+                       "(MONITOR_RULE_TEST_CONCURRENCY); try again shortly",
+                       headers={"retry-after": "5"}) from None
+    except OverTime:
+        raise ApiError(422, "evaluation_timeout", f"the evaluation took longer than "
+                       f"{evaluator.timeout:g} s (MONITOR_RULE_TEST_TIMEOUT)") from None
+    except OverMemory:
+        raise ApiError(422, "evaluation_too_large", "the evaluation needed more than "
+                       f"{evaluator.memory_bytes // 2**20} MiB "
+                       "(MONITOR_RULE_TEST_MEMORY_MB)") from None
+    except Gone:
+        raise ApiError(408, "client_gone", "the client went away") from None
+    except Failed as exc:
+        raise ApiError(500, "evaluation_failed", f"the evaluation failed: {exc}") from None
+    return result
+
+
 async def validate_rule(request: Request) -> Response:
     data = await json_body(request, VALIDATE)
-    try:
-        matcher = await asyncio.to_thread(_build, request, data)
-    except RuleError as exc:
-        return JSONResponse({"valid": False, "problems": _problems(exc), "rules": []})
-    return JSONResponse({"valid": True, "problems": [],
-                         "rules": [_rule_dict(r) for r in matcher.rules]})
+    rules_dir = the_app(request).settings.rules_dir
+    return JSONResponse(await _evaluate(request, validate_in_worker, rules_dir, data))
 
 
 async def test_rule(request: Request) -> Response:
     """Match a candidate rule against a text, or against the page at a URL, with evidence."""
     app = the_app(request)
     data = await json_body(request, TEST)
-    try:
-        matcher = await asyncio.to_thread(_build, request, data)
-    except RuleError as exc:
-        raise ApiError(422, "invalid_rule", "the rule is invalid",
-                       problems=_problems(exc)) from None
+    rules_dir = app.settings.rules_dir
     if "url" in data:
+        checked = await _evaluate(request, test_in_worker, rules_dir, data, None)
+        if "problems" in checked:  # an invalid rule fetches nothing
+            raise ApiError(422, "invalid_rule", "the rule is invalid",
+                           problems=checked["problems"])
         fetcher = make_fetcher(app.http, app.settings)  # the URL policy applies here too
         try:
             got = await fetcher.get(http_url(data["url"]))
@@ -98,16 +147,10 @@ async def test_rule(request: Request) -> Response:
     else:
         item = RawItem(title=data.get("title", ""), content=data["text"],
                        language=data.get("language"))
-
-    def run() -> tuple[Article, list[Match]]:
-        article = extract(item)  # parsing a fetched page is CPU work: off the loop, too
-        return article, matcher.match(article)
-
-    article, matches = await asyncio.to_thread(run)
-    return JSONResponse({"matches": bool(matches),
-                         "article": {"title": article.title, "language": article.language,
-                                     "url": article.url, "chars": len(article.body)},
-                         "results": [m.to_dict() for m in matches]})
+    result = await _evaluate(request, test_in_worker, rules_dir, data, item)
+    if "problems" in result:
+        raise ApiError(422, "invalid_rule", "the rule is invalid", problems=result["problems"])
+    return JSONResponse(result)
 
 
 async def backtest_rule(request: Request) -> Response:

@@ -40,7 +40,8 @@ def _refuse(request: httpx.Request) -> httpx.Response:
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Starlette]:
     tmp = tmp_path_factory.mktemp("schemathesis")
     config = Settings(database_url=f"sqlite:///{tmp / 'monitor.db'}", rules_dir=ROOT / "rules",
-                      seeds_dir=ROOT / "seeds", worker_id="schemathesis", api_token=TOKEN)
+                      seeds_dir=ROOT / "seeds", worker_id="schemathesis", api_token=TOKEN,
+                      api_allowed_hosts="testserver")  # schemathesis's in-process host name
     stack = AsyncExitStack()
     refusing = httpx.AsyncClient(transport=httpx.MockTransport(_refuse))
 
@@ -50,13 +51,17 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Starlette]:
         app.pipeline.fetcher = Fetcher(refusing, max_bytes=config.max_body_bytes)
         await cycle(app)  # articles and alerts to list, search and replay
         app.ticks["scheduler"] = app.clock()
-        return create_api(app)
+        api = create_api(app)
+        await api.state.evaluator.warm()  # as the daemon does: no first request waits for it
+        return api
 
     loop = asyncio.new_event_loop()
+    api = loop.run_until_complete(start())
     try:
-        yield loop.run_until_complete(start())
+        yield api
     finally:
         loop.run_until_complete(stack.aclose())
+        api.state.evaluator.close()
         loop.run_until_complete(refusing.aclose())
         loop.close()
 

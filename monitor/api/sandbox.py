@@ -1,0 +1,194 @@
+"""Heavy request work in child processes, each with a deadline and a memory cap.
+
+A candidate rule is arbitrary input: a few KB of query can make a matcher that takes minutes
+or gigabytes. A thread cannot be stopped, so this work runs in worker processes forked from a
+forkserver that has already imported the rule machinery (a fork costs milliseconds, not the
+second an import takes). Each worker's address space is capped (``RLIMIT_AS``) at its size when
+it starts plus ``memory_bytes``; a task over its deadline, or whose client has gone, gets its
+worker killed. At most ``workers`` tasks run at once: another is refused at once (the API
+answers 503 with Retry-After) rather than queued behind slow ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import resource
+from collections.abc import Awaitable, Callable
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+log = logging.getLogger("monitor.api")
+
+RETIRE_AFTER = 50  # tasks per worker: a long-lived worker's heap only grows
+_POLL = 0.2  # seconds between two looks at whether the client is still there
+
+
+class Busy(Exception):
+    """Every worker is taken."""
+
+
+class OverTime(Exception):
+    """The task ran past its deadline; its worker was killed."""
+
+
+class OverMemory(Exception):
+    """The task needed more memory than its worker may have."""
+
+
+class Gone(Exception):
+    """The client went away; its task's worker was killed."""
+
+
+class Failed(Exception):
+    """The task raised; the message says what (never a traceback)."""
+
+
+def _vm_bytes() -> int:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[0]) * resource.getpagesize()
+    except OSError:
+        return 0
+
+
+def _serve(conn: Connection, memory_bytes: int) -> None:
+    """A worker's loop: run tasks until the pipe closes."""
+    if memory_bytes:
+        cap = _vm_bytes() + memory_bytes
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    conn.send("ready")  # a task's deadline starts now, not while this process was starting
+    while True:
+        try:
+            fn, args = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            result: tuple[str, Any] = ("ok", fn(*args))
+        except MemoryError:
+            result = ("memory", None)
+        except RecursionError:
+            result = ("error", "too deeply nested")
+        except Exception as exc:  # reported to the caller, who turns it into an answer
+            result = ("error", f"{type(exc).__name__}: {exc}"[:300])
+        try:
+            conn.send(result)
+        except MemoryError:
+            conn.send(("memory", None))
+
+
+class _Worker:
+    def __init__(self, process: BaseProcess, conn: Connection) -> None:
+        self.process, self.conn, self.tasks = process, conn, 0
+
+    def kill(self) -> None:
+        self.conn.close()
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(1)  # SIGKILL ends it at once; join reaps it
+
+
+class Evaluator:
+    """A small pool of killable worker processes (see the module's docstring)."""
+
+    def __init__(self, *, workers: int, timeout: float, memory_bytes: int,
+                 preload: list[str]) -> None:
+        self.workers, self.timeout, self.memory_bytes = workers, timeout, memory_bytes
+        self._preload = preload
+        self._idle: list[_Worker] = []
+        self._live: set[_Worker] = set()
+        self._busy = 0
+        self._closed = False
+
+    def _start(self) -> _Worker:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(self._preload)
+        parent, child = ctx.Pipe()
+        process = ctx.Process(target=_serve, args=(child, self.memory_bytes), daemon=True,
+                              name="monitor-evaluator")
+        process.start()
+        child.close()
+        try:
+            started = parent.poll(60) and parent.recv() == "ready"
+        except (EOFError, OSError):
+            started = False
+        if not started:
+            process.kill()
+            raise Failed("a worker process did not start")
+        return _Worker(process, parent)
+
+    async def warm(self) -> None:
+        """Start the workers before the first request needs them (the forkserver's first
+        start imports the rule machinery: seconds on a busy machine)."""
+        while len(self._idle) + self._busy < self.workers and not self._closed:
+            try:
+                worker = await asyncio.to_thread(self._start)
+            except Failed as exc:  # the first request will say so, too
+                log.error("api.evaluator.failed", extra={"error": str(exc)})
+                return
+            self._live.add(worker)
+            self._idle.append(worker)
+
+    async def run(self, fn: Callable[..., Any], *args: Any,
+                  gone: Callable[[], Awaitable[bool]] | None = None) -> Any:
+        """``fn(*args)`` in a worker; raises Busy, OverTime, OverMemory, Gone or Failed."""
+        if self._busy >= self.workers or self._closed:
+            raise Busy
+        self._busy += 1
+        worker: _Worker | None = None
+        done = False
+        try:
+            worker = self._idle.pop() if self._idle else await asyncio.to_thread(self._start)
+            self._live.add(worker)
+            worker.tasks += 1
+            worker.conn.send((fn, args))
+            await self._wait(worker, gone)
+            status, value = await asyncio.to_thread(worker.conn.recv)
+            done = status == "ok" or status == "error"
+        except (EOFError, OSError):
+            raise Failed("the worker process died") from None
+        finally:
+            self._busy -= 1
+            if worker is not None:
+                if done and worker.tasks < RETIRE_AFTER and not self._closed:
+                    self._idle.append(worker)
+                else:
+                    self._live.discard(worker)
+                    worker.kill()
+        if status == "memory":
+            raise OverMemory
+        if status == "error":
+            raise Failed(value)
+        return value
+
+    async def _wait(self, worker: _Worker, gone: Callable[[], Awaitable[bool]] | None) -> None:
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Future[None] = loop.create_future()
+        fd = worker.conn.fileno()
+
+        def readable() -> None:
+            if not ready.done():
+                ready.set_result(None)
+
+        loop.add_reader(fd, readable)
+        try:
+            deadline = loop.time() + self.timeout
+            while not ready.done():
+                left = deadline - loop.time()
+                if left <= 0:
+                    raise OverTime
+                await asyncio.wait({ready}, timeout=min(_POLL, left))
+                if not ready.done() and gone is not None and await gone():
+                    raise Gone
+        finally:
+            loop.remove_reader(fd)
+
+    def close(self) -> None:
+        """Kill every worker (at shutdown: running tasks end now, not at their deadline)."""
+        self._closed = True
+        for worker in [*self._live]:
+            worker.kill()
+        self._live.clear()
+        self._idle.clear()

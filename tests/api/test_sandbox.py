@@ -1,0 +1,127 @@
+"""Rule evaluations in killable worker processes: deadline, memory cap, concurrency, clients
+that go away, and /healthz when the loop or the worker threads are stuck."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from dataclasses import replace
+
+import httpx
+import pytest
+
+from monitor.api.health import Vitals
+from monitor.api.sandbox import Busy, Evaluator, Gone, OverMemory, OverTime
+from monitor.app import App
+from monitor.config import Settings
+from tests.apiclient import with_api
+
+
+def _evaluator(**kw: float) -> Evaluator:
+    args = {"workers": 1, "timeout": 1.0, "memory_bytes": 64 * 2**20, **kw}
+    return Evaluator(workers=int(args["workers"]), timeout=args["timeout"],
+                     memory_bytes=int(args["memory_bytes"]), preload=["monitor.api.rules"])
+
+
+def test_a_task_over_its_deadline_is_killed_and_the_next_one_runs() -> None:
+    async def go() -> None:
+        ev = _evaluator(timeout=0.5)
+        try:
+            assert await ev.run(sum, [1, 2, 3]) == 6
+            started = time.monotonic()
+            with pytest.raises(OverTime):
+                await ev.run(time.sleep, 60)
+            assert time.monotonic() - started < 3
+            assert await ev.run(len, "abc") == 3  # a fresh worker took over
+        finally:
+            ev.close()
+
+    asyncio.run(go())
+
+
+def test_a_task_over_its_memory_cap_fails_cleanly() -> None:
+    async def go() -> None:
+        ev = _evaluator(timeout=10)
+        try:
+            with pytest.raises(OverMemory):
+                await ev.run(bytearray, 512 * 2**20)
+            assert await ev.run(len, bytearray(2**20)) == 2**20
+        finally:
+            ev.close()
+
+    asyncio.run(go())
+
+
+def test_excess_tasks_are_refused_and_a_gone_client_kills_its_task() -> None:
+    async def go() -> None:
+        ev = _evaluator(timeout=30)
+        try:
+            slow = asyncio.ensure_future(ev.run(time.sleep, 30))
+            await asyncio.sleep(0.5)
+            with pytest.raises(Busy):
+                await ev.run(len, "x")
+            worker = next(iter(ev._live))
+            slow.cancel()  # as when the server stops the request
+            with pytest.raises(asyncio.CancelledError):
+                await slow
+            assert not worker.process.is_alive()
+
+            async def gone() -> bool:
+                return True
+
+            started = time.monotonic()
+            with pytest.raises(Gone):
+                await ev.run(time.sleep, 30, gone=gone)
+            assert time.monotonic() - started < 2
+            assert not ev._live
+        finally:
+            ev.close()
+
+    asyncio.run(go())
+
+
+def test_rules_test_answers_its_limits_by_name(settings: Settings) -> None:
+    async def scenario(client: httpx.AsyncClient, app: App) -> None:
+        api = client._transport.app  # type: ignore[attr-defined]
+        api.state.evaluator.timeout = 0.0
+        r = await client.post("/api/v1/rules/test", json={"query": "embassy", "text": "x"})
+        assert r.status_code == 422
+        assert "MONITOR_RULE_TEST_TIMEOUT" in r.json()["error"]["message"]
+        api.state.evaluator._busy = api.state.evaluator.workers
+        r = await client.post("/api/v1/rules/validate", json={"query": "embassy"})
+        assert r.status_code == 503 and r.headers["retry-after"] == "5"
+        api.state.evaluator._busy = 0
+        api.state.evaluator.close()
+
+    with_api(replace(settings, api_token=None), scenario, token=None)
+
+
+def test_healthz_fails_when_the_loop_stalls_or_the_threads_are_stuck(settings: Settings) -> None:
+    async def scenario(client: httpx.AsyncClient, app: App) -> None:
+        api = client._transport.app  # type: ignore[attr-defined]
+        vitals: Vitals = api.state.vitals
+        watch = asyncio.create_task(vitals.watch())
+        try:
+            await asyncio.sleep(0.3)
+            assert (await client.get("/healthz")).status_code == 200
+            time.sleep(0.8)  # the loop is blocked
+            await asyncio.sleep(0.3)
+            r = await client.get("/healthz")
+            assert r.status_code == 503
+            assert "event loop stalled" in r.json()["reasons"][0]
+            vitals.stalls.clear()
+            release = threading.Event()
+            loop = asyncio.get_running_loop()
+            executor_size = 64
+            stuck = [loop.run_in_executor(None, release.wait) for _ in range(executor_size)]
+            r = await client.get("/healthz")
+            release.set()
+            await asyncio.gather(*stuck)
+            assert r.status_code == 503
+            assert r.json()["reasons"] == ["the worker threads did not answer within 0.5 s"]
+        finally:
+            watch.cancel()
+
+    with_api(replace(settings, api_token=None, health_max_lag_seconds=0.5), scenario,
+             token=None)
