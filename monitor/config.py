@@ -71,7 +71,7 @@ def _convert(name: str, kind: Any, raw: Any, minimum: float | None,
             raise ConfigError(name, f"must be at least {minimum:g}, got {raw!r}")
         top = CEILING if maximum is None else maximum
         if value > top:
-            raise ConfigError(name, f"must be at most {top:g}, got {raw!r}")
+            raise ConfigError(name, f"must be at most {top:,.0f}, got {raw!r}")
         if kind is int:
             if value != int(value):
                 raise ConfigError(name, f"expected a whole number, got {raw!r}")
