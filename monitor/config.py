@@ -24,8 +24,8 @@ from monitor.errors import ConfigError
 from monitor.settings import Settings, env_name, known_settings, secret_values
 
 __all__ = ["LOOPBACK_HOSTS", "Settings", "check_api_binding", "config_path", "known_settings",
-           "unknown_rule_ids", "unknown_rule_options", "unknown_variables",
-           "load_settings", "read_config_file", "secret_values"]
+           "load_settings", "read_config_file", "secret_values", "unknown_rule_ids",
+           "unknown_rule_options", "unknown_variables"]
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 MIN_TOKEN_LENGTH = 16  # a guessable or blank token on a public address is no protection

@@ -85,8 +85,9 @@ def test_secrets_come_from_files_and_are_listed_for_redaction(tmp_path: Path) ->
     assert s.database_url == "postgresql+psycopg://u:pg-pass-77@db/monitor"
     assert set(secret_values(s)) == {"s3cret-token-from-file", "pg-pass-77"}
     # The environment wins over a file, as everywhere else.
+    direct = "direct-token-0123456"
     assert load_settings({"MONITOR_API_TOKEN_FILE": str(token),
-                          "MONITOR_API_TOKEN": "direct-token-0123456"}).api_token == "direct-token-0123456"
+                          "MONITOR_API_TOKEN": direct}).api_token == direct
 
 
 def test_api_refuses_other_addresses_than_loopback_without_a_token() -> None:

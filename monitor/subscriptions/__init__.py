@@ -13,6 +13,6 @@ from monitor.subscriptions.service import (
     SyncReport,
 )
 
-__all__ = ["Added", "DeclaredSource", "Exported", "FolderAccess", "ImportReport", "Placement", "Progress",
-           "Subscriptions", "SyncReport", "check_kind", "declared_sources", "is_sources_file",
-           "parse_declared", "place", "read_sources", "source_dict"]
+__all__ = ["Added", "DeclaredSource", "Exported", "FolderAccess", "ImportReport", "Placement",
+           "Progress", "Subscriptions", "SyncReport", "check_kind", "declared_sources",
+           "is_sources_file", "parse_declared", "place", "read_sources", "source_dict"]

@@ -93,8 +93,8 @@ def place(location: str, kind: str | None, policy: URLPolicy,
     warning = None
     scheme = other_scheme(location)
     if scheme is not None:
-        raise SourceError(f"{location!r}: {scheme}: URLs are not supported (expected an "
-                          "http(s) URL or a directory)")
+        raise SourceError(f"{location!r} is neither an http(s) URL nor a directory ({scheme}: "
+                          "URLs are not supported)")
     if not location.startswith(("http://", "https://")):
         # Checked before the path is looked at: an untrusted caller learns nothing about
         # directories outside the roots, not even whether they exist.
