@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-TOKEN = "bench-token"
+TOKEN = "bench-token-0123456789"
 WORDS = ["government", "talks", "sanctions", "embassy", "minister", "peace", "ceasefire",
          "trade", "market", "weather", "council", "summit", "envoy", "delegation", "parliament",
          "election", "economy", "shipping", "port"]

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 import httpx
 
 from monitor.clock import Clock, utcnow
-from monitor.config import Settings
+from monitor.config import Settings, unknown_rule_ids
 from monitor.delivery.notifiers.base import Notifier
 from monitor.delivery.notifiers.transport import LeanTransport
 from monitor.delivery.notifiers.webhook import WebhookNotifier
@@ -35,7 +35,7 @@ from monitor.rules.matcher import Matcher
 from monitor.rules.versions import RuleSync
 from monitor.store import Store
 from monitor.store.ops import outbox_depth
-from monitor.subscriptions import Subscriptions, declared_sources
+from monitor.subscriptions import FolderAccess, Subscriptions, declared_sources
 
 log = logging.getLogger("monitor.app")
 
@@ -221,8 +221,12 @@ async def open_app(stack: AsyncExitStack, settings: Settings, *, clock: Clock = 
     # Declared sources are applied before the first poll; a broken file stops the start.
     declared = declared_sources(settings)
     if declared is not None:
-        Subscriptions(store, url_policy(settings), clock).sync(declared)
+        # The declared files are the machine's user's, like the command line.
+        Subscriptions(store, url_policy(settings), clock,
+                      folders=FolderAccess(trusted=True)).sync(declared)
     app.reloader = Reloader(settings, store, clock, matcher, app.use_matcher, metrics)
     app.reloader.sources_applied()
     log.info("rules.loaded", extra={"version": matcher.version, "rules": len(matcher.rules)})
+    for warning in unknown_rule_ids(settings.tables.get("rules"), (r.id for r in matcher.rules)):
+        log.warning("config.unknown", extra={"warning": warning})
     return app

@@ -8,6 +8,9 @@ configuration fails at start with the setting named.
 
 from __future__ import annotations
 
+import difflib
+import logging
+import math
 import os
 import tomllib
 import types
@@ -21,16 +24,28 @@ from monitor.errors import ConfigError
 from monitor.settings import Settings, env_name, known_settings, secret_values
 
 __all__ = ["LOOPBACK_HOSTS", "Settings", "check_api_binding", "config_path", "known_settings",
-           "load_settings", "read_config_file", "secret_values"]
+           "load_settings", "read_config_file", "secret_values", "unknown_rule_ids",
+           "unknown_rule_options", "unknown_variables"]
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+MIN_TOKEN_LENGTH = 16  # a guessable or blank token on a public address is no protection
+# Past this, seconds and counts stop meaning anything and start overflowing timers and SQL
+# integers; a setting may declare a lower ``maximum``.
+CEILING = 1e9
+# Environment variables that are not settings but are read (secret files, the test suite).
+_OTHER_VARS = {"MONITOR_CONFIG", "MONITOR_DATABASE_PASSWORD", "MONITOR_DATABASE_PASSWORD_FILE",
+               "MONITOR_TEST_POSTGRES_URL"}
+_NOISE_KEYS = ("throttle", "digest")  # what a [rules.RULE_ID] table may hold
+
+log = logging.getLogger("monitor.config")
 
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
-def _convert(name: str, kind: Any, raw: Any, minimum: float | None) -> Any:
+def _convert(name: str, kind: Any, raw: Any, minimum: float | None,
+             maximum: float | None = None) -> Any:
     """``raw`` (a string from the environment, or a TOML value) as the setting's type."""
     if isinstance(kind, types.UnionType):  # ``X | None``: empty means None
         if raw is None or raw == "":
@@ -50,13 +65,20 @@ def _convert(name: str, kind: Any, raw: Any, minimum: float | None) -> Any:
             value = float(raw)
         except (TypeError, ValueError):
             raise ConfigError(name, f"expected a number, got {raw!r}") from None
+        if not math.isfinite(value):  # nan compares false with every bound; inf overflows
+            raise ConfigError(name, f"expected a finite number, got {raw!r}")
         if minimum is not None and value < minimum:
             raise ConfigError(name, f"must be at least {minimum:g}, got {raw!r}")
+        top = CEILING if maximum is None else maximum
+        if value > top:
+            raise ConfigError(name, f"must be at most {top:,.0f}, got {raw!r}")
         if kind is int:
             if value != int(value):
                 raise ConfigError(name, f"expected a whole number, got {raw!r}")
             return int(value)
         return value
+    if kind == tuple[Path, ...]:
+        return _paths(name, raw)
     if kind is Path:
         if not isinstance(raw, str) or not raw:
             raise ConfigError(name, f"expected a path, got {raw!r}")
@@ -64,6 +86,54 @@ def _convert(name: str, kind: Any, raw: Any, minimum: float | None) -> Any:
     if not isinstance(raw, str):
         raise ConfigError(name, f"expected text, got {raw!r}")
     return raw
+
+
+def _paths(name: str, raw: Any) -> tuple[Path, ...]:
+    """Directories from a TOML list or a ``:``-separated variable, resolved now: a check
+    against them compares resolved paths."""
+    items = raw.split(os.pathsep) if isinstance(raw, str) else raw
+    if not isinstance(items, list | tuple) or not all(isinstance(x, str) for x in items):
+        raise ConfigError(name, f"expected a list of directories, got {raw!r}")
+    paths = tuple(Path(x.strip()).expanduser().resolve() for x in items if x.strip())
+    for path in paths:
+        if not path.is_dir():
+            raise ConfigError(name, f"not a directory: {path}")
+    return paths
+
+
+def _suggest(word: str, known: typing.Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(known), n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def unknown_variables(env: Mapping[str, str]) -> list[str]:
+    """A warning for each ``MONITOR_*`` variable that is not a setting: a typo is ignored."""
+    known = set(known_settings()) | _OTHER_VARS
+    known |= {f"{n}_FILE" for n, f in known_settings().items() if f.metadata.get("secret")}
+    return [f"{name}: unknown variable, ignored{_suggest(name, known)}"
+            for name in sorted(env) if name.startswith("MONITOR_") and name not in known]
+
+
+def unknown_rule_options(tables: Any, where: str = "rules") -> list[str]:
+    """A warning for each key of a ``[rules.RULE_ID]`` table that means nothing."""
+    out: list[str] = []
+    if not isinstance(tables, Mapping):
+        return out
+    for rule_id, table in tables.items():
+        if isinstance(table, Mapping):
+            out += [f"{where}.{rule_id}.{key}: unknown option, ignored"
+                    f"{_suggest(str(key), _NOISE_KEYS)} (known: {', '.join(_NOISE_KEYS)})"
+                    for key in table if key not in _NOISE_KEYS]
+    return out
+
+
+def unknown_rule_ids(tables: Any, rule_ids: typing.Iterable[str]) -> list[str]:
+    """A warning for each ``[rules.RULE_ID]`` table that names no loaded rule."""
+    ids = set(rule_ids)
+    if not isinstance(tables, Mapping):
+        return []
+    return [f"rules.{rule_id}: no rule has this id, its options apply to nothing"
+            f"{_suggest(str(rule_id), ids)}" for rule_id in tables if rule_id not in ids]
 
 
 # Config-file tables that hold structures (named targets, per-rule options, declared sources)
@@ -131,8 +201,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     by_key = {f.name: f for f in fields(Settings)}
     for key in file_values:
         if key not in by_key and key not in STRUCTURED:
-            raise ConfigError(f"{path}: {key}", "unknown setting (known: "
-                              + ", ".join(sorted(by_key)) + ")")
+            raise ConfigError(f"{path}: {key}", "unknown setting"
+                              + (_suggest(key, by_key) or " (known: "
+                                 + ", ".join(sorted(by_key)) + ")"))
     values: dict[str, Any] = {}
     for f in fields(Settings):
         if f.metadata.get("internal"):
@@ -148,11 +219,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             raw, where = env[name], name
         if raw is None or (raw == "" and f.name not in file_values):
             continue
-        values[f.name] = _convert(where, hints[f.name], raw, f.metadata.get("minimum"))
+        values[f.name] = _convert(where, hints[f.name], raw, f.metadata.get("minimum"),
+                                  f.metadata.get("maximum"))
     if path is not None:
         values["config"] = path
     values["tables"] = {k: file_values[k] for k in ("targets", "rules") if k in file_values}
-    settings = Settings(**values)
+    warnings = unknown_variables(env) + unknown_rule_options(
+        values["tables"].get("rules"), f"{path}: rules" if path else "rules")
+    for warning in warnings:
+        log.warning("config.unknown", extra={"warning": warning})
+    settings = Settings(**values, warnings=tuple(warnings))
     return _validate(settings, env)
 
 
@@ -192,6 +268,12 @@ def _validate(settings: Settings, env: Mapping[str, str]) -> Settings:
     if settings.max_interval_seconds < settings.min_interval_seconds:
         raise ConfigError("MONITOR_MAX_INTERVAL", "must not be below MONITOR_MIN_INTERVAL "
                           f"({settings.min_interval_seconds})")
+    if settings.api_token is not None:
+        token = settings.api_token.strip()
+        if len(token) < MIN_TOKEN_LENGTH:
+            raise ConfigError("MONITOR_API_TOKEN", f"must be at least {MIN_TOKEN_LENGTH} "
+                              f"characters (not counting white space), got {len(token)}")
+        settings = replace(settings, api_token=token)
     if settings.api_port > 65535:
         raise ConfigError("MONITOR_API_PORT", f"must be at most 65535, got {settings.api_port}")
     if settings.log_format not in ("auto", "json", "text"):

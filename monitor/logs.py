@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -50,6 +51,8 @@ EVENTS = {
     "retention.pruned": "the daily prune deleted old articles, alerts and deliveries",
     "rules.reload.applied": "changed rule files were loaded without a restart",
     "rules.reload.rejected": "changed rule files are invalid; the last good set stays in force",
+    "config.unknown": "an unknown MONITOR_* variable or [rules.X] key or rule id (a typo?)",
+    "health.database.failed": "a readiness check found the database unreachable (detail)",
     "progress": "a step of a long command when stderr is not a terminal (done, total, item)",
 }
 
@@ -109,19 +112,36 @@ class KeyValueFormatter(logging.Formatter):
         return line
 
 
+# A URL's user-info and query string: where webhook and chat URLs carry their keys.
+_URL_SECRETS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^/\s@?#'\"]*@)?"
+                          r"(?P<rest>[^\s?#'\"]*)(?P<query>\?[^\s#'\"]*)?", re.IGNORECASE)
+# HTTP clients log every request's full URL at debug level; our own events name URLs on purpose.
+_URL_LOGGERS = ("httpx", "httpcore", "hpack", "apprise")
+
+
+def redact_urls(text: str) -> str:
+    """``text`` with every URL's user-info and query string replaced by ``[redacted]``."""
+    def one(m: re.Match[str]) -> str:
+        user = f"{REDACTED}@" if m["user"] else ""
+        query = f"?{REDACTED}" if m["query"] else ""
+        return f"{m['scheme']}{user}{m['rest']}{query}"
+    return _URL_SECRETS.sub(one, text)
+
+
 class RedactingFilter(logging.Filter):
-    """Replaces every known secret value in a record (message, args and fields) before output."""
+    """Replaces every known secret value in a record (message, args and fields) before output,
+    and the keys URLs carry in the HTTP clients' own records."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
         # Longest first, so that a secret containing another is replaced whole.
         self.secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
 
-    def _clean(self, value: Any) -> Any:
+    def _clean(self, value: Any, urls: bool = False) -> Any:
         if isinstance(value, str):
             for secret in self.secrets:
                 value = value.replace(secret, REDACTED)
-            return value
+            return redact_urls(value) if urls else value
         if isinstance(value, list | tuple):
             return type(value)(self._clean(v) for v in value)
         if isinstance(value, dict):
@@ -129,6 +149,9 @@ class RedactingFilter(logging.Filter):
         return value
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.split(".")[0] in _URL_LOGGERS:
+            record.msg = self._clean(record.getMessage(), urls=True)
+            record.args = None
         if not self.secrets:
             return True
         record.msg = self._clean(record.getMessage())

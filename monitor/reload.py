@@ -22,7 +22,7 @@ from monitor.metrics import Metrics
 from monitor.reader.urlpolicy import URLPolicy
 from monitor.rules.matcher import Matcher
 from monitor.store import Store
-from monitor.subscriptions import Subscriptions, declared_sources
+from monitor.subscriptions import FolderAccess, Subscriptions, declared_sources
 
 log = logging.getLogger("monitor.reload")
 
@@ -135,7 +135,8 @@ class Reloader:
             if declared is None:
                 return False
             policy = URLPolicy.from_setting(self.settings.allow_private_networks)
-            Subscriptions(self.store, policy, self.clock).sync(declared)
+            Subscriptions(self.store, policy, self.clock,
+                          folders=FolderAccess(trusted=True)).sync(declared)
         except ConfigError as exc:
             self.status.sources_rejected = str(exc)
             log.error("sources.sync.rejected", extra={"error": str(exc)})

@@ -32,9 +32,11 @@ def _default_dir(name: str) -> Path:
 
 
 def setting(default: Any, doc: str, *, env: str | None = None, minimum: float | None = None,
-            secret: bool = False, shown: str | None = None, factory: Any = None) -> Any:
+            maximum: float | None = None, secret: bool = False, shown: str | None = None,
+            factory: Any = None) -> Any:
     """Declare one setting: its default, what it means, and how it is checked."""
-    meta = {"doc": doc, "env": env, "minimum": minimum, "secret": secret, "shown": shown}
+    meta = {"doc": doc, "env": env, "minimum": minimum, "maximum": maximum, "secret": secret,
+            "shown": shown}
     if factory is not None:
         return field(default_factory=factory, metadata=meta)
     return field(default=default, metadata=meta)
@@ -143,13 +145,20 @@ class Settings:
     alert_per_story: bool = setting(True, "a rule alerts once per story; later copies are "
                                     "listed as \"also reported by\"")
     story_window_days: int = setting(7, "how far back near-duplicate copies are looked for",
-                                     minimum=1)
+                                     minimum=1, maximum=36500)
     lease_seconds: float = setting(600.0, "how long a claimed source stays this worker's; a dead "
                                    "worker's sources are taken over after it", minimum=1)
     retention_days: int = setting(90, "articles (with their delivered alerts) older than this "
-                                  "are pruned daily; `0` keeps everything", minimum=0)
+                                  "are pruned daily; `0` keeps everything", minimum=0,
+                                  maximum=36500)
+    folder_roots: tuple[Path, ...] = setting((), "directories under which folder sources "
+                                             "added through the API must lie, separated by "
+                                             "`:` (a list in monitor.toml); none: the API "
+                                             "refuses folder sources", shown="– (none)")
     # The structured tables of the config file ([targets.NAME], [rules.RULE_ID]); not settings.
     tables: Mapping[str, Any] = field(default_factory=dict, metadata={"internal": True})
+    # What looked wrong but did not stop the start (an unknown variable or key), for the log.
+    warnings: tuple[str, ...] = field(default=(), metadata={"internal": True})
 
 
 def env_name(f: Any) -> str:

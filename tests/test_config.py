@@ -75,18 +75,19 @@ def test_missing_config_file_is_named(tmp_path: Path) -> None:
 
 def test_secrets_come_from_files_and_are_listed_for_redaction(tmp_path: Path) -> None:
     token = tmp_path / "token"
-    token.write_text("s3cret-token\n", encoding="utf-8")
+    token.write_text("s3cret-token-from-file\n", encoding="utf-8")
     password = tmp_path / "pw"
     password.write_text("pg-pass-77", encoding="utf-8")
     s = load_settings({"MONITOR_API_TOKEN_FILE": str(token),
                        "MONITOR_DATABASE_URL": "postgresql+psycopg://u@db/monitor",
                        "MONITOR_DATABASE_PASSWORD_FILE": str(password)})
-    assert s.api_token == "s3cret-token"
+    assert s.api_token == "s3cret-token-from-file"
     assert s.database_url == "postgresql+psycopg://u:pg-pass-77@db/monitor"
-    assert set(secret_values(s)) == {"s3cret-token", "pg-pass-77"}
+    assert set(secret_values(s)) == {"s3cret-token-from-file", "pg-pass-77"}
     # The environment wins over a file, as everywhere else.
+    direct = "direct-token-0123456"
     assert load_settings({"MONITOR_API_TOKEN_FILE": str(token),
-                          "MONITOR_API_TOKEN": "direct"}).api_token == "direct"
+                          "MONITOR_API_TOKEN": direct}).api_token == direct
 
 
 def test_api_refuses_other_addresses_than_loopback_without_a_token() -> None:

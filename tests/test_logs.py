@@ -111,3 +111,24 @@ def test_every_logged_event_is_in_the_vocabulary() -> None:
     assert used, "no log call found"
     unknown = {e for e in used if e not in EVENTS and " " not in e and "%" not in e}
     assert not unknown, f"add these events to monitor.logs.EVENTS: {sorted(unknown)}"
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_debug_logs_of_the_http_client_never_carry_a_webhook_key() -> None:
+    import httpx
+
+    from monitor.testing import LoopbackServer, Reply
+
+    out = io.StringIO()
+    setup_logging(level="debug", fmt="json", stream=out)
+    with LoopbackServer() as server:
+        server.route("/hook", Reply(200, b"ok"))
+        url = server.url("/hook?key=hunter2-webhook-key&sig=abc123")
+        with_user = url.replace("http://", "http://alice:pa55word@")
+        with httpx.Client() as client:
+            assert client.post(url, content=b"{}").status_code == 200
+            assert client.post(with_user, content=b"{}").status_code == 200
+    text = out.getvalue()
+    assert "/hook?" + REDACTED in text  # the request was logged, its key was not
+    for secret in ("hunter2-webhook-key", "abc123", "alice", "pa55word"):
+        assert secret not in text

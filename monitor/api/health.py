@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +15,8 @@ from monitor.api.common import iso, the_app
 from monitor.app import App
 from monitor.errors import MonitorError
 from monitor.metrics import CONTENT_TYPE
+
+log = logging.getLogger("monitor.api")
 
 
 class Vitals:
@@ -66,11 +70,13 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-def readiness(app: App) -> tuple[bool, dict[str, Any]]:
+def readiness(app: App, *, detail: bool = False) -> tuple[bool, dict[str, Any]]:
     """Ready when the database answers, the scheduler ticks and a rule set is loaded.
 
     A rejected rule change does not make the daemon unready: the last good set is in force;
-    it is reported so that whoever made the change sees why it did not apply.
+    it is reported so that whoever made the change sees why it did not apply. Why the
+    database is away (its host, port and name) is logged, and told only with ``detail``
+    (a request carrying the API token): ``/readyz`` is open to anyone who can reach it.
     """
     reasons: list[str] = []
     checks: dict[str, Any] = {}
@@ -79,7 +85,8 @@ def readiness(app: App) -> tuple[bool, dict[str, Any]]:
         checks["database"] = "ok"
     except MonitorError as exc:
         checks["database"] = "unreachable"
-        reasons.append(f"database unreachable: {exc}")
+        log.warning("health.database.failed", extra={"error": str(exc)})
+        reasons.append(f"database unavailable: {exc}" if detail else "database unavailable")
     last = app.ticks.get("scheduler")
     # The reload job is light and never blocked by a slow poll: its ticks show the loop runs.
     allowed = timedelta(seconds=max(30.0, 3 * app.settings.reload_seconds))
@@ -109,8 +116,17 @@ def readiness(app: App) -> tuple[bool, dict[str, Any]]:
     return not reasons, body
 
 
+def _has_token(request: Request, token: str | None) -> bool:
+    """True when the request carries the configured API token (compared in constant time)."""
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode(), str(token).encode())
+
+
 async def readyz(request: Request) -> Response:
-    ready, body = await asyncio.to_thread(readiness, the_app(request))
+    app = the_app(request)
+    detail = _has_token(request, app.settings.api_token)
+    ready, body = await asyncio.to_thread(readiness, app, detail=detail)
     return JSONResponse(body, status_code=200 if ready else 503)
 
 

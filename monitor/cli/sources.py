@@ -11,6 +11,7 @@ from monitor.config import Settings
 from monitor.errors import SourceError
 from monitor.store import Store
 from monitor.subscriptions import (
+    FolderAccess,
     ImportReport,
     Subscriptions,
     is_sources_file,
@@ -41,8 +42,10 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
 
     store = Store.open(settings.database_url)
     try:
+        # The command line is the machine's user: any folder, with a warning outside cwd.
         service = Subscriptions(store, url_policy(settings),
-                                default_interval=settings.default_interval_seconds)
+                                default_interval=settings.default_interval_seconds,
+                                folders=FolderAccess(trusted=True))
         if args.action == "add":
             return _add(service, args)
         if args.action == "import":
@@ -99,6 +102,8 @@ def _print_skips(path: str, report: ImportReport) -> None:
         print(f"{path}: {problem}")
     for what, why in report.skipped:
         print(f"skipped {what}: {why}")
+    for what, why in report.warnings:
+        print(f"monitor: warning: {what}: {why}", file=sys.stderr)
 
 
 def _export(service: Subscriptions, path: str | None) -> int:

@@ -38,6 +38,13 @@ _JUNK_LINE = re.compile(
 _TRACKING = re.compile(r"^(?:utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|yclid|_ga|igshid|"
                        r"ref_src|cmpid|ocid|ito|at_medium|at_campaign)$", re.IGNORECASE)
 
+# Caps on what one item may bring: a title is a line, not a document (a 9 MB title was seen);
+# the body is capped at the text of the largest document fetched.
+MAX_TITLE_CHARS = 1000
+MAX_AUTHOR_CHARS = 200
+MAX_BODY_CHARS = 10 * 1024 * 1024
+MAX_URL_CHARS = 8192  # longer than any server accepts
+
 _BLOCK_TAGS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section",
                "article", "blockquote", "pre", "header", "footer", "ul", "ol", "table", "hr"}
 _SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "nav", "aside", "form"}
@@ -99,19 +106,33 @@ def clean_text(text: str, is_junk: Callable[[str], bool] | None = None) -> str:
 
 
 def canonical_url(url: str | None) -> str | None:
-    """The URL without tracking parameters and fragment, host lower-cased."""
+    """The http(s) URL without tracking parameters and fragment, host lower-cased; None for
+    anything else (``javascript:``, ``data:``, ``file:``, no host): an article's link is
+    sent to receivers and shown to people, who may click it."""
     if not url:
         return None
     url = url.strip()
+    if len(url) > MAX_URL_CHARS:
+        return None
     try:
         parts = urlsplit(url)
     except ValueError:
-        return url
-    if parts.scheme not in ("http", "https"):
-        return url
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
                        if not _TRACKING.match(k)])
-    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", query, ""))
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", query,
+                       ""))
+
+
+def capped(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, at a word when one is near, with "…"."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip() + "…"
 
 
 def content_hash(title: str, body: str) -> str:
@@ -123,7 +144,8 @@ def content_hash(title: str, body: str) -> str:
 def extract(item: RawItem, *, source_id: int | None = None,
             labels: tuple[str, ...] = ()) -> Article:
     """Turn a raw item into a clean Article."""
-    title, body = item.title, item.content
+    # Raw text past a generous multiple of the caps is cut before any work is spent on it.
+    title, body = item.title[:MAX_TITLE_CHARS * 8], item.content[:MAX_BODY_CHARS * 2]
     # Markup needs parsing only when there is some (feeds label plain text text/html too).
     if "html" in item.content_type and ("<" in body or "&" in body):
         page_title, body = html_to_text(body)
@@ -131,15 +153,20 @@ def extract(item: RawItem, *, source_id: int | None = None,
     title = " ".join(clean_text(title).split())
     body = clean_text(body)
     if not title and body:
-        title, _, rest = body.partition("\n")
-        body = rest.strip()
+        first, _, rest = body.partition("\n")
+        title = first
+        if len(first) <= MAX_TITLE_CHARS:  # else the line stays whole in the body
+            body = rest.strip()
+    title = capped(title, MAX_TITLE_CHARS)
+    body = capped(body, MAX_BODY_CHARS)
+    author = capped(" ".join(item.author.split()), MAX_AUTHOR_CHARS) if item.author else None
     # The first thousand characters tell the language as well as the whole text, and the
     # detector's cost grows with the length.
-    language = item.language or detect_language(f"{title}\n{body[:1000]}")
+    language = (item.language or "")[:35] or detect_language(f"{title}\n{body[:1000]}")
     return Article(
         title=title, body=body, url=canonical_url(item.url), guid=item.guid,
         language=language.split("-")[0].lower() if language else None,
-        published=item.published, author=item.author, source_id=source_id,
+        published=item.published, author=author or None, source_id=source_id,
         source_labels=labels, content_hash=content_hash(title, body),
     )
 

@@ -152,6 +152,8 @@ class Pipeline:
                 report = await self._poll(row)
             except SourceError as exc:
                 report = await self._failed(row, str(exc))
+            except StoreError as exc:  # a full disk: the reason, never the statement
+                report = await self._failed(row, f"cannot store the poll: {exc}")
             except Exception as exc:  # a bug must cost one poll, never the daemon
                 log.exception("source.poll.crashed", extra={"source": row.id})
                 report = await self._failed(row,
@@ -255,7 +257,10 @@ class Pipeline:
                                   rng=self.rng)
         outcome = PollOutcome("error", plan.next_check_at, error=error,
                               unhealthy=plan.unhealthy, failing_since=plan.failing_since)
-        await self._off_loop(self.store.save_poll, row.id, outcome, now=now)
+        try:
+            await self._off_loop(self.store.save_poll, row.id, outcome, now=now)
+        except StoreError as exc:  # the failure cannot be recorded either: the lease retries
+            error = f"{error}; not recorded: {exc}"
         log.warning("source.poll.failed", extra={"source": row.id, "error": error,
                                                  "unhealthy": plan.unhealthy})
         return PollReport(row.id, row.url, "error", error=error)

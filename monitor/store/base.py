@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from monitor.errors import StoreError
-from monitor.store.engine import lock_for_writing, make_engine, migrate
+from monitor.store.engine import db_reason, lock_for_writing, make_engine, migrate
 from monitor.store.tables import MetaRow
 
 
@@ -40,7 +40,7 @@ class StoreBase:
                     lock_for_writing(session.connection())
                 yield session
         except SQLAlchemyError as exc:
-            raise StoreError(f"database error: {exc}") from exc
+            raise StoreError(f"database error: {db_reason(exc)}") from exc
 
     def ping(self) -> None:
         with self.session() as s:

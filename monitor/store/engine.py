@@ -18,6 +18,19 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 0x6D6F6E6D69677200
 
 
+MAX_REASON = 300
+
+
+def db_reason(exc: BaseException) -> str:
+    """A short reason for a database error: the driver's first line, not SQLAlchemy's text
+    (which carries the statement and its parameters, 40 KB for a poll's articles); it is
+    recorded as a source's last error and shown to people. The whole error stays chained."""
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).strip().splitlines()
+    text = f"{type(orig).__name__}: {lines[0].strip() if lines else ''}".rstrip(": ")
+    return text if len(text) <= MAX_REASON else text[:MAX_REASON - 1] + "…"
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # WAL lets the API read while a poll writes; busy_timeout makes concurrent writers wait
     # instead of failing at once; SQLite leaves foreign keys off unless asked.
@@ -77,4 +90,5 @@ def migrate(engine: Engine) -> None:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot migrate the database {engine.url!r}: {exc}") from exc
+        raise StoreError(f"cannot migrate the database {engine.url!r}: "
+                         f"{db_reason(exc)}") from exc

@@ -2,7 +2,7 @@
 
 from monitor.subscriptions.declared import DeclaredSource, declared_sources, parse_declared
 from monitor.subscriptions.files import is_sources_file, read_sources
-from monitor.subscriptions.placement import Placement, check_kind, place
+from monitor.subscriptions.placement import FolderAccess, Placement, check_kind, place
 from monitor.subscriptions.records import source_dict
 from monitor.subscriptions.service import (
     Added,
@@ -13,6 +13,6 @@ from monitor.subscriptions.service import (
     SyncReport,
 )
 
-__all__ = ["Added", "DeclaredSource", "Exported", "ImportReport", "Placement", "Progress",
-           "Subscriptions", "SyncReport", "check_kind", "declared_sources", "is_sources_file",
-           "parse_declared", "place", "read_sources", "source_dict"]
+__all__ = ["Added", "DeclaredSource", "Exported", "FolderAccess", "ImportReport", "Placement",
+           "Progress", "Subscriptions", "SyncReport", "check_kind", "declared_sources",
+           "is_sources_file", "parse_declared", "place", "read_sources", "source_dict"]

@@ -18,7 +18,7 @@ import yaml
 
 from monitor.config import Settings
 from monitor.errors import ConfigError, SourceError
-from monitor.subscriptions.placement import check_kind
+from monitor.subscriptions.placement import check_kind, other_scheme
 
 _KEYS = {"url", "kind", "interval", "labels", "enabled"}
 
@@ -51,6 +51,11 @@ def _entry(item: Any, where: str, base: Path, default_interval: int) -> Declared
     except SourceError as exc:
         raise ConfigError(where, str(exc)) from None
     url = url.strip()
+    scheme = other_scheme(url)
+    if scheme is not None and not (base / url).exists():
+        # Read as a path, ``ftp://host/x`` would become a folder that never exists.
+        raise ConfigError(where, f"url {url!r}: {scheme}: URLs are not supported (expected "
+                          "an http(s) URL or a folder path)")
     if not url.startswith(("http://", "https://")):
         url = str((base / url).resolve())  # a folder, relative to the file that names it
     interval = item.get("interval", default_interval)

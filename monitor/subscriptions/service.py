@@ -23,7 +23,7 @@ from monitor.store.sources import SourceSpec
 from monitor.store.tables import SourceRow
 from monitor.subscriptions.declared import DeclaredSource
 from monitor.subscriptions.files import read_sources
-from monitor.subscriptions.placement import Placement, place
+from monitor.subscriptions.placement import FolderAccess, Placement, place
 
 log = logging.getLogger("monitor.subscriptions")
 
@@ -55,6 +55,7 @@ class ImportReport:
     added: list[str] = field(default_factory=list)
     present: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (entry, why)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (entry, what to check)
     problems: list[str] = field(default_factory=list)  # about the document itself
 
 
@@ -85,12 +86,15 @@ class Subscriptions:
     """Sources management over one store, one URL policy and one clock."""
 
     def __init__(self, store: Store, policy: URLPolicy, clock: Clock = utcnow, *,
-                 default_interval: int = 900) -> None:
+                 default_interval: int = 900, folders: FolderAccess | None = None) -> None:
+        """``folders``: where this caller may place folder sources (default: nowhere; the
+        CLI and the declared sources pass ``FolderAccess(trusted=True)``)."""
         self.store, self.policy, self.clock = store, policy, clock
         self.default_interval = default_interval
+        self.folders = folders or FolderAccess()
 
     def place(self, location: str, kind: str | None = None) -> Placement:
-        return place(location, kind, self.policy)
+        return place(location, kind, self.policy, self.folders)
 
     def _interval(self, interval: int | None) -> int:
         if interval is None:
@@ -143,6 +147,8 @@ class Subscriptions:
                     report.present.append(e.location.strip())
                 else:
                     spot = self.place(e.location, e.kind)
+                    if spot.warning:
+                        report.warnings.append((e.location, spot.warning))
                     row, new = self.store.create_source(SourceSpec(
                         spot.location, spot.kind, e.interval, tuple(dict.fromkeys(e.labels)),
                         e.enabled, spot.auto), self.clock(), title=e.title)

@@ -19,7 +19,7 @@ from monitor.cli.main import main
 from monitor.config import Settings
 from monitor.errors import ConfigError
 from monitor.store import Store
-from monitor.subscriptions import Subscriptions, declared_sources, source_dict
+from monitor.subscriptions import FolderAccess, Subscriptions, declared_sources, source_dict
 from tests.apiclient import TOKEN, with_api
 
 LOOPBACK = "http://127.0.0.1:8080"  # allowed by the tests' allow-list (127.0.0.1/32)
@@ -107,7 +107,8 @@ def via_api(settings: Settings, location: str, kind: str | None, tmp: Path) -> O
         assert (repeat.status_code, repeat.json()) == (200, r.json())
         return Outcome(r.json())
 
-    return with_api(replace(settings, api_token=TOKEN), scenario)
+    # The API reaches folders only under the configured roots.
+    return with_api(replace(settings, api_token=TOKEN, folder_roots=(tmp.resolve(),)), scenario)
 
 
 def via_opml(settings: Settings, location: str, kind: str | None, tmp: Path) -> Outcome:
@@ -138,7 +139,9 @@ def via_sync(settings: Settings, location: str, kind: str | None, tmp: Path) -> 
     try:
         declared = declared_sources(replace(settings, sources_file=sources))
         assert declared is not None
-        report = Subscriptions(store, url_policy(settings)).sync(declared)
+        # The declared files are trusted like the command line (as the daemon syncs them).
+        report = Subscriptions(store, url_policy(settings),
+                               folders=FolderAccess(trusted=True)).sync(declared)
     except ConfigError as exc:
         assert store.source_urls() == set()  # nothing applied
         return Outcome(refusal=str(exc))

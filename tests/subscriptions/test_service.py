@@ -13,7 +13,7 @@ from monitor.config import Settings
 from monitor.reader.parsers.opml import parse_opml
 from monitor.store import Store
 from monitor.store.tables import SourceRow
-from monitor.subscriptions import DeclaredSource, Subscriptions
+from monitor.subscriptions import DeclaredSource, FolderAccess, Subscriptions
 
 pytestmark = pytest.mark.backends  # SQLite and PostgreSQL
 
@@ -22,7 +22,8 @@ pytestmark = pytest.mark.backends  # SQLite and PostgreSQL
 def service(settings: Settings) -> Iterator[Subscriptions]:
     store = Store.open(settings.database_url)
     try:
-        yield Subscriptions(store, url_policy(settings), default_interval=300)
+        yield Subscriptions(store, url_policy(settings), default_interval=300,
+                            folders=FolderAccess(trusted=True))
     finally:
         store.close()
 

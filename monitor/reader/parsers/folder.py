@@ -1,9 +1,15 @@
-"""Folder sources: text, Markdown, HTML and feed files in one directory."""
+"""Folder sources: text, Markdown, HTML and feed files in one directory.
+
+Only what is really inside the directory is read: a symbolic link that leads out of it (to
+``/etc/passwd``, say) is skipped and reported, never followed; a file over the size cap is
+skipped too.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -21,6 +27,7 @@ TEXT_SUFFIXES = {".txt", ".md", ".text"}
 HTML_SUFFIXES = {".html", ".htm"}
 FEED_SUFFIXES = {".xml", ".rss", ".atom", ".rdf"}
 SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | FEED_SUFFIXES
+MAX_FILE_BYTES = 10 * 1024 * 1024  # as the default largest document fetched
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
@@ -56,12 +63,17 @@ def _when(value: Any) -> datetime | None:
     return None
 
 
-def read_file(path: Path) -> list[RawItem]:
+def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> list[RawItem]:
     """The items of one file; raises SourceError when it cannot be read or parsed."""
     try:
-        data = path.read_bytes()
+        # No following a link swapped in since the listing checked where the path leads.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as f:
+            data = f.read(limit + 1)
     except OSError as exc:
         raise SourceError(f"{path}: cannot read: {exc.strerror}") from exc
+    if len(data) > limit:
+        raise SourceError(f"{path}: larger than {limit} bytes; skipped")
     suffix = path.suffix.lower()
     guid = path.name
     if suffix in FEED_SUFFIXES:
@@ -94,29 +106,46 @@ class FolderSource:
     def __init__(self, path: str) -> None:
         self.location = path
 
-    def _files(self) -> list[Path]:
+    def _files(self) -> tuple[list[Path], list[str]]:
+        """The files to read, and what was skipped because it leads out of the folder."""
         root = Path(self.location)
         if not root.is_dir():
             raise SourceError(f"{root}: not a directory")
-        return sorted(p for p in root.iterdir() if p.is_file()
-                      and p.suffix.lower() in SUFFIXES and not p.name.startswith("."))
+        inside = root.resolve()
+        files: list[Path] = []
+        outside: list[str] = []
+        for p in sorted(root.iterdir()):
+            if p.name.startswith("."):
+                continue
+            try:
+                real = p.resolve()
+            except (OSError, RuntimeError):  # a loop of links
+                outside.append(f"{p}: a symbolic link that leads nowhere; not followed")
+                continue
+            if not real.is_relative_to(inside):
+                outside.append(f"{p}: a symbolic link out of the folder; not followed")
+            elif p.suffix.lower() in SUFFIXES and real.is_file():
+                files.append(real if p.is_symlink() else p)
+        return files, outside
 
     async def poll(self, previous: Validators) -> PollResult:
         # Listing, hashing and parsing files is blocking I/O and CPU: off the event loop.
         return await asyncio.to_thread(self._read, previous)
 
     def _read(self, previous: Validators) -> PollResult:
-        files = self._files()
+        files, outside = self._files()
         listing = hashlib.sha256()
         for p in files:
             st = p.stat()
             listing.update(f"{p.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        for problem in outside:  # a new link out is reported at the next poll
+            listing.update(f"{problem}\n".encode())
         digest = listing.hexdigest()
         validators = Validators(body_hash=digest)
         if previous.body_hash == digest:
             return PollResult(not_modified=True, validators=validators)
         items: list[RawItem] = []
-        problems: list[str] = []
+        problems: list[str] = list(outside)
         for path in files:
             try:
                 for item in read_file(path):
