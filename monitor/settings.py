@@ -124,7 +124,8 @@ class Settings:
                                    "worker's sources are taken over after it", minimum=1)
     backlog_hours: float = setting(24.0, "a new source's items published more than this long "
                                    "before it was added are its backlog: stored and "
-                                   "backtestable, never alerted", minimum=0)
+                                   "backtestable, never alerted; `-1`: no backlog, every new "
+                                   "item alerts", minimum=-1)
     demo: bool = setting(False, "the sample source (`seeds/`, added to a new database) delivers "
                          "to targets too (`monitor run --demo`); otherwise its alerts are only "
                          "printed and stored")

@@ -116,7 +116,7 @@ def is_backlog(row: SourceRow, undated: set[str], grace: timedelta
     that, an undated article not seen before is new. A sample source has no backlog: it is
     there to show alerts.
     """
-    if row.sample:
+    if row.sample or grace < timedelta(0):  # a negative grace: no backlog at all
         return lambda _a: False
     first = row.first_polled_at is None
     cutoff = _aware(row.created_at) - grace
