@@ -8,6 +8,7 @@ store together. The lifecycle that runs them (scheduler, API server, signals) is
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from contextlib import AsyncExitStack
@@ -22,8 +23,15 @@ from monitor.delivery.notifiers.base import Notifier
 from monitor.delivery.notifiers.transport import LeanTransport
 from monitor.delivery.notifiers.webhook import WebhookNotifier
 from monitor.delivery.payload import alert_payload
-from monitor.delivery.targets import TargetConfig, choose, parse_noise, parse_targets
+from monitor.delivery.targets import (
+    DEFAULT_TARGET,
+    TargetConfig,
+    choose,
+    parse_noise,
+    parse_targets,
+)
 from monitor.delivery.worker import Deliverer, RetryPolicy
+from monitor.errors import ConfigError
 from monitor.metrics import Metrics
 from monitor.pruner import Pruner
 from monitor.reader.fetcher import Fetcher, FetchLimits, make_user_agent
@@ -35,6 +43,7 @@ from monitor.rules.matcher import Matcher
 from monitor.rules.versions import RuleSync
 from monitor.store import Store
 from monitor.store.ops import outbox_depth
+from monitor.store.sources import SourceSpec
 from monitor.subscriptions import FolderAccess, Subscriptions, declared_sources
 
 log = logging.getLogger("monitor.app")
@@ -159,9 +168,23 @@ def delivery_client(targets: Mapping[str, TargetConfig],
                             max_keepalive_connections=connections))
 
 
+def check_target_urls(settings: Settings, targets: Mapping[str, TargetConfig]) -> None:
+    """A webhook target the URL policy refuses is a configuration error at start, named
+    with its setting: sending to it could only fail, for the whole retry horizon."""
+    policy = url_policy(settings)
+    for name, t in targets.items():
+        why = policy.refusal(t.url) if t.kind == "webhook" else None
+        if why is not None:
+            setting = ("MONITOR_WEBHOOK_URL" if name == DEFAULT_TARGET and settings.webhook_url
+                       else f"targets.{name}.url")
+            raise ConfigError(setting, why)
+
+
 async def open_delivery(stack: AsyncExitStack, settings: Settings, store: Store,
                         clock: Clock, *, metrics: Metrics | None = None) -> Delivery:
     targets = targets_of(settings)
+    # Off the loop: the check may look the host names up.
+    await asyncio.to_thread(check_target_urls, settings, targets)
     client = await stack.enter_async_context(delivery_client(targets, url_policy(settings)))
     policy = RetryPolicy(base_seconds=settings.retry_base_seconds,
                          max_seconds=settings.retry_max_seconds,
@@ -179,11 +202,13 @@ async def open_delivery(stack: AsyncExitStack, settings: Settings, store: Store,
 # -- the whole application ----------------------------------------------------------------
 
 def ensure_default_source(store: Store, settings: Settings, clock: Clock) -> None:
-    """A new database starts with the seeds folder as its one source."""
+    """A new database starts with the seeds folder as its one source, a sample: its alerts
+    are printed and stored, and reach targets only in demo mode (``MONITOR_DEMO``)."""
     if store.get_meta("seeded") is None:
         if store.count_sources() == 0 and settings.seeds_dir.is_dir():
-            store.add_source("folder", str(settings.seeds_dir.resolve()),
-                             interval=settings.default_interval_seconds, now=clock())
+            store.create_source(SourceSpec(str(settings.seeds_dir.resolve()), "folder",
+                                           settings.default_interval_seconds, sample=True),
+                                clock())
         store.set_meta("seeded", "1")
 
 
@@ -211,7 +236,8 @@ async def open_app(stack: AsyncExitStack, settings: Settings, *, clock: Clock = 
                         alert_per_story=settings.alert_per_story,
                         story_window=timedelta(days=settings.story_window_days),
                         lease=timedelta(seconds=settings.lease_seconds), metrics=metrics,
-                        sitemap_pages=settings.sitemap_pages)
+                        sitemap_pages=settings.sitemap_pages,
+                        backlog=timedelta(hours=settings.backlog_hours), demo=settings.demo)
     app = App(settings, store, matcher, http, pipeline, delivery.deliverer, clock, metrics)
     app.rulesync = RuleSync(store, settings.rules_dir, clock, worker=settings.worker_id)
     app.rulesync.publish(matcher)

@@ -148,6 +148,13 @@ class Settings:
                                      minimum=1, maximum=36500)
     lease_seconds: float = setting(600.0, "how long a claimed source stays this worker's; a dead "
                                    "worker's sources are taken over after it", minimum=1)
+    backlog_hours: float = setting(24.0, "a new source's items published more than this long "
+                                   "before it was added are its backlog: stored and "
+                                   "backtestable, never alerted; `-1`: no backlog, every new "
+                                   "item alerts", minimum=-1)
+    demo: bool = setting(False, "the sample source (`seeds/`, added to a new database) delivers "
+                         "to targets too (`monitor run --demo`); otherwise its alerts are only "
+                         "printed and stored")
     retention_days: int = setting(90, "articles (with their delivered alerts) older than this "
                                   "are pruned daily; `0` keeps everything", minimum=0,
                                   maximum=36500)

@@ -126,8 +126,11 @@ def pg_url() -> Iterator[str]:
 
 @pytest.fixture
 def settings(tmp_path: Path, db_url: str) -> Settings:
+    # demo: the seeds are the tests' sample data, and their alerts are delivered (without it
+    # a sample source reaches no target: tests/test_first_run.py).
     return Settings(database_url=db_url, rules_dir=ROOT / "rules", seeds_dir=ROOT / "seeds",
-                    worker_id="test", allow_private_networks=LOOPBACK)
+                    worker_id="test", allow_private_networks=LOOPBACK, demo=True,
+                    backlog_hours=-1)  # fixture feeds are old or undated: tests/test_first_run.py
 
 
 @pytest.fixture
@@ -135,7 +138,8 @@ def cli_env(tmp_path: Path, db_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
     env.update(MONITOR_DATABASE_URL=db_url, MONITOR_RULES_DIR=str(ROOT / "rules"),
                MONITOR_SEEDS_DIR=str(ROOT / "seeds"), PYTHONPATH=str(ROOT),
-               MONITOR_API_PORT="0", MONITOR_ALLOW_PRIVATE_NETWORKS=LOOPBACK)
+               MONITOR_API_PORT="0", MONITOR_ALLOW_PRIVATE_NETWORKS=LOOPBACK,
+               MONITOR_DEMO="1", MONITOR_BACKLOG_HOURS="-1")  # as in ``settings``
     return env
 
 

@@ -1,16 +1,19 @@
-"""``monitor alerts ...`` (owner: delivery): list alerts and deliveries, replay, targets."""
+"""``monitor alerts ...`` (owner: delivery): list and show alerts and deliveries, send, replay,
+targets."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from monitor.clock import utcnow
 from monitor.config import Settings
 from monitor.errors import ConfigError
-from monitor.store import Store
+from monitor.store import Store, ops
 from monitor.store.tables import DeliveryRow
 
 
@@ -23,16 +26,41 @@ def add_commands(alerts: Any) -> None:
     state.add_argument("--failed", action="store_true",
                        help="dead deliveries (gave up, or refused for good): replay them")
     state.add_argument("--pending", action="store_true", help="deliveries still to be sent")
-    show = alerts.add_parser("show", help="one delivery and every attempt to send it")
-    show.add_argument("id", type=int, metavar="DELIVERY_ID")
+    show = alerts.add_parser("show", help="one alert (aN) or delivery (dN, or N) and every "
+                             "attempt to send it")
+    show.add_argument("id", type=_ref("d"), metavar="ID")
     show.add_argument("--json", action="store_true")
-    replay = alerts.add_parser("replay", help="send dead deliveries again (same webhook-id)")
-    replay.add_argument("ids", type=int, nargs="*", metavar="DELIVERY_ID")
+    replay = alerts.add_parser("replay", help="send alerts (aN) or deliveries (dN, or N) again; "
+                               "a delivery keeps its webhook-id")
+    replay.add_argument("ids", type=_ref("d"), nargs="*", metavar="ID")
     replay.add_argument("--failed", action="store_true", help="every dead delivery")
+    replay.add_argument("--target", help="an alert's delivery to this target only")
+    send = alerts.add_parser("send", help="queue alerts (N or aN) to the targets that have no "
+                             "delivery of them yet; `monitor run` sends them")
+    send.add_argument("ids", type=_ref("a"), nargs="+", metavar="ALERT_ID")
+    send.add_argument("--target", help="this configured target only (default: every one)")
     targets = alerts.add_parser("targets", help="configured targets and their queues")
     targets.add_argument("--json", action="store_true")
     enable = alerts.add_parser("enable", help="switch a target disabled by a 410 back on")
     enable.add_argument("target")
+
+
+def _ref(default: str) -> Callable[[str], tuple[str, int]]:
+    """An id on the command line: ``a12`` an alert, ``d45`` a delivery, a bare number the
+    command's own kind (``default``)."""
+
+    def parse(text: str) -> tuple[str, int]:
+        kind, digits = (text[0].lower(), text[1:]) if text[:1].isalpha() else (default, text)
+        if kind not in "ad" or not digits.isdigit():
+            raise argparse.ArgumentTypeError(
+                f"{text!r}: expected an alert id (a12), a delivery id (d45) or a number")
+        return kind, int(digits)
+
+    return parse
+
+
+def _name(ref: tuple[str, int]) -> str:
+    return f"{'alert' if ref[0] == 'a' else 'delivery'} {ref[1]}"
 
 
 def _iso(value: Any) -> str | None:
@@ -86,32 +114,141 @@ def _list(args: argparse.Namespace, store: Store) -> int:
     return 0
 
 
-def _show(args: argparse.Namespace, store: Store) -> int:
-    rows = [d for d in store.deliveries() if d.id == args.id]
-    if not rows:
-        raise ConfigError("DELIVERY_ID", f"no delivery {args.id}")
-    attempts = [{"at": _iso(a.at), "status_code": a.status_code, "latency_ms": a.latency_ms,
-                 "error": a.error, "outcome": a.outcome,
-                 "next_attempt": _iso(a.next_attempt_at), "worker": a.worker}
-                for a in store.attempts_of(args.id)]
-    if args.json:
-        print(json.dumps({**delivery_dict(rows[0]), "history": attempts}, ensure_ascii=False))
-        return 0
-    for key, value in delivery_dict(rows[0]).items():
+def _attempts(store: Store, delivery_id: int) -> list[dict[str, Any]]:
+    return [{"at": _iso(a.at), "status_code": a.status_code, "latency_ms": a.latency_ms,
+             "error": a.error, "outcome": a.outcome, "next_attempt": _iso(a.next_attempt_at),
+             "worker": a.worker}
+            for a in store.attempts_of(delivery_id)]
+
+
+def _print_delivery(d: DeliveryRow, attempts: list[dict[str, Any]]) -> None:
+    for key, value in delivery_dict(d).items():
         print(f"{key:>17}: {value if value is not None else '-'}")
     for a in attempts:
         print(f"  {a['at']}  {a['outcome'] or '?':<9} {a['status_code'] or '-':<4} "
               f"{(a['latency_ms'] or 0):8.1f} ms  {a['error'] or ''}"
               + (f"  next {a['next_attempt']}" if a["next_attempt"] else ""))
+
+
+def _show(args: argparse.Namespace, store: Store) -> int:
+    kind, number = args.id
+    if kind == "a":
+        return _show_alert(args, store, number)
+    row = ops.get_delivery(store, number)
+    if row is None:
+        print(f"no {_name(args.id)}", file=sys.stderr)
+        return 1
+    attempts = _attempts(store, number)
+    if args.json:
+        print(json.dumps({**delivery_dict(row), "history": attempts}, ensure_ascii=False))
+    else:
+        _print_delivery(row, attempts)
     return 0
 
 
-def _replay(args: argparse.Namespace, store: Store) -> int:
+def _show_alert(args: argparse.Namespace, store: Store, alert_id: int) -> int:
+    alert = ops.get_alert(store, alert_id)
+    if alert is None:
+        print(f"no alert {alert_id}", file=sys.stderr)
+        return 1
+    article = json.loads(alert.payload)["data"]["article"]
+    info = {"id": alert.id, "rule": alert.rule_id, "title": article.get("title"),
+            "url": article.get("url"), "created": _iso(alert.created_at),
+            "evidence": json.loads(alert.evidence)}
+    deliveries = [(d, _attempts(store, d.id or 0))
+                  for d in ops.deliveries_of(store, [alert_id]).get(alert_id, [])]
+    if args.json:
+        print(json.dumps({**info, "deliveries": [{**delivery_dict(d), "history": h}
+                                                 for d, h in deliveries]},
+                         ensure_ascii=False))
+        return 0
+    for key in ("id", "rule", "title", "url", "created"):
+        print(f"{key:>17}: {info[key] if info[key] is not None else '-'}")
+    for ev in info["evidence"][:3]:
+        print(f"{'why':>17}: {ev.get('field')} {ev.get('term')!r}: {ev.get('snippet')}")
+    if not deliveries:
+        print(f"no deliveries: `monitor alerts send a{alert_id}` queues it to the configured "
+              "targets")
+    for d, history in deliveries:
+        print()
+        _print_delivery(d, history)
+    return 0
+
+
+def _replay(args: argparse.Namespace, settings: Settings, store: Store) -> int:
     if not args.ids and not args.failed:
-        raise ConfigError("replay", "name delivery ids, or --failed for every dead delivery")
-    n = store.replay(utcnow(), ids=args.ids, failed=args.failed)
-    print(f"{n} deliveries queued again (same webhook-id; `monitor run` sends them)")
-    return 0 if n or args.failed else 1
+        raise ConfigError("replay", "name alert or delivery ids, or --failed for every dead "
+                          "delivery")
+    now = utcnow()
+    missing: list[str] = []
+    queued = 0
+    if args.failed:
+        queued += store.replay(now, failed=True)
+    alerts = [n for kind, n in args.ids if kind == "a"]
+    if alerts:
+        targets = _chosen_targets(settings, args.target)
+        for alert_id in alerts:
+            rows = ops.replay_alert(store, alert_id, targets, now)
+            if rows is None:
+                missing.append(f"alert {alert_id}")
+            else:
+                queued += sum(r.status == "pending" for r in rows)
+    for kind, number in args.ids:
+        if kind != "d":
+            continue
+        row = ops.get_delivery(store, number)
+        if row is None:
+            missing.append(f"delivery {number}")
+        elif row.status in ("held", "digested"):
+            print(f"delivery {number} is {row.status}: its digest carries it", file=sys.stderr)
+        elif row.status == "pending":
+            print(f"delivery {number} is pending already", file=sys.stderr)
+        else:
+            queued += store.replay(now, ids=[number])
+    print(f"{queued} deliveries queued again (same webhook-id; `monitor run` sends them)")
+    if missing:
+        print("not found: " + ", ".join(missing), file=sys.stderr)
+        return 1
+    return 0 if queued or args.failed else 1
+
+
+def _chosen_targets(settings: Settings, name: str | None) -> list[str]:
+    """The configured targets (or the one named): where ``send`` and alert replays go."""
+    from monitor.app import targets_of
+
+    configured = list(targets_of(settings))
+    if name is not None:
+        if name not in configured:
+            raise ConfigError("--target", f"no target {name!r} is configured (configured: "
+                              f"{', '.join(configured) or 'none'})")
+        return [name]
+    if not configured:
+        raise ConfigError("targets", "no target is configured: set MONITOR_WEBHOOK_URL, or "
+                          "add a [targets.NAME] table to monitor.toml")
+    return configured
+
+
+def _send(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    targets = _chosen_targets(settings, args.target)
+    now = utcnow()
+    missing: list[str] = []
+    for kind, number in args.ids:
+        if kind != "a":
+            raise ConfigError("send", f"d{number} is a delivery: `monitor alerts replay "
+                              f"d{number}` sends it again")
+        queued = ops.send_alert(store, number, targets, now)
+        if queued is None:
+            missing.append(f"alert {number}")
+        elif queued:
+            print(f"alert {number}: queued to {', '.join(queued)}")
+        else:
+            print(f"alert {number}: every target has it already (`monitor alerts replay "
+                  f"a{number}` sends it again)")
+    if missing:
+        print("not found: " + ", ".join(missing), file=sys.stderr)
+        return 1
+    print("`monitor run` (or the running daemon) sends them")
+    return 0
 
 
 def _targets(args: argparse.Namespace, settings: Settings, store: Store) -> int:
@@ -142,7 +279,9 @@ def cmd_alerts(args: argparse.Namespace, settings: Settings) -> int:
         if args.action == "show":
             return _show(args, store)
         if args.action == "replay":
-            return _replay(args, store)
+            return _replay(args, settings, store)
+        if args.action == "send":
+            return _send(args, settings, store)
         if args.action == "targets":
             return _targets(args, settings, store)
         if args.action == "enable":

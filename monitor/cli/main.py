@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from monitor.clock import utcnow
@@ -28,6 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the daemon (poll, match, alert, deliver)")
     run.add_argument("--once", action="store_true", help="one full cycle, then exit")
     run.add_argument("--no-api", action="store_true", help="do not serve the HTTP API")
+    run.add_argument("--demo", action="store_true", help="the sample source (seeds/) delivers "
+                     "to targets too (MONITOR_DEMO)")
 
     match = sub.add_parser("match", help="match files or JSON Lines from stdin; stores nothing")
     match.add_argument("paths", nargs="+", metavar="PATH", help="files, or - for JSON Lines")
@@ -168,6 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             from monitor.cli.run import cmd_run
 
+            if args.demo:
+                settings = replace(settings, demo=True)
             return cmd_run(settings, once=args.once, no_api=args.no_api)
         if args.command == "backtest":
             return cmd_backtest(args, settings)

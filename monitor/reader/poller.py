@@ -27,7 +27,7 @@ from monitor.reader.pages import read_pages
 from monitor.reader.parsers import make_source
 from monitor.reader.parsers.base import PollResult
 from monitor.reader.schedule import ScheduleBounds, next_after_failure, next_after_success
-from monitor.reader.stories import Route, plan_poll
+from monitor.reader.stories import Route, is_backlog, plan_poll
 from monitor.rules.matcher import Matcher
 from monitor.store import PollOutcome, Store, dedupe_key
 from monitor.store.records import PayloadBuilder, PollPlan
@@ -62,8 +62,11 @@ class Pipeline:
                  bounds: ScheduleBounds | None = None, alert_per_story: bool = True,
                  story_window: timedelta = timedelta(days=7),
                  lease: timedelta = timedelta(minutes=10),
-                 metrics: Metrics | None = None, sitemap_pages: int = 30) -> None:
+                 metrics: Metrics | None = None, sitemap_pages: int = 30,
+                 backlog: timedelta = timedelta(hours=24), demo: bool = False) -> None:
         self.store = store
+        self.backlog = backlog  # grace before a source's creation: older items are backlog
+        self.demo = demo  # sample sources deliver too
         self.sitemap_pages = sitemap_pages  # pages of new sitemap entries read per poll
         self.metrics = metrics
         self.matcher = matcher  # a callable, so a rule reload takes effect at the next poll
@@ -172,10 +175,14 @@ class Pipeline:
         default = self.alert_per_story
         return lambda rule_id: own.get(rule_id, default)
 
-    def _plan(self, matcher: Matcher, articles: Sequence[Article], now: datetime) -> PollPlan:
-        """Match, hash and route the new articles (CPU work: run in a thread)."""
-        return plan_poll(((a, matcher.match(a)) for a in articles), targets=self.targets,
-                         route=self.route, payload=self.payload,
+    def _plan(self, matcher: Matcher, row: SourceRow, articles: Sequence[Article],
+              undated: set[str], now: datetime) -> PollPlan:
+        """Match, hash and route the new articles (CPU work: run in a thread). The backlog
+        is stored unmatched; a sample source's alerts go to no target outside demo mode."""
+        old = is_backlog(row, undated, self.backlog)
+        targets = [] if row.sample and not self.demo else self.targets
+        return plan_poll(((a, () if old(a) else matcher.match(a)) for a in articles),
+                         targets=targets, route=self.route, payload=self.payload,
                          since=now - self.story_window, per_story=self._per_story(matcher))
 
     async def _poll(self, row: SourceRow) -> PollReport:
@@ -196,7 +203,7 @@ class Pipeline:
             await self._off_loop(self.store.save_poll, row.id, outcome, now=now)
             return PollReport(row.id, row.url, "not_modified")
         labels = tuple(x for x in row.labels.split(",") if x)
-        pairs = await self._off_loop(_extract, result.items, row.id, labels, now)
+        pairs, undated = await self._off_loop(_extract, result.items, row.id, labels, now)
         articles = [a for _item, a in pairs]
         known = await self._off_loop(self.store.known_keys, row.id, articles)
         fresh = _fresh(articles, known)
@@ -206,7 +213,7 @@ class Pipeline:
             fresh, unread = await read_pages(self.fetcher, [(raw[id(a)], a) for a in fresh],
                                              self.sitemap_pages)
             notes.extend(unread)
-        plan = await self._off_loop(self._plan, self.matcher(), fresh, now)
+        plan = await self._off_loop(self._plan, self.matcher(), row, fresh, undated, now)
         problems = "; ".join(notes) or None
         for problem in notes:
             log.warning("source.poll.problem", extra={"source": row.id, "problem": problem})
@@ -267,12 +274,15 @@ class Pipeline:
 
 
 def _extract(items: Sequence[RawItem], source_id: int, labels: tuple[str, ...],
-             now: datetime) -> list[tuple[RawItem, Article]]:
-    """The articles of the raw items, each with the item it came from (CPU work: a thread)."""
+             now: datetime) -> tuple[list[tuple[RawItem, Article]], set[str]]:
+    """The articles of the raw items, each with the item it came from, and the dedupe keys of
+    the undated ones (CPU work: a thread)."""
     pairs = [(item, extract(item, source_id=source_id, labels=labels)) for item in items]
+    pairs = [(item, a) for item, a in pairs if a.title or a.body]
+    undated = {dedupe_key(a) for _item, a in pairs if a.published is None}
     # Undated items are kept: their time is the time we first saw them.
     return [(item, a if a.published else replace(a, published=now))
-            for item, a in pairs if a.title or a.body]
+            for item, a in pairs], undated
 
 
 def _fresh(articles: Sequence[Article], known: set[str]) -> list[Article]:

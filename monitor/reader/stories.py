@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from monitor.models import Article, Match
 from monitor.reader import simhash
@@ -22,7 +22,9 @@ from monitor.store.records import (
     PollArticle,
     PollPlan,
     StoryCandidates,
+    dedupe_key,
 )
+from monitor.store.tables import SourceRow
 
 # The targets a rule's ``notify:`` field picks among the configured ones (delivery's choice,
 # handed in by the composition root).
@@ -102,3 +104,32 @@ def plan_poll(found: Iterable[tuple[Article, Iterable[Match]]], *, targets: Sequ
     items = [poll_article(a, matches, targets=targets, route=route, per_story=per_story)
              for a, matches in found]
     return PollPlan(items, since, functools.partial(plan_stories, items), payload, copy_of)
+
+
+def is_backlog(row: SourceRow, undated: set[str], grace: timedelta
+               ) -> Callable[[Article], bool]:
+    """Whether a new article of this source is its backlog: stored, never alerted.
+
+    A dated article is backlog when published more than ``grace`` before the source was
+    added; an undated one (``undated``: dedupe keys) when seen on the source's first poll,
+    which cannot tell it from the rest of what the source listed when it was added; after
+    that, an undated article not seen before is new. A sample source has no backlog: it is
+    there to show alerts.
+    """
+    if row.sample or grace < timedelta(0):  # a negative grace: no backlog at all
+        return lambda _a: False
+    first = row.first_polled_at is None
+    cutoff = _aware(row.created_at) - grace
+
+    def old(a: Article) -> bool:
+        if dedupe_key(a) in undated:
+            return first
+        return a.published is not None and _aware(a.published) < cutoff
+
+    return old
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite gives naive datetimes back: they are UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+

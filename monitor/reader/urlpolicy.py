@@ -146,6 +146,26 @@ class URLPolicy:
             raise URLPolicyError(f"{url!r}: cannot resolve {host}: {exc}") from None
         return self._verdict(url, host, _addresses(infos))
 
+    def refusal(self, url: str) -> str | None:
+        """Why the policy refuses ``url`` for good (its scheme, its host, a non-public address
+        it resolves to), else None. A name that does not resolve now is no refusal: DNS may
+        come up later (a receiver container starting), and every send checks again."""
+        try:
+            host, port = self._split(url)
+            if self._without_dns(url, host) is not None:
+                return None
+        except URLPolicyError as exc:
+            return str(exc)
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError):
+            return None
+        try:
+            self._verdict(url, host, _addresses(infos))
+        except URLPolicyError as exc:
+            return str(exc)
+        return None
+
 
 class PinnedBackend(httpcore.AsyncNetworkBackend):
     """httpx's network layer, connecting only to addresses the policy allows.

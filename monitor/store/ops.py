@@ -180,6 +180,34 @@ def deliveries_of(store: Store, alert_ids: Sequence[int]) -> dict[int, list[Deli
     return out
 
 
+def get_alert(store: Store, alert_id: int) -> AlertRow | None:
+    with store.session() as s:
+        return s.get(AlertRow, alert_id)
+
+
+def get_delivery(store: Store, delivery_id: int) -> DeliveryRow | None:
+    with store.session() as s:
+        return s.get(DeliveryRow, delivery_id)
+
+
+def send_alert(store: Store, alert_id: int, targets: Sequence[str], now: datetime
+               ) -> list[str] | None:
+    """Queue an alert to those of ``targets`` that have no delivery of it yet (an alert made
+    before a target existed, or of a sample source); the targets queued, or None when there
+    is no such alert. The daemon (or ``monitor run --once``) sends them."""
+    with store.session() as s:
+        if s.get(AlertRow, alert_id) is None:
+            return None
+        existing = set(s.exec(select(DeliveryRow.target)
+                              .where(DeliveryRow.alert_id == alert_id)).all())
+        queued = [t for t in dict.fromkeys(targets) if t not in existing]
+        for target in queued:
+            s.add(DeliveryRow(alert_id=alert_id, target=target,
+                              webhook_id=f"msg_{uuid.uuid4().hex}", created_at=now,
+                              next_attempt_at=now))
+    return queued
+
+
 def replay_alert(store: Store, alert_id: int, targets: Sequence[str], now: datetime
                  ) -> list[DeliveryRow] | None:
     """Queue an alert again to ``targets``; None when there is no such alert.
@@ -191,15 +219,10 @@ def replay_alert(store: Store, alert_id: int, targets: Sequence[str], now: datet
     the alert gets a new one.
     """
     with store.session() as s:
-        if s.get(AlertRow, alert_id) is None:
-            return None
         existing = {d.target: d.id for d in s.exec(
             select(DeliveryRow).where(DeliveryRow.alert_id == alert_id)).all()}
-        for target in targets:
-            if target not in existing:
-                s.add(DeliveryRow(alert_id=alert_id, target=target,
-                                  webhook_id=f"msg_{uuid.uuid4().hex}", created_at=now,
-                                  next_attempt_at=now))
+    if send_alert(store, alert_id, targets, now) is None:
+        return None
     store.replay(now, ids=[i for t, i in existing.items() if t in targets and i is not None])
     with store.session() as s:
         rows = {d.target: d for d in s.exec(select(DeliveryRow).where(

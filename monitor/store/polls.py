@@ -211,6 +211,7 @@ class PollQueries(StoreBase):
             new["unhealthy"] = outcome.unhealthy
             return new
         new["last_error"] = outcome.error  # problems with parts of an otherwise good poll
+        new["first_polled_at"] = source.first_polled_at or now
         new["consecutive_failures"] = 0
         new["failing_since"] = None
         new["unhealthy"] = False

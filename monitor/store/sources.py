@@ -25,6 +25,7 @@ class SourceSpec:
     labels: tuple[str, ...] = ()
     enabled: bool = True
     kind_auto: bool = False
+    sample: bool = False  # the seeds folder of a new database (see SourceRow.sample)
 
 
 class SourceQueries(StoreBase):
@@ -36,10 +37,13 @@ class SourceQueries(StoreBase):
 
     def create_source(self, spec: SourceSpec, now: datetime, *, title: str | None = None
                       ) -> tuple[SourceRow, bool]:
-        """Add a source; (its row, True), or (the existing row unchanged, False)."""
+        """Add a source; (its row, True), or (the existing row unchanged, False). Adding a
+        sample source's location as a source of one's own makes it one: it delivers."""
         with self.session() as s:
             existing = s.exec(select(SourceRow).where(SourceRow.url == spec.url)).first()
             if existing is not None:
+                if existing.sample and not spec.sample:
+                    existing.sample = False
                 return existing, False
             # Another worker may add the same URL at the same moment (the seeds source of a new
             # database): the unique URL decides, and both get the one row.
@@ -48,7 +52,8 @@ class SourceQueries(StoreBase):
                 kind=spec.kind, url=spec.url, interval_seconds=spec.interval, created_at=now,
                 next_check_at=now, labels=",".join(spec.labels), title=title,
                 enabled=spec.enabled, consecutive_failures=0, unhealthy=False,
-                kind_auto=spec.kind_auto).on_conflict_do_nothing().returning(table.c.id)).first()
+                kind_auto=spec.kind_auto, sample=spec.sample,
+            ).on_conflict_do_nothing().returning(table.c.id)).first()
         with self.session() as s:
             return (s.exec(select(SourceRow).where(SourceRow.url == spec.url)).one(),
                     inserted is not None)
@@ -73,6 +78,7 @@ class SourceQueries(StoreBase):
                                     next_check_at=now, kind_auto=d.kind_auto))
                     added += 1
                     continue
+                adopted, row.sample = row.sample, False  # declared by the user: not a sample
                 kind = row.kind if d.kind_auto else d.kind
                 if (row.kind, row.interval_seconds, row.labels, row.enabled) != (
                         kind, d.interval, labels, d.enabled):
@@ -82,6 +88,8 @@ class SourceQueries(StoreBase):
                     if d.enabled and not row.enabled:
                         row.next_check_at = now
                     row.enabled = d.enabled
+                    updated += 1
+                elif adopted:
                     updated += 1
             for url in retired:
                 row = rows.get(url)

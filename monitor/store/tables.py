@@ -37,6 +37,13 @@ class SourceRow(SQLModel, table=True):
     disabled_reason: str | None = Field(default=None, sa_column=Column(Text))
     kind_auto: bool = Field(default=False, sa_column=Column(Boolean, nullable=False,
                                                             server_default=false()))
+    # The seeds folder a new database starts with: its alerts are stored and printed, but
+    # delivered to no target unless demo mode asks for it.
+    sample: bool = Field(default=False, sa_column=Column(Boolean, nullable=False,
+                                                         server_default=false()))
+    # The first poll that read the source (ok or not modified): before it, everything the
+    # source lists is its backlog.
+    first_polled_at: datetime | None = None
 
 
 class ArticleRow(SQLModel, table=True):

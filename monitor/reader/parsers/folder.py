@@ -63,6 +63,13 @@ def _when(value: Any) -> datetime | None:
     return None
 
 
+def _modified(path: Path) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+    except OSError:
+        return None
+
+
 def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> list[RawItem]:
     """The items of one file; raises SourceError when it cannot be read or parsed."""
     try:
@@ -86,13 +93,17 @@ def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> list[RawItem]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SourceError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    # A file without a date of its own is dated by its modification time: a file written
+    # into the folder after it was added is new, one that lay there long before is backlog.
+    modified = _modified(path)
     if suffix in HTML_SUFFIXES:
-        return [RawItem(title="", content=text, content_type="text/html", guid=guid)]
+        return [RawItem(title="", content=text, content_type="text/html", guid=guid,
+                        published=modified)]
     meta, body = split_front_matter(text)
     return [RawItem(
         title=str(meta.get("title") or ""), content=body,
         url=str(meta["url"]) if meta.get("url") else None,
-        guid=str(meta.get("guid") or guid), published=_when(meta.get("published")),
+        guid=str(meta.get("guid") or guid), published=_when(meta.get("published")) or modified,
         author=str(meta["author"]) if meta.get("author") else None,
         language=str(meta["language"]) if meta.get("language") else None,
     )]
