@@ -51,6 +51,14 @@ class RuleError(MonitorError):
         super().__init__("\n".join(str(p) for p in problems))
 
 
+class MatchBudgetExceeded(MonitorError):
+    """Matching one article took more than its budget of steps (the matcher keeps what fits)."""
+
+    def __init__(self, work: int, budget: int) -> None:
+        self.work, self.budget = work, budget
+        super().__init__(f"matching stopped after {work} steps (budget {budget})")
+
+
 class SourceError(MonitorError):
     """A source could not be read this time."""
 
