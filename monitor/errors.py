@@ -17,6 +17,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+MAX_MESSAGE = 500  # characters: a message names the problem, never carries a megabyte value
+
+
+def shorten(text: str, limit: int = MAX_MESSAGE) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit} more characters)"
+
 
 class MonitorError(Exception):
     """Base of every error monitor raises on purpose."""
@@ -26,8 +35,8 @@ class ConfigError(MonitorError):
     """A configuration value is missing or invalid."""
 
     def __init__(self, setting: str, message: str) -> None:
-        self.setting = setting
-        super().__init__(f"{setting}: {message}")
+        self.setting = shorten(setting, 200)
+        super().__init__(f"{self.setting}: {shorten(message)}")
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,10 @@ class RuleProblem:
     line: int
     column: int
     message: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", shorten(self.message))
+        object.__setattr__(self, "file", shorten(self.file, 200))
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}: {self.message}"

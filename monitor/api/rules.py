@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -20,10 +21,17 @@ from monitor.api.common import (
 )
 from monitor.api.openapi import BACKTEST, TEST, VALIDATE
 from monitor.app import make_fetcher
-from monitor.errors import RuleError, SourceError
+from monitor.errors import RuleError, RuleProblem, SourceError
 from monitor.models import Article, Match, RawItem
 from monitor.reader.article import extract
-from monitor.rules.backtest import backtest, candidate_matcher, matcher_for, parse_since, rule_text
+from monitor.rules.backtest import (
+    backtest,
+    candidate_matcher,
+    matcher_for,
+    parse_since,
+    query_problems,
+    rule_text,
+)
 from monitor.rules.matcher import Matcher
 
 
@@ -56,13 +64,28 @@ def _candidate_text(data: dict[str, Any]) -> tuple[str, str]:
 
 
 def _build(request: Request, data: dict[str, Any]) -> Matcher:
+    """The candidate's matcher; its warnings are located in what the client sent: a bare
+    query's at ``query:line:column``, a rule's in ``candidate.yaml``."""
     app = the_app(request)
+    rules_dir = app.settings.rules_dir
+    bare = "yaml" not in data and "rule" not in data
+    if bare:
+        problems, warnings = query_problems(rules_dir, str(data.get("query") or ""))
+        if problems:
+            raise RuleError(problems)
     text, name = _candidate_text(data)
-    return candidate_matcher(app.settings.rules_dir, text, name)
+    matcher = candidate_matcher(rules_dir, text, name)
+    if bare:
+        matcher.warnings = tuple(warnings)
+    return matcher
 
 
 def _problems(exc: RuleError) -> list[dict[str, Any]]:
-    return [{**asdict(p), "text": str(p)} for p in exc.problems]
+    return _located(exc.problems)
+
+
+def _located(problems: Sequence[RuleProblem]) -> list[dict[str, Any]]:
+    return [{**asdict(p), "text": str(p)} for p in problems]
 
 
 async def validate_rule(request: Request) -> Response:
@@ -70,9 +93,11 @@ async def validate_rule(request: Request) -> Response:
     try:
         matcher = await asyncio.to_thread(_build, request, data)
     except RuleError as exc:
-        return JSONResponse({"valid": False, "problems": _problems(exc), "rules": []})
+        return JSONResponse({"valid": False, "problems": _problems(exc), "rules": [],
+                             "warnings": []})
     return JSONResponse({"valid": True, "problems": [],
-                         "rules": [_rule_dict(r) for r in matcher.rules]})
+                         "rules": [_rule_dict(r) for r in matcher.rules],
+                         "warnings": _located(matcher.warnings)})
 
 
 async def test_rule(request: Request) -> Response:
@@ -107,7 +132,8 @@ async def test_rule(request: Request) -> Response:
     return JSONResponse({"matches": bool(matches),
                          "article": {"title": article.title, "language": article.language,
                                      "url": article.url, "chars": len(article.body)},
-                         "results": [m.to_dict() for m in matches]})
+                         "results": [m.to_dict() for m in matches],
+                         "warnings": _located(matcher.warnings)})
 
 
 async def backtest_rule(request: Request) -> Response:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import ahocorasick  # type: ignore[import-not-found]
 
-from monitor.errors import MatchBudgetExceeded
+from monitor.errors import MatchBudgetExceeded, RuleProblem
 from monitor.models import Article, Evidence, Match
 from monitor.rules.analysis import Analyzer, Analyzers, detect_language, normalise
 from monitor.rules.compiler import (
@@ -141,8 +141,10 @@ class Matcher:
     """Rules compiled once, matched against many articles (thread-safe)."""
 
     def __init__(self, rules: tuple[Rule, ...], version: str,
-                 concepts: dict[str, ConceptDef] | None = None) -> None:
+                 concepts: dict[str, ConceptDef] | None = None,
+                 warnings: tuple[RuleProblem, ...] = ()) -> None:
         self.rules = tuple(rules)  # all rules, disabled ones included (``rule.enabled``)
+        self.warnings = warnings  # located, like problems: the rules load all the same
         self.version = version
         self.concepts = dict(concepts or {})
         self._asts: list[tuple[Rule, Node | None]] = [
@@ -157,7 +159,7 @@ class Matcher:
     def load(cls, directory: Path) -> Matcher:
         """Load and compile the rules of ``directory``; raise RuleError with every problem."""
         files = load_rule_files(directory)
-        return cls(files.rules, files.version, files.concepts)
+        return cls(files.rules, files.version, files.concepts, files.warnings)
 
     def index(self, language: str | None) -> _LanguageIndex:
         """The compiled index of ``language`` (built on first use)."""
