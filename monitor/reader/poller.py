@@ -62,8 +62,10 @@ class Pipeline:
                  bounds: ScheduleBounds | None = None, alert_per_story: bool = True,
                  story_window: timedelta = timedelta(days=7),
                  lease: timedelta = timedelta(minutes=10),
-                 metrics: Metrics | None = None, sitemap_pages: int = 30) -> None:
+                 metrics: Metrics | None = None, sitemap_pages: int = 30,
+                 max_items: int = 500) -> None:
         self.store = store
+        self.max_items = max_items  # items of one poll extracted, matched and stored
         self.sitemap_pages = sitemap_pages  # pages of new sitemap entries read per poll
         self.metrics = metrics
         self.matcher = matcher  # a callable, so a rule reload takes effect at the next poll
@@ -194,11 +196,15 @@ class Pipeline:
             await self._off_loop(self.store.save_poll, row.id, outcome, now=now)
             return PollReport(row.id, row.url, "not_modified")
         labels = tuple(x for x in row.labels.split(",") if x)
-        pairs = await self._off_loop(_extract, result.items, row.id, labels, now)
+        items = newest(result.items, self.max_items)
+        pairs = await self._off_loop(_extract, items, row.id, labels, now)
         articles = [a for _item, a in pairs]
         known = await self._off_loop(self.store.known_keys, row.id, articles)
         fresh = _fresh(articles, known)
         notes = list(result.problems)
+        if len(items) < len(result.items):
+            notes.append(f"{len(result.items)} items: read the newest {len(items)} "
+                         "(MONITOR_MAX_ITEMS_PER_POLL)")
         if (result.kind or row.kind) == "sitemap" and fresh and self.sitemap_pages:
             raw = {id(a): item for item, a in pairs}
             fresh, unread = await read_pages(self.fetcher, [(raw[id(a)], a) for a in fresh],
@@ -210,7 +216,7 @@ class Pipeline:
             log.warning("source.poll.problem", extra={"source": row.id, "problem": problem})
         next_at = next_after_success(now, interval=row.interval_seconds, bounds=self.bounds,
                                      headers=result.headers, ttl_minutes=result.ttl_minutes,
-                                     published=[i.published for i in result.items])
+                                     published=[i.published for i in items])
         outcome = PollOutcome("ok", next_at, error=problems, etag=v.etag,
                               last_modified=v.last_modified, body_hash=v.body_hash,
                               new_url=result.new_url, title=result.title, kind=result.kind)
@@ -259,6 +265,17 @@ class Pipeline:
         log.warning("source.poll.failed", extra={"source": row.id, "error": error,
                                                  "unhealthy": plan.unhealthy})
         return PollReport(row.id, row.url, "error", error=error)
+
+
+def newest(items: Sequence[RawItem], limit: int) -> Sequence[RawItem]:
+    """At most ``limit`` items: the newest dated ones first, then undated ones in the order the
+    source lists them (feeds list the newest first)."""
+    if len(items) <= limit:
+        return items
+    order = sorted(range(len(items)), key=lambda k: (
+        items[k].published is None,
+        -(items[k].published.timestamp()) if items[k].published else k))  # type: ignore[union-attr]
+    return [items[k] for k in sorted(order[:limit])]
 
 
 def _extract(items: Sequence[RawItem], source_id: int, labels: tuple[str, ...],
