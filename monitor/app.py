@@ -237,7 +237,8 @@ async def open_app(stack: AsyncExitStack, settings: Settings, *, clock: Clock = 
                         story_window=timedelta(days=settings.story_window_days),
                         lease=timedelta(seconds=settings.lease_seconds), metrics=metrics,
                         sitemap_pages=settings.sitemap_pages,
-                        backlog=timedelta(hours=settings.backlog_hours), demo=settings.demo)
+                        backlog=timedelta(hours=settings.backlog_hours), demo=settings.demo,
+                        max_items=settings.max_items_per_poll)
     app = App(settings, store, matcher, http, pipeline, delivery.deliverer, clock, metrics)
     app.rulesync = RuleSync(store, settings.rules_dir, clock, worker=settings.worker_id)
     app.rulesync.publish(matcher)

@@ -17,6 +17,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+MAX_MESSAGE = 500  # characters: a message names the problem, never carries a megabyte value
+
+
+def shorten(text: str, limit: int = MAX_MESSAGE) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit} more characters)"
+
 
 class MonitorError(Exception):
     """Base of every error monitor raises on purpose."""
@@ -26,8 +35,8 @@ class ConfigError(MonitorError):
     """A configuration value is missing or invalid."""
 
     def __init__(self, setting: str, message: str) -> None:
-        self.setting = setting
-        super().__init__(f"{setting}: {message}")
+        self.setting = shorten(setting, 200)
+        super().__init__(f"{self.setting}: {shorten(message)}")
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,10 @@ class RuleProblem:
     column: int
     message: str
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", shorten(self.message))
+        object.__setattr__(self, "file", shorten(self.file, 200))
+
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}: {self.message}"
 
@@ -49,6 +62,14 @@ class RuleError(MonitorError):
     def __init__(self, problems: list[RuleProblem]) -> None:
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+class MatchBudgetExceeded(MonitorError):
+    """Matching one article took more than its budget of steps (the matcher keeps what fits)."""
+
+    def __init__(self, work: int, budget: int) -> None:
+        self.work, self.budget = work, budget
+        super().__init__(f"matching stopped after {work} steps (budget {budget})")
 
 
 class SourceError(MonitorError):

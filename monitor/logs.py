@@ -42,6 +42,8 @@ EVENTS = {
     "delivery.lane.failed": "a target's delivery task failed; its claims retry after the lease",
     "delivery.target.disabled": "a target answered 410 Gone and is disabled (alerts enable it)",
     "rules.loaded": "the rule set in force (version, rules)",
+    "rules.match.budget": "an article was matched on part of it: body clipped, or the "
+                          "evaluation budget ran out (docs/rules.md, Limits)",
     "source.claim.failed": "claiming due sources failed (database away); retried next tick",
     "rules.published": "this worker announced its rule-set version in the database",
     "rules.reloaded": "a rule set another worker announced was loaded here",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from monitor.clock import Clock
 from monitor.config import Settings
-from monitor.errors import ConfigError, MonitorError, RuleError
+from monitor.errors import ConfigError, MonitorError, RuleError, shorten
 from monitor.metrics import Metrics
 from monitor.reader.urlpolicy import URLPolicy
 from monitor.rules.matcher import Matcher
@@ -25,6 +25,7 @@ from monitor.store import Store
 from monitor.subscriptions import FolderAccess, Subscriptions, declared_sources
 
 log = logging.getLogger("monitor.reload")
+_SHOWN = 20  # rule problems kept in the reload status (/readyz, GET /rules)
 
 
 def fingerprint(*paths: Path | None) -> str:
@@ -95,7 +96,12 @@ class Reloader:
         try:
             matcher = Matcher.load(self.settings.rules_dir)
         except RuleError as exc:
-            self.status.rules_rejected = [str(p) for p in exc.problems]
+            # The first problems say what to fix; thousands would make /readyz megabytes.
+            shown = [str(p) for p in exc.problems[:_SHOWN]]
+            if len(exc.problems) > _SHOWN:
+                shown.append(f"… and {len(exc.problems) - _SHOWN} more problems "
+                             "(monitor rules check lists them all)")
+            self.status.rules_rejected = shown
             self.status.rules_rejected_at = self.clock()
             log.error("rules.reload.rejected", extra={
                 "problems": self.status.rules_rejected, "version": self.status.rules_version})
@@ -103,7 +109,7 @@ class Reloader:
                 self.metrics.reloads.labels("rejected").inc()
             return False
         except Exception as exc:  # a bug in loading must not stop the daemon
-            self.status.rules_rejected = [f"internal error: {type(exc).__name__}: {exc}"]
+            self.status.rules_rejected = [shorten(f"internal error: {type(exc).__name__}: {exc}")]
             self.status.rules_rejected_at = self.clock()
             log.exception("rules.reload.rejected")
             return False

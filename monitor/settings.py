@@ -131,6 +131,10 @@ class Settings:
     max_redirects: int = setting(5, "redirects followed per fetch", minimum=0)
     fetch_concurrency: int = setting(32, "fetches in flight at once", minimum=1)
     per_host_concurrency: int = setting(4, "fetches in flight to one host", minimum=1)
+    max_items_per_poll: int = setting(500, "items of one feed, sitemap or folder poll that are "
+                                      "extracted, matched and stored: the newest ones (a "
+                                      "100,000-item feed is read 500 at a time, the older ones "
+                                      "never); the source's last error says so", minimum=1)
     sitemap_pages: int = setting(30, "pages of new news-sitemap entries read per poll for "
                                  "their text, newest first (the others keep the sitemap's "
                                  "title and keywords); 0: none", minimum=0)

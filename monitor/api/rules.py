@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -22,10 +23,17 @@ from monitor.api.common import (
 from monitor.api.openapi import BACKTEST, TEST, VALIDATE
 from monitor.api.sandbox import Busy, Evaluator, Failed, Gone, OverMemory, OverTime
 from monitor.app import make_fetcher
-from monitor.errors import RuleError, SourceError
+from monitor.errors import RuleError, RuleProblem, SourceError
 from monitor.models import Match, RawItem
 from monitor.reader.article import extract
-from monitor.rules.backtest import backtest, candidate_matcher, matcher_for, parse_since, rule_text
+from monitor.rules.backtest import (
+    backtest,
+    candidate_matcher,
+    matcher_for,
+    parse_since,
+    query_problems,
+    rule_text,
+)
 from monitor.rules.matcher import Matcher
 
 
@@ -57,32 +65,44 @@ def _candidate_text(data: dict[str, Any]) -> tuple[str, str]:
     return rule_text(query=data.get("query"), rule=data.get("rule")), "candidate.yaml"
 
 
-def _build(request: Request, data: dict[str, Any]) -> Matcher:
-    app = the_app(request)
+def _build(rules_dir: Path, data: dict[str, Any]) -> Matcher:
+    """The candidate's matcher; its warnings are located in what the client sent: a bare
+    query's at ``query:line:column``, a rule's in ``candidate.yaml``."""
+    bare = "yaml" not in data and "rule" not in data
+    if bare:
+        problems, warnings = query_problems(rules_dir, str(data.get("query") or ""))
+        if problems:
+            raise RuleError(problems)
     text, name = _candidate_text(data)
-    return candidate_matcher(app.settings.rules_dir, text, name)
+    matcher = candidate_matcher(rules_dir, text, name)
+    if bare:
+        matcher.warnings = tuple(warnings)
+    return matcher
 
 
 def _problems(exc: RuleError) -> list[dict[str, Any]]:
-    return [{**asdict(p), "text": str(p)} for p in exc.problems]
+    return _located(exc.problems)
+
+
+def _located(problems: Sequence[RuleProblem]) -> list[dict[str, Any]]:
+    return [{**asdict(p), "text": str(p)} for p in problems]
 
 
 # What runs in an evaluator's worker process (monitor.api.sandbox): from the request's data to
 # a JSON-ready answer, so that nothing but plain data crosses the pipe.
 def validate_in_worker(rules_dir: Path, data: dict[str, Any]) -> dict[str, Any]:
-    text, name = _candidate_text(data)
     try:
-        matcher = candidate_matcher(rules_dir, text, name)
+        matcher = _build(rules_dir, data)
     except RuleError as exc:
-        return {"valid": False, "problems": _problems(exc), "rules": []}
-    return {"valid": True, "problems": [], "rules": [_rule_dict(r) for r in matcher.rules]}
+        return {"valid": False, "problems": _problems(exc), "rules": [], "warnings": []}
+    return {"valid": True, "problems": [], "rules": [_rule_dict(r) for r in matcher.rules],
+            "warnings": _located(matcher.warnings)}
 
 
 def test_in_worker(rules_dir: Path, data: dict[str, Any], item: RawItem | None
                    ) -> dict[str, Any]:
-    text, name = _candidate_text(data)
     try:
-        matcher = candidate_matcher(rules_dir, text, name)
+        matcher = _build(rules_dir, data)
     except RuleError as exc:
         return {"problems": _problems(exc)}
     if item is None:  # only checking the rule, before fetching a page to test it on
@@ -92,7 +112,8 @@ def test_in_worker(rules_dir: Path, data: dict[str, Any], item: RawItem | None
     return {"matches": bool(matches),
             "article": {"title": article.title, "language": article.language,
                         "url": article.url, "chars": len(article.body)},
-            "results": [m.to_dict() for m in matches]}
+            "results": [m.to_dict() for m in matches],
+            "warnings": _located(matcher.warnings)}
 
 
 async def _evaluate(request: Request, fn: Any, *args: Any) -> dict[str, Any]:
@@ -165,7 +186,7 @@ async def backtest_rule(request: Request) -> Response:
             if data["id"] not in {r.id for r in matcher.rules}:
                 raise ApiError(404, "not_found", f"no rule {data['id']!r} in the rules directory")
         else:
-            matcher = _build(request, data)
+            matcher = _build(app.settings.rules_dir, data)
             ids = {r.id for r in matcher.rules}
         result = backtest(app.store, matcher, ids, since=since, until=now,
                           examples=data.get("examples", 10))

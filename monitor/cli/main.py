@@ -148,7 +148,10 @@ def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
         for problem in exc.problems:
             print(problem)
         return 1
-    print(f"{directory}: {len(matcher.rules)} rules OK (version {matcher.version})")
+    for warning in matcher.warnings:
+        print(f"{warning.file}:{warning.line}:{warning.column}: warning: {warning.message}")
+    print(f"{directory}: {len(matcher.rules)} rules OK (version {matcher.version})"
+          + (f", {len(matcher.warnings)} warnings" if matcher.warnings else ""))
     return 0
 
 

@@ -13,23 +13,25 @@ import logging
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import ParamSpec, TypeVar
 
 from monitor.clock import Clock
 from monitor.errors import SourceError, StoreError
 from monitor.metrics import Metrics
-from monitor.models import Article, NewAlert, RawItem
-from monitor.reader.article import extract
+from monitor.models import Article, NewAlert
 from monitor.reader.fetcher import Fetcher, Validators
+from monitor.reader.intake import extract_items as _extract
+from monitor.reader.intake import fresh as _fresh
+from monitor.reader.intake import newest
 from monitor.reader.pages import read_pages
 from monitor.reader.parsers import make_source
 from monitor.reader.parsers.base import PollResult
 from monitor.reader.schedule import ScheduleBounds, next_after_failure, next_after_success
 from monitor.reader.stories import Route, is_backlog, plan_poll
 from monitor.rules.matcher import Matcher
-from monitor.store import PollOutcome, Store, dedupe_key
+from monitor.store import PollOutcome, Store
 from monitor.store.records import PayloadBuilder, PollPlan
 from monitor.store.tables import SourceRow
 
@@ -63,10 +65,12 @@ class Pipeline:
                  story_window: timedelta = timedelta(days=7),
                  lease: timedelta = timedelta(minutes=10),
                  metrics: Metrics | None = None, sitemap_pages: int = 30,
-                 backlog: timedelta = timedelta(hours=24), demo: bool = False) -> None:
+                 backlog: timedelta = timedelta(hours=24), demo: bool = False,
+                 max_items: int = 500) -> None:
         self.store = store
         self.backlog = backlog  # grace before a source's creation: older items are backlog
         self.demo = demo  # sample sources deliver too
+        self.max_items = max_items  # items of one poll extracted, matched and stored
         self.sitemap_pages = sitemap_pages  # pages of new sitemap entries read per poll
         self.metrics = metrics
         self.matcher = matcher  # a callable, so a rule reload takes effect at the next poll
@@ -203,11 +207,15 @@ class Pipeline:
             await self._off_loop(self.store.save_poll, row.id, outcome, now=now)
             return PollReport(row.id, row.url, "not_modified")
         labels = tuple(x for x in row.labels.split(",") if x)
-        pairs, undated = await self._off_loop(_extract, result.items, row.id, labels, now)
+        items = newest(result.items, self.max_items)
+        pairs, undated = await self._off_loop(_extract, items, row.id, labels, now)
         articles = [a for _item, a in pairs]
         known = await self._off_loop(self.store.known_keys, row.id, articles)
         fresh = _fresh(articles, known)
         notes = list(result.problems)
+        if len(items) < len(result.items):
+            notes.append(f"{len(result.items)} items: read the newest {len(items)} "
+                         "(MONITOR_MAX_ITEMS_PER_POLL)")
         if (result.kind or row.kind) == "sitemap" and fresh and self.sitemap_pages:
             raw = {id(a): item for item, a in pairs}
             fresh, unread = await read_pages(self.fetcher, [(raw[id(a)], a) for a in fresh],
@@ -219,7 +227,7 @@ class Pipeline:
             log.warning("source.poll.problem", extra={"source": row.id, "problem": problem})
         next_at = next_after_success(now, interval=row.interval_seconds, bounds=self.bounds,
                                      headers=result.headers, ttl_minutes=result.ttl_minutes,
-                                     published=[i.published for i in result.items])
+                                     published=[i.published for i in items])
         outcome = PollOutcome("ok", next_at, error=problems, etag=v.etag,
                               last_modified=v.last_modified, body_hash=v.body_hash,
                               new_url=result.new_url, title=result.title, kind=result.kind)
@@ -271,28 +279,3 @@ class Pipeline:
         log.warning("source.poll.failed", extra={"source": row.id, "error": error,
                                                  "unhealthy": plan.unhealthy})
         return PollReport(row.id, row.url, "error", error=error)
-
-
-def _extract(items: Sequence[RawItem], source_id: int, labels: tuple[str, ...],
-             now: datetime) -> tuple[list[tuple[RawItem, Article]], set[str]]:
-    """The articles of the raw items, each with the item it came from, and the dedupe keys of
-    the undated ones (CPU work: a thread)."""
-    pairs = [(item, extract(item, source_id=source_id, labels=labels)) for item in items]
-    pairs = [(item, a) for item, a in pairs if a.title or a.body]
-    undated = {dedupe_key(a) for _item, a in pairs if a.published is None}
-    # Undated items are kept: their time is the time we first saw them.
-    return [(item, a if a.published else replace(a, published=now))
-            for item, a in pairs], undated
-
-
-def _fresh(articles: Sequence[Article], known: set[str]) -> list[Article]:
-    """Articles not stored yet (not in ``known``), each once (a feed may list one twice)."""
-    seen: set[str] = set()
-    fresh = []
-    for a in articles:
-        key = dedupe_key(a)
-        if key in known or key in seen or a.content_hash in seen:
-            continue
-        seen.update((key, a.content_hash))
-        fresh.append(a)
-    return fresh

@@ -22,7 +22,11 @@ import yaml
 
 from monitor.errors import ConfigError, RuleError, RuleProblem
 from monitor.models import Article, Match
+from monitor.rules.concepts import load_concepts
+from monitor.rules.lint import lint
+from monitor.rules.located import safe_load
 from monitor.rules.matcher import Matcher
+from monitor.rules.syntax import QuerySyntaxError, concepts, parse
 from monitor.store import Store, ops
 
 CANDIDATE_ID = "candidate"
@@ -64,7 +68,9 @@ def _load_dir(rules_dir: Path, files: Mapping[str, str]) -> Matcher:
         if concepts.is_dir():
             shutil.copytree(concepts, work / "concepts")
         try:
-            return Matcher.load(work)
+            matcher = Matcher.load(work)
+            matcher.warnings = tuple(_named(p, work) for p in matcher.warnings)
+            return matcher
         except yaml.YAMLError as exc:
             # Not every YAML error carries a mark (a control character is a ReaderError): the
             # rule loader lets those through, so they are turned into a located problem here.
@@ -72,9 +78,32 @@ def _load_dir(rules_dir: Path, files: Mapping[str, str]) -> Matcher:
             raise RuleError([RuleProblem(name, 1, 1, f"invalid YAML: {exc}")]) from None
         except RuleError as exc:
             # Problems name the temporary copy; people need the name they gave.
-            raise RuleError([replace(p, file=p.file.replace(str(work) + "/", ""))
-                             if p.file.startswith(str(work)) else p
-                             for p in exc.problems]) from None
+            raise RuleError([_named(p, work) for p in exc.problems]) from None
+
+
+def _named(problem: RuleProblem, work: Path) -> RuleProblem:
+    if problem.file.startswith(str(work)):
+        return replace(problem, file=problem.file.replace(str(work) + "/", ""))
+    return problem
+
+
+def query_problems(rules_dir: Path, query: str) -> tuple[list[RuleProblem], list[RuleProblem]]:
+    """(problems, warnings) of a bare query, located in the query itself (``query:1:8``), not
+    in the YAML file a candidate rule is wrapped in."""
+    def at(offset: int, message: str) -> RuleProblem:
+        line = query.count("\n", 0, offset) + 1
+        column = offset - (query.rfind("\n", 0, offset) + 1) + 1
+        return RuleProblem("query", line, column, message)
+
+    warnings = [at(offset, message) for offset, message in lint(query)]
+    try:
+        ast = parse(query)
+    except QuerySyntaxError as exc:
+        return [at(offset, message) for offset, message in exc.errors], warnings
+    ignored: list[RuleProblem] = []  # the concept files' own problems are not the query's
+    known = load_concepts(rules_dir / "concepts", ignored)
+    return [at(ref.pos, f"unknown concept '@{ref.name}'")
+            for ref in concepts(ast) if ref.name not in known], warnings
 
 
 def rule_text(query: str | None = None, rule: Mapping[str, Any] | None = None) -> str:
@@ -89,7 +118,7 @@ def rule_text(query: str | None = None, rule: Mapping[str, Any] | None = None) -
 def candidate_matcher(rules_dir: Path, text: str, name: str = "candidate.yaml") -> Matcher:
     """A matcher of one rule file's text, with the rules directory's concepts."""
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)
     except yaml.YAMLError:
         data = None  # the matcher reports it, located
     if data is not None and _enabled(data) != data:
@@ -107,7 +136,7 @@ def matcher_for(target: str, rules_dir: Path, *, files: bool = True
         return m, {r.id for r in m.rules}
     for file in sorted([*rules_dir.glob("*.yaml"), *rules_dir.glob("*.yml")]):
         try:
-            data = yaml.safe_load(file.read_text(encoding="utf-8"))
+            data = safe_load(file.read_text(encoding="utf-8"))
         except (yaml.YAMLError, UnicodeDecodeError):
             continue
         items = data if isinstance(data, list) else [data]

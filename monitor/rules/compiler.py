@@ -11,6 +11,7 @@ from monitor.rules import query as q
 from monitor.rules.analysis import Analyzer, words
 from monitor.rules.concepts import LANGUAGE_FALLBACK, ConceptDef
 from monitor.rules.document import EXACT, PHRASE, PREFIX, TERM, Document, Hit, Leaf, Trigger
+from monitor.rules.proximity import near, same_sentence
 
 # The matcher imports the document's names from here, with the programs that run on it.
 __all__ = ["EXACT", "PREFIX", "TERM", "AndProgram", "Compiler", "Const", "Document", "Hit",
@@ -42,6 +43,7 @@ class LeafProgram(Program):
         elif leaf.kind == EXACT and leaf.key not in doc.distinct_folded:
             return None
         found = doc.find(leaf)
+        doc.charge(len(found) + 1)
         if leaf.field == "title":
             found = [s for s in found if s[0] < doc.body_start]
         elif leaf.field == "body":
@@ -106,7 +108,12 @@ class OrProgram(Program):
         for child in self.children:
             got = child.run(doc)
             if got is not None:
-                hits = got if hits is None else hits + got
+                doc.charge(len(got))
+                # Extend one list: ``hits + got`` per child copied the hits of a long OR anew.
+                if hits is None:
+                    hits = list(got)
+                else:
+                    hits.extend(got)
         return hits
 
     def triggers(self) -> frozenset[Trigger] | None:
@@ -132,21 +139,15 @@ class NearProgram(Program):
         right = self.right.run(doc)
         if right is None:
             return None
+        doc.charge(len(left) + len(right))
+        # Sorted sides and one lookup per hit (monitor.rules.proximity), never every pair.
+        if self.distance is None:
+            kept_left, kept_right = same_sentence(left, right, doc.sentences)
+        else:
+            kept_left, kept_right = near(left, right, self.distance, doc.body_start)
         keep: dict[tuple[int, int, int], Hit] = {}
-        start = doc.body_start
-        for a in left:
-            for b in right:
-                # Overlapping spans count ("brand ambassador" next to "ambassador"), the very
-                # same span does not: ``x NEAR/3 x`` needs two occurrences.
-                if (a[0] < start) != (b[0] < start) or (a[0] == b[0] and a[1] == b[1]):
-                    continue
-                if self.distance is None:
-                    ok = doc.sentence(a[0]) == doc.sentence(b[0])
-                else:
-                    ok = max(a[0], b[0]) - min(a[1], b[1]) <= self.distance
-                if ok:
-                    keep[(a[0], a[1], id(a[2]))] = a
-                    keep[(b[0], b[1], id(b[2]))] = b
+        for h in (*kept_left, *kept_right):
+            keep[(h[0], h[1], id(h[2]))] = h
         return list(keep.values()) or None
 
     def triggers(self) -> frozenset[Trigger] | None:

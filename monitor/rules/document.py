@@ -4,15 +4,23 @@ words that rules name, and the ``Leaf`` (term, prefix or phrase) that is looked 
 Positions of stems and prefixes are computed on first use (monitor.rules.positions) and shared
 by every rule evaluated on the article; character offsets and sentences only for the few tokens
 that hit.
+
+Matching is bounded (docs/rules.md, "Limits"): it reads the first ``MAX_BODY_CHARS`` of a body
+and ``MAX_TITLE_CHARS`` of a title (cut at a space), each leaf keeps at most ``MAX_HITS_PER_LEAF``
+occurrences (the first ones), and the programs charge every hit they handle to the document's
+budget of ``MAX_WORK`` steps; past it, ``charge`` raises MatchBudgetExceeded and the matcher
+keeps what it had found.
 """
 
 from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
+from functools import partial
 from itertools import compress
 from typing import cast
 
+from monitor.errors import MatchBudgetExceeded
 from monitor.rules.analysis import sentence_ends, separated, spans, token_starts, words
 from monitor.rules.lexicon import Known, Lexicon, folded_of, prefix_table, stem_of
 from monitor.rules.positions import Occurrences, Positions
@@ -21,6 +29,14 @@ TERM, PREFIX, EXACT, PHRASE = 0, 1, 2, 3  # EXACT: the folded word itself, not i
 Trigger = tuple[int, str]  # (TERM, stem), (EXACT, folded word) or (PREFIX, folded prefix)
 Span = tuple[int, int]  # token positions [start, end) in the document's token sequence
 SENTINEL = "\x00"  # separates title and body tokens so phrases never span the two fields
+# About 75,000 words (a long live blog or transcript is 20,000): matched in under a second.
+MAX_BODY_CHARS = 500_000
+MAX_TITLE_CHARS = 10_000
+# A word that occurs 1,000 times has said what it can: later occurrences are not looked at.
+MAX_HITS_PER_LEAF = 1_000
+# Steps (hits handled by the programs) per article for all rules: well under a second.
+MAX_WORK = 1_000_000
+_FEW = 64  # sentences of more hits than this are looked up in a table of every token
 
 
 @dataclass(frozen=True)
@@ -49,11 +65,21 @@ class Leaf:
 Hit = tuple[int, int, Leaf]
 
 
+def clip(text: str, limit: int) -> str:
+    """``text`` up to ``limit`` characters, cut at a space so that no word is cut in two."""
+    if len(text) <= limit:
+        return text
+    space = text.rfind(" ", limit // 2, limit + 1)
+    return text[:space if space > 0 else limit]
+
+
 class Document:
     """One article analysed for one language: tokens of title, a sentinel, then body."""
 
     def __init__(self, title: str, body: str, lexicon: Lexicon) -> None:
-        self.title, self.body = title, body
+        self.clipped = len(title) > MAX_TITLE_CHARS or len(body) > MAX_BODY_CHARS
+        self.title, self.body = clip(title, MAX_TITLE_CHARS), clip(body, MAX_BODY_CHARS)
+        title, body = self.title, self.body
         title_words = words(title)
         self.body_start = len(title_words) + 1
         self.words = [*title_words, SENTINEL, *words(body)]
@@ -74,11 +100,19 @@ class Document:
         self._folded_of: dict[str, str] | None = None
         self._prefix_tokens: dict[str, list[str]] | None = None
         self._sentence_ends: list[int] | None = None
+        self._token_sentence: list[int] | None = None
         self._title_spans: list[Span] | None = None
         self._body_spans: list[Span] | None = None
         self._separated: dict[bool, str | None] = {}
         self._starts: dict[tuple[bool, str], list[int]] = {}
         self.memo: dict[tuple[int, str, tuple[tuple[str, int], ...]], list[Span]] = {}
+        self.work, self.budget = 0, MAX_WORK
+
+    def charge(self, steps: int) -> None:
+        """Count ``steps`` of evaluation; past the budget, stop matching this article."""
+        self.work += steps
+        if self.work > self.budget:
+            raise MatchBudgetExceeded(self.work, self.budget)
 
     @property
     def stem_of(self) -> dict[str, str]:
@@ -117,15 +151,33 @@ class Document:
         toks = self.prefix_tokens().get(prefix, ())
         if len(toks) == 1:
             return self.folded_positions(toks[0])
-        return sorted(i for t in toks for i in self.folded_positions(t))
+        # Only the first MAX_HITS_PER_LEAF count: no need to sort the others.
+        got = sorted(i for t in toks for i in self.folded_positions(t)[:MAX_HITS_PER_LEAF])
+        return got[:MAX_HITS_PER_LEAF]
 
-    def sentence(self, position: int) -> int:
-        """Sentence number of a token: the title is sentence 0, body sentences count from 1."""
-        if position < self.body_start:
-            return 0
+    def sentences(self, positions: list[int]) -> list[int]:
+        """Sentence number of each token: the title is sentence 0, body sentences count from 1.
+
+        A few positions are placed one by one (their offsets only); many, with a table of
+        every body token's sentence, built once in C-level passes.
+        """
         if self._sentence_ends is None:
             self._sentence_ends = sentence_ends(self.body)
-        return 1 + bisect.bisect_right(self._sentence_ends, self.char_span(position)[0])
+        ends, start = self._sentence_ends, self.body_start
+        if self._token_sentence is None and len(positions) > _FEW:
+            self._token_sentence = list(map(partial(bisect.bisect_right, ends),
+                                            (a for a, _b in self.body_spans())))
+        table = self._token_sentence
+        if table is not None:
+            return [0 if p < start else 1 + table[p - start] for p in positions]
+        return [0 if p < start else 1 + bisect.bisect_right(ends, self.char_span(p)[0])
+                for p in positions]
+
+    def body_spans(self) -> list[Span]:
+        if self._body_spans is None:
+            # One pass in C, and only for articles that match something.
+            self._body_spans = spans(self.body)
+        return self._body_spans
 
     def char_span(self, position: int) -> Span:
         """Character offsets of a token in its field's text."""
@@ -150,10 +202,7 @@ class Document:
             if self._title_spans is None:
                 self._title_spans = spans(self.title)
             return self._title_spans[position]
-        if self._body_spans is None:
-            # One pass in C, and only for articles that match something.
-            self._body_spans = spans(self.body)
-        return self._body_spans[position - self.body_start]
+        return self.body_spans()[position - self.body_start]
 
     def find(self, leaf: Leaf) -> list[Span]:
         """Token spans where ``leaf`` occurs (memoised per document; field not applied)."""
@@ -165,11 +214,13 @@ class Document:
 
     def _find(self, leaf: Leaf) -> list[Span]:
         if leaf.kind != PHRASE:
-            return [(i, i + 1) for i in self.positions(leaf.key, leaf.kind)]
+            return [(i, i + 1) for i in self.positions(leaf.key, leaf.kind)[:MAX_HITS_PER_LEAF]]
         first, first_mode = leaf.parts[0]
         n, out = len(leaf.parts), []
         toks, stem_of, folded_of, size = self.words, self.stem_of, self.folded_of, len(self.words)
-        for i in self.positions(first, first_mode):
+        starts = self.positions(first, first_mode)
+        self.charge(min(len(starts), MAX_HITS_PER_LEAF))
+        for i in starts[:MAX_HITS_PER_LEAF]:
             if i + n > size:
                 break
             for j in range(1, n):

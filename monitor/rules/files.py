@@ -17,6 +17,7 @@ import yaml
 
 from monitor.errors import RuleError, RuleProblem
 from monitor.rules.concepts import ConceptDef, concept_files, load_concepts
+from monitor.rules.lint import lint
 from monitor.rules.located import Source, compose, entries, value
 from monitor.rules.syntax import Node, QuerySyntaxError, concepts, parse
 
@@ -71,6 +72,8 @@ class RuleFiles:
     rules: tuple[Rule, ...]
     version: str
     concepts: dict[str, ConceptDef] = field(default_factory=dict)
+    # Queries that load but probably do not say what was meant (monitor.rules.lint).
+    warnings: tuple[RuleProblem, ...] = ()
 
 
 def make_rule(rule_id: str, query: str, **options: Any) -> Rule:
@@ -119,11 +122,14 @@ def _check_type(source: Source, key: str, node: yaml.Node, data: Any,
 
 
 def _parse_at(source: Source, node: yaml.Node, text: str, known: dict[str, ConceptDef],
-              problems: list[RuleProblem]) -> Node | None:
+              problems: list[RuleProblem], warnings: list[RuleProblem]) -> Node | None:
+    for offset, message in lint(text):
+        warnings.append(source.in_scalar(node, offset, message))
     try:
         ast = parse(text)
     except QuerySyntaxError as exc:
-        problems.append(source.in_scalar(node, exc.offset, exc.message))
+        problems.extend(source.in_scalar(node, offset, message)
+                        for offset, message in exc.errors)
         return None
     ok = True
     for ref in concepts(ast):
@@ -134,7 +140,7 @@ def _parse_at(source: Source, node: yaml.Node, text: str, known: dict[str, Conce
 
 
 def _rule(source: Source, node: yaml.Node, known: dict[str, ConceptDef],
-          problems: list[RuleProblem]) -> Rule | None:
+          problems: list[RuleProblem], warnings: list[RuleProblem]) -> Rule | None:
     if not isinstance(node, yaml.MappingNode):
         problems.append(source.at(node, "a rule must be a mapping"))
         return None
@@ -158,13 +164,13 @@ def _rule(source: Source, node: yaml.Node, known: dict[str, ConceptDef],
         problems.append(source.at(items["threshold"][0], "'threshold' needs 'weights'"))
     ast = None
     if isinstance(data.get("query"), str):
-        ast = _parse_at(source, items["query"][1], data["query"], known, problems)
+        ast = _parse_at(source, items["query"][1], data["query"], known, problems, warnings)
     weights: list[Weighted] = []
     if isinstance(data.get("weights"), dict):
         wnode = items["weights"][1]
         for knode, _v in getattr(wnode, "value", []):
             expr = str(knode.value)
-            sub = _parse_at(source, knode, expr, known, problems)
+            sub = _parse_at(source, knode, expr, known, problems, warnings)
             if sub is not None:
                 weights.append(Weighted(expr, float(data["weights"][expr]), sub))
     if len(problems) > before:
@@ -191,6 +197,7 @@ def _rule_files(directory: Path) -> list[Path]:
 def read_dir(directory: Path) -> tuple[RuleFiles, list[RuleProblem]]:
     """Load rules and concepts of ``directory``, collecting every problem instead of raising."""
     problems: list[RuleProblem] = []
+    warnings: list[RuleProblem] = []
     if not directory.is_dir():
         problems.append(RuleProblem(str(directory), 1, 1, "rules directory does not exist"))
         return RuleFiles((), ""), problems
@@ -207,7 +214,7 @@ def read_dir(directory: Path) -> tuple[RuleFiles, list[RuleProblem]]:
             continue
         nodes = root.value if isinstance(root, yaml.SequenceNode) else [root]
         for node in nodes:
-            rule = _rule(source, node, known, problems)
+            rule = _rule(source, node, known, problems, warnings)
             if rule is None:
                 continue
             if rule.id in first:
@@ -216,7 +223,7 @@ def read_dir(directory: Path) -> tuple[RuleFiles, list[RuleProblem]]:
                 continue
             first[rule.id] = rule
             rules.append(rule)
-    return RuleFiles(tuple(rules), digest.hexdigest()[:12], known), problems
+    return RuleFiles(tuple(rules), digest.hexdigest()[:12], known, tuple(warnings)), problems
 
 
 def check_dir(directory: Path) -> list[RuleProblem]:

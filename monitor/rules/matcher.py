@@ -7,6 +7,7 @@ distinct words. An article is analysed once and only the candidate rules are eva
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import ahocorasick  # type: ignore[import-not-found]
 
+from monitor.errors import MatchBudgetExceeded, RuleProblem
 from monitor.models import Article, Evidence, Match
 from monitor.rules.analysis import Analyzer, Analyzers, detect_language, normalise
 from monitor.rules.compiler import (
@@ -37,6 +39,10 @@ from monitor.rules.lexicon import Lexicon, rules_of
 from monitor.rules.syntax import Node, parse
 
 _TITLE_FACTOR = 2.0  # a term in the title says more about the article than one in the body
+# Evidence listed per match: the first stretches of text that hit (the score counts them all).
+MAX_EVIDENCE = 100
+
+log = logging.getLogger("monitor.rules.matcher")
 
 
 def snippet(text: str, start: int, end: int, width: int = 60) -> str:
@@ -135,8 +141,10 @@ class Matcher:
     """Rules compiled once, matched against many articles (thread-safe)."""
 
     def __init__(self, rules: tuple[Rule, ...], version: str,
-                 concepts: dict[str, ConceptDef] | None = None) -> None:
+                 concepts: dict[str, ConceptDef] | None = None,
+                 warnings: tuple[RuleProblem, ...] = ()) -> None:
         self.rules = tuple(rules)  # all rules, disabled ones included (``rule.enabled``)
+        self.warnings = warnings  # located, like problems: the rules load all the same
         self.version = version
         self.concepts = dict(concepts or {})
         self._asts: list[tuple[Rule, Node | None]] = [
@@ -145,12 +153,13 @@ class Matcher:
         self._analyzers = Analyzers()
         self._indexes: dict[str, _LanguageIndex] = {}
         self._lock = threading.Lock()
+        self.overruns = 0  # articles whose matching ran out of budget (docs/rules.md, "Limits")
 
     @classmethod
     def load(cls, directory: Path) -> Matcher:
         """Load and compile the rules of ``directory``; raise RuleError with every problem."""
         files = load_rule_files(directory)
-        return cls(files.rules, files.version, files.concepts)
+        return cls(files.rules, files.version, files.concepts, files.warnings)
 
     def index(self, language: str | None) -> _LanguageIndex:
         """The compiled index of ``language`` (built on first use)."""
@@ -183,11 +192,26 @@ class Matcher:
         doc = Document(article.title, article.body, index.lexicon)
         labels = {str(article.source_id), *article.source_labels}
         out: list[Match] = []
+        if doc.clipped:
+            with self._lock:
+                self.overruns += 1
+            log.warning("rules.match.budget", extra={
+                "article": article.url or article.id or article.title[:80], "clipped": True,
+                "chars": len(article.body), "matched_chars": len(doc.body)})
         for i in index.candidates(doc):
             c = index.compiled[i]
             if c.rule.sources and labels.isdisjoint(c.rule.sources):
                 continue
-            found = _evaluate(c, doc)
+            try:
+                found = _evaluate(c, doc)
+            except MatchBudgetExceeded as exc:
+                # The rules evaluated so far stand; this one and the rest are not evaluated.
+                with self._lock:
+                    self.overruns += 1
+                log.warning("rules.match.budget", extra={
+                    "rule": c.rule.id, "article": article.url or article.id or article.title[:80],
+                    "steps": exc.work, "words": len(doc.words)})
+                break
             if found is not None:
                 out.append(found)
         return out
@@ -201,7 +225,6 @@ def _evaluate(c: _Compiled, doc: Document) -> Match | None:
         if got is None:
             return None
         hits.extend(got)
-    evidence = _evidence(hits, doc)
     if c.weights:
         score = 0.0
         for program, weight in c.weights:
@@ -211,43 +234,45 @@ def _evaluate(c: _Compiled, doc: Document) -> Match | None:
                 hits.extend(got)
         if rule.threshold is not None and score < rule.threshold:
             return None
-        evidence = _evidence(hits, doc)
+        stretches = _stretches(hits)
     else:
-        score = _score(evidence)
-    if not evidence or score < rule.min_score:
+        stretches = _stretches(hits)
+        score = _score(stretches, doc.body_start)
+    if not stretches or score < rule.min_score:
         return None
+    evidence = tuple(_make(leaf, doc, start, end) for start, end, leaf
+                     in stretches[:MAX_EVIDENCE])
     return Match(rule.id, rule.name, score, evidence, rule.severity, rule.notify)
 
 
-def _score(evidence: tuple[Evidence, ...]) -> float:
+def _score(stretches: list[Hit], body_start: int) -> float:
     best: dict[tuple[str, str | None], float] = {}
-    for e in evidence:
-        value = e.weight * (_TITLE_FACTOR if e.field == "title" else 1.0)
-        key = (e.term, e.concept)
+    for start, _end, leaf in stretches:
+        value = leaf.weight * (_TITLE_FACTOR if start < body_start else 1.0)
+        key = (leaf.label, leaf.concept)
         best[key] = max(best.get(key, 0.0), value)
     return sum(best.values())
 
 
-def _evidence(hits: list[Hit], doc: Document) -> tuple[Evidence, ...]:
-    seen: dict[tuple[str, int, int], Evidence] = {}
+def _stretches(hits: list[Hit]) -> list[Hit]:
+    """The hits to report: longest first at each start, none inside an earlier one."""
+    out: list[Hit] = []
     reach = -1
-    # Longest first at each start; a hit inside an earlier one ("kedutaan" inside "kedutaan
-    # besar") adds nothing, so each stretch of text is reported once.
-    for start, end, leaf in sorted(hits, key=lambda h: (h[0], -h[1])):
-        if end <= reach:
-            continue
-        reach = end
-        field, text = ("title", doc.title) if start < doc.body_start else ("body", doc.body)
-        a, b = doc.char_span(start)
-        if end - start > 1:
-            b = doc.char_span(end - 1)[1]
-        if (field, a, b) not in seen:
-            seen[(field, a, b)] = _make(leaf, field, text, a, b)
-    return tuple(seen.values())
+    # A hit inside an earlier one ("kedutaan" inside "kedutaan besar") adds nothing, so each
+    # stretch of text is reported once.
+    for hit in sorted(hits, key=lambda h: (h[0], -h[1])):
+        if hit[1] > reach:
+            reach = hit[1]
+            out.append(hit)
+    return out
 
 
-def _make(leaf: Leaf, field: str, text: str, start: int, end: int) -> Evidence:
-    return Evidence(leaf.label, field, start, end, text[start:end], snippet(text, start, end),
+def _make(leaf: Leaf, doc: Document, start: int, end: int) -> Evidence:
+    field, text = ("title", doc.title) if start < doc.body_start else ("body", doc.body)
+    a, b = doc.char_span(start)
+    if end - start > 1:
+        b = doc.char_span(end - 1)[1]
+    return Evidence(leaf.label, field, a, b, text[a:b], snippet(text, a, b),
                     leaf.concept, leaf.weight)
 
 

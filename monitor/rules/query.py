@@ -9,14 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Nesting of parentheses, NOT and field prefixes, and the length of a NEAR/SENT chain: deeper
+# trees are refused (docs/rules.md), so that no walk over a query can exhaust Python's stack.
+MAX_DEPTH = 64
+
 
 class QuerySyntaxError(Exception):
-    """A query cannot be parsed; ``offset`` is the 0-based character position in the query."""
+    """A query cannot be parsed; ``offset`` is the 0-based character position in the query of
+    the first problem, ``errors`` every problem found as (offset, message), in query order."""
 
-    def __init__(self, offset: int, message: str) -> None:
+    def __init__(self, offset: int, message: str,
+                 errors: list[tuple[int, str]] | None = None) -> None:
         super().__init__(message)
         self.offset = offset
         self.message = message
+        self.errors = errors or [(offset, message)]
 
 
 @dataclass(frozen=True)
@@ -82,16 +89,35 @@ class Near:
 Node = Term | Phrase | Concept | Lang | Field | Not | And | Or | Near
 
 
-def has_not(node: Node) -> bool:
-    if isinstance(node, Not):
-        return True
+def children(node: Node) -> tuple[Node, ...]:
     if isinstance(node, And | Or):
-        return any(has_not(c) for c in node.children)
-    if isinstance(node, Field):
-        return has_not(node.child)
+        return node.children
+    if isinstance(node, Field | Not):
+        return (node.child,)
     if isinstance(node, Near):
-        return has_not(node.left) or has_not(node.right)
+        return (node.left, node.right)
+    return ()
+
+
+def has_not(node: Node) -> bool:
+    stack = [node]  # iterative: the parser asks this of trees it has not bounded yet
+    while stack:
+        got = stack.pop()
+        if isinstance(got, Not):
+            return True
+        stack.extend(children(got))
     return False
+
+
+def too_deep(node: Node, limit: int = MAX_DEPTH) -> Node | None:
+    """The first node deeper than ``limit`` levels, or None (an iterative walk)."""
+    stack = [(node, 1)]
+    while stack:
+        got, depth = stack.pop()
+        if depth > limit:
+            return got
+        stack.extend((c, depth + 1) for c in children(got))
+    return None
 
 
 def can_hit(node: Node) -> bool:

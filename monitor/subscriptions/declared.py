@@ -18,6 +18,7 @@ import yaml
 
 from monitor.config import Settings
 from monitor.errors import ConfigError, SourceError
+from monitor.rules.located import safe_load, yaml_location
 from monitor.subscriptions.placement import check_kind, other_scheme
 
 _KEYS = {"url", "kind", "interval", "labels", "enabled"}
@@ -109,12 +110,16 @@ def declared_sources(settings: Settings) -> list[DeclaredSource] | None:
     if settings.sources_file is not None:
         path = settings.sources_file
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = safe_load(path.read_text(encoding="utf-8"))
         except OSError as exc:
             raise ConfigError("MONITOR_SOURCES_FILE", f"cannot read {path}: "
                               f"{exc.strerror}") from None
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise ConfigError("MONITOR_SOURCES_FILE", f"{path}: invalid YAML: {exc}") from None
+        except yaml.YAMLError as exc:
+            line, column, reason = yaml_location(exc)
+            raise ConfigError("MONITOR_SOURCES_FILE",
+                              f"{path}:{line}:{column}: invalid YAML: {reason}") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError("MONITOR_SOURCES_FILE", f"{path}: not UTF-8: {exc.reason}") from None
         declared = True
         found += parse_declared(data, str(path), path.parent, settings.default_interval_seconds)
     return found if declared else None

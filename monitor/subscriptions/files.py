@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from monitor.errors import ConfigError, SourceError
+from monitor.rules.located import safe_load, yaml_location
 from monitor.subscriptions.declared import DeclaredSource, parse_declared
 
 SOURCES_FILES = (".yaml", ".yml", ".toml")
@@ -37,10 +38,13 @@ def read_sources(path: Path, interval: int) -> list[DeclaredSource]:
         if suffix == ".toml":
             data = tomllib.loads(text).get("sources")
         elif suffix in (".yaml", ".yml"):
-            data = yaml.safe_load(text)
+            data = safe_load(text)
         else:
             raise SourceError(f"{path}: unsupported file type (known: .yaml, .yml, .toml; "
                               "other files are read as OPML)")
-    except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
+    except yaml.YAMLError as exc:
+        line, column, reason = yaml_location(exc)
+        raise ConfigError(f"{path}:{line}:{column}", f"cannot parse: {reason}") from None
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), f"cannot parse: {exc}") from None
     return parse_declared(data, str(path), path.parent, interval)

@@ -27,37 +27,48 @@ from monitor.reader.parsers.fastfeed import read_plain_rss
 
 _ELEMENT = re.compile(rb"<[A-Za-z_]")
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+_SUBSET = re.compile(rb"[\[\]>]")  # what opens, closes or ends a DOCTYPE's internal subset
 _HTML = re.compile(rb"<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE)
 _BOMS = (("utf-32", b"\xff\xfe\x00\x00"), ("utf-32", b"\x00\x00\xfe\xff"),
          ("utf-16", b"\xff\xfe"), ("utf-16", b"\xfe\xff"))
 
 
 def _strip(head: bytes) -> bytes:
-    """``head`` (the prolog) without DOCTYPE declarations; comments are left alone."""
-    out = b""
-    rest = head
+    """``head`` (the prolog) without DOCTYPE declarations; comments are left alone.
+
+    One forward pass: every search starts where the last one stopped and the kept pieces are
+    joined once (copying the rest for each declaration was quadratic: 480 KB took 16 s).
+    """
+    parts: list[bytes] = []
+    pos, size = 0, len(head)
+    comment = -1  # start of the next comment at or after ``pos``; size + 1: none left
     while True:
-        m = _DOCTYPE.search(rest)
-        comment = rest.find(b"<!--")
+        m = _DOCTYPE.search(head, pos)
         if m is None:
-            return out + rest
-        if 0 <= comment < m.start():
-            end = rest.find(b"-->", comment + 4)
-            end = len(rest) if end < 0 else end + 3
-            out, rest = out + rest[:end], rest[end:]
+            break
+        if comment < pos:
+            found = head.find(b"<!--", pos)
+            comment = found if found >= 0 else size + 1
+        if comment < m.start():
+            end = head.find(b"-->", comment + 4)
+            end = size if end < 0 else end + 3
+            parts.append(head[pos:end])
+            pos = end
             continue
-        i, depth, end = m.end(), 0, len(rest)
-        while i < len(rest):
-            c = rest[i:i + 1]
+        end, depth = size, 0
+        for bracket in _SUBSET.finditer(head, m.end()):
+            c = bracket.group()
             if c == b"[":
                 depth += 1
             elif c == b"]":
                 depth = max(0, depth - 1)
-            elif c == b">" and depth == 0:
-                end = i + 1
+            elif depth == 0:
+                end = bracket.end()
                 break
-            i += 1
-        out, rest = out + rest[:m.start()], rest[end:]
+        parts.append(head[pos:m.start()])
+        pos = end
+    parts.append(head[pos:])
+    return b"".join(parts)
 
 
 def strip_doctype(data: bytes) -> bytes:

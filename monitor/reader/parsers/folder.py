@@ -22,6 +22,7 @@ from monitor.models import RawItem
 from monitor.reader.fetcher import Validators
 from monitor.reader.parsers.base import PollResult
 from monitor.reader.parsers.feed import parse_feed
+from monitor.rules.located import safe_load, yaml_location
 
 TEXT_SUFFIXES = {".txt", ".md", ".text"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -31,7 +32,11 @@ MAX_FILE_BYTES = 10 * 1024 * 1024  # as the default largest document fetched
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
-    """A leading ``---`` YAML block (as static-site generators use) and the text after it."""
+    """A leading ``---`` YAML block (as static-site generators use) and the text after it.
+
+    Raises ParseError, naming the line, when the block is not a YAML mapping (or uses
+    aliases): read as body text, its fields would be silently lost.
+    """
     if not text.startswith("---"):
         return {}, text
     first, _, rest = text.partition("\n")
@@ -41,11 +46,16 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     if not sep:
         return {}, text
     try:
-        meta = yaml.safe_load(head)
-    except yaml.YAMLError:
-        return {}, text
+        meta = safe_load(head)
+    except yaml.YAMLError as exc:
+        line, column, reason = yaml_location(exc)
+        # Line 1 of the file is the opening ``---``.
+        raise ParseError(f"line {line + 1}, column {column}: invalid front matter: "
+                         f"{reason}") from None
+    if meta is None:
+        meta = {}
     if not isinstance(meta, dict):
-        return {}, text
+        raise ParseError("line 2: invalid front matter: expected 'key: value' lines")
     return meta, body.partition("\n")[2]
 
 
@@ -99,7 +109,10 @@ def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> list[RawItem]:
     if suffix in HTML_SUFFIXES:
         return [RawItem(title="", content=text, content_type="text/html", guid=guid,
                         published=modified)]
-    meta, body = split_front_matter(text)
+    try:
+        meta, body = split_front_matter(text)
+    except ParseError as exc:
+        raise SourceError(f"{path}: {exc}") from exc
     return [RawItem(
         title=str(meta.get("title") or ""), content=body,
         url=str(meta["url"]) if meta.get("url") else None,

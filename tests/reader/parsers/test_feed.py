@@ -68,3 +68,45 @@ def test_same_body_without_validators_counts_as_not_modified(
     _run(settings, server)
     again = _run(settings, server)
     assert again["feed"].status == "not_modified"
+
+
+def test_a_huge_feed_is_read_newest_first_up_to_the_cap(
+        settings: Settings, server: LoopbackServer) -> None:
+    # 3,000 items in shuffled date order: only the 50 newest are extracted and stored.
+    order = [(k * 7919) % 3000 for k in range(3000)]
+    items = "".join(
+        f"<item><title>Item {k}</title><guid>g-{k}</guid>"
+        f"<pubDate>{_rfc822(k)}</pubDate><description>Text {k}.</description></item>"
+        for k in order)
+    feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>{items}' \
+           "</channel></rss>"
+    server.route("/feed", Reply(200, feed.encode(), {"content-type": "application/rss+xml"}))
+    settings = replace(settings, seeds_dir=settings.seeds_dir / "missing",
+                       max_items_per_poll=50)
+    report = _run(settings, server)["feed"]
+    assert (report.status, report.new_articles) == ("ok", 50)
+    assert report.error is not None and "3000 items: read the newest 50" in report.error
+
+
+def _rfc822(k: int) -> str:
+    """Item ``k`` is published ``k`` minutes after a fixed time: higher ``k`` is newer."""
+    from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
+
+    return format_datetime(datetime(2025, 3, 3, tzinfo=UTC) + timedelta(minutes=k))
+
+
+def test_newest_keeps_the_newest_dated_items_then_undated_ones_in_order() -> None:
+    from datetime import UTC, datetime
+
+    from monitor.models import RawItem
+    from monitor.reader.poller import newest
+
+    def item(title: str, day: int | None) -> RawItem:
+        return RawItem(title=title, content="", published=datetime(2025, 1, day, tzinfo=UTC)
+                       if day else None)
+
+    items = [item("a", 1), item("u1", None), item("c", 3), item("b", 2), item("u2", None)]
+    assert [i.title for i in newest(items, 2)] == ["c", "b"]
+    assert [i.title for i in newest(items, 4)] == ["a", "u1", "c", "b"]
+    assert newest(items, 5) is items

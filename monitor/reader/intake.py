@@ -1,0 +1,48 @@
+"""A poll's intake: which of a source's items are read (newest first, up to a cap), their
+articles, and which of those are new."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from monitor.models import Article, RawItem
+from monitor.reader.article import extract
+from monitor.store.records import dedupe_key
+
+
+def newest(items: Sequence[RawItem], limit: int) -> Sequence[RawItem]:
+    """At most ``limit`` items: the newest dated ones first, then undated ones in the order the
+    source lists them (feeds list the newest first)."""
+    if len(items) <= limit:
+        return items
+    order = sorted(range(len(items)), key=lambda k: (
+        items[k].published is None,
+        -(items[k].published.timestamp()) if items[k].published else k))  # type: ignore[union-attr]
+    return [items[k] for k in sorted(order[:limit])]
+
+
+def extract_items(items: Sequence[RawItem], source_id: int, labels: tuple[str, ...],
+             now: datetime) -> tuple[list[tuple[RawItem, Article]], set[str]]:
+    """The articles of the raw items, each with the item it came from, and the dedupe keys of
+    the undated ones (CPU work: a thread)."""
+    pairs = [(item, extract(item, source_id=source_id, labels=labels)) for item in items]
+    pairs = [(item, a) for item, a in pairs if a.title or a.body]
+    undated = {dedupe_key(a) for _item, a in pairs if a.published is None}
+    # Undated items are kept: their time is the time we first saw them.
+    return [(item, a if a.published else replace(a, published=now))
+            for item, a in pairs], undated
+
+
+def fresh(articles: Sequence[Article], known: set[str]) -> list[Article]:
+    """Articles not stored yet (not in ``known``), each once (a feed may list one twice)."""
+    seen: set[str] = set()
+    fresh = []
+    for a in articles:
+        key = dedupe_key(a)
+        if key in known or key in seen or a.content_hash in seen:
+            continue
+        seen.update((key, a.content_hash))
+        fresh.append(a)
+    return fresh
