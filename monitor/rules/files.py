@@ -57,9 +57,6 @@ class Rule:
     tags: tuple[str, ...] = ()
     notify: tuple[str, ...] = ()
     enabled: bool = True
-    query_line: int = 0
-    query_column: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
     weights: tuple[Weighted, ...] = ()
     threshold: float | None = None  # set for weighted rules: score needed to match
     ast: Node | None = field(default=None, compare=False, repr=False)
@@ -175,7 +172,6 @@ def _rule(source: Source, node: yaml.Node, known: dict[str, ConceptDef],
                 weights.append(Weighted(expr, float(data["weights"][expr]), sub))
     if len(problems) > before:
         return None
-    qnode = items.get("query", items.get("weights", (node, node)))[1]
     return Rule(
         id=data["id"], name=str(data.get("name") or data["id"]), query=data.get("query", ""),
         file=source.name, line=node.start_mark.line + 1,
@@ -185,7 +181,6 @@ def _rule(source: Source, node: yaml.Node, known: dict[str, ConceptDef],
         min_score=float(data.get("min_score", 0.0)), severity=str(data.get("severity", "info")),
         tags=tuple(data.get("tags", ())), notify=tuple(data.get("notify", ())),
         enabled=bool(data.get("enabled", True)),
-        query_line=qnode.start_mark.line + 1, query_column=qnode.start_mark.column + 1,
         weights=tuple(weights), threshold=data.get("threshold"), ast=ast,
     )
 
@@ -226,20 +221,9 @@ def read_dir(directory: Path) -> tuple[RuleFiles, list[RuleProblem]]:
     return RuleFiles(tuple(rules), digest.hexdigest()[:12], known, tuple(warnings)), problems
 
 
-def check_dir(directory: Path) -> list[RuleProblem]:
-    """Every problem of the rule and concept files of ``directory`` (empty: all valid)."""
-    return read_dir(directory)[1]
-
-
 def load_rule_files(directory: Path) -> RuleFiles:
     """Rules and concepts of ``directory``; raise RuleError listing all problems."""
     files, problems = read_dir(directory)
     if problems:
         raise RuleError(problems)
     return files
-
-
-def format_problems(problems: list[RuleProblem]) -> str:
-    """One ``file:line:column: message`` line per problem, in file order."""
-    ordered = sorted(problems, key=lambda p: (p.file, p.line, p.column))
-    return "\n".join(str(p) for p in ordered)

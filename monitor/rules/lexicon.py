@@ -31,12 +31,12 @@ class Lexicon:
 
     def __init__(self, keys: Callable[[str], tuple[str, str]],
                  terms: Mapping[str, Sequence[int]], exact: Mapping[str, Sequence[int]],
-                 prefix_rules: Mapping[str, Sequence[int]], automaton: Any | None,
+                 automaton: Any | None,
                  named: tuple[Set[str], Set[str]], limit: int = LIMIT) -> None:
         self._keys = keys  # word → (folded, stem): the language's analyzer
         self._stems_named, self._folded_named = named  # every stem and folded word in a rule
         self._terms, self._exact = terms, exact
-        self._prefix_rules, self._automaton = prefix_rules, automaton
+        self._automaton = automaton
         self._limit = limit
         self._cache: dict[str, Entry] = {}
 

@@ -90,7 +90,7 @@ class _LanguageIndex:
             for p in named[PREFIX]:
                 automaton.add_word("\x00" + p, (p, tuple(prefix_rules.get(p, ()))))
             automaton.make_automaton()
-        self.lexicon = Lexicon(analyzer.keys, terms, exact, prefix_rules, automaton,
+        self.lexicon = Lexicon(analyzer.keys, terms, exact, automaton,
                                (named[TERM], named[EXACT]))
 
     def candidates(self, doc: Document) -> list[int]:

@@ -35,25 +35,6 @@ def new_webhook_id() -> str:
 
 
 class OutboxQueries(StoreBase):
-    def record_attempt(self, delivery_id: int, *, now: datetime, ok: bool,
-                       status_code: int | None, latency_ms: float | None, error: str | None,
-                       next_attempt_at: datetime | None, dead: bool = False) -> None:
-        with self.session() as s:
-            row = s.get(DeliveryRow, delivery_id)
-            if row is None:
-                return
-            s.add(DeliveryAttemptRow(delivery_id=delivery_id, at=now, status_code=status_code,
-                                     latency_ms=latency_ms, error=error))
-            row.attempts += 1
-            row.last_attempt_at, row.last_status_code, row.last_error = now, status_code, error
-            row.lease_owner = row.lease_until = None
-            if ok:
-                row.status, row.delivered_at = "delivered", now
-            elif dead:
-                row.status = "dead"
-            elif next_attempt_at is not None:
-                row.next_attempt_at = next_attempt_at
-
     def release_deliveries(self, ids: Sequence[int]) -> None:
         with self.session() as s:
             s.execute(update(DeliveryRow).where(col(DeliveryRow.id).in_(ids))

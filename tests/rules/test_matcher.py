@@ -262,7 +262,7 @@ def test_the_index_finds_what_evaluating_every_rule_on_every_word_finds(
     # The oracle: no candidate filter, and no word of the article dropped as unnamed.
     known = index.lexicon
     everything = _Everything()
-    lexicon = Lexicon(known._keys, known._terms, known._exact, known._prefix_rules,
+    lexicon = Lexicon(known._keys, known._terms, known._exact,
                       known._automaton, (everything, everything))  # type: ignore[arg-type]
     doc = Document(title, body, lexicon)
     expected = [m for c in index.compiled if (m := _evaluate(c, doc)) is not None]

@@ -21,6 +21,7 @@ from monitor.clock import Clock
 from monitor.config import Settings
 from monitor.models import Article, Evidence, Match
 from monitor.store import PollOutcome, Store
+from monitor.store.records import Attempt
 from tests.conftest import ROOT
 from tests.pollhelp import save_found
 
@@ -173,8 +174,8 @@ def test_each_due_delivery_is_claimed_by_exactly_one_worker(db_url: str) -> None
                                               lease=timedelta(minutes=5), limit=2):
                 mine.extend(item.delivery_id for item in items)
                 for item in items:
-                    store.record_attempt(item.delivery_id, now=NOW, ok=True, status_code=200,
-                                         latency_ms=1.0, error=None, next_attempt_at=None)
+                    done = [Attempt(item.delivery_id, "delivered", 200, 1.0)]
+                    store.record_attempts(done, now=NOW, worker=f"w{i}")
         finally:
             store.close()
         return mine

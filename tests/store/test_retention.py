@@ -13,6 +13,7 @@ from monitor.errors import ConfigError
 from monitor.models import Article, Match
 from monitor.pruner import Pruner
 from monitor.store import PollOutcome, Store
+from monitor.store.records import Attempt
 from tests.conftest import CLI
 from tests.pollhelp import save_found
 
@@ -56,8 +57,8 @@ def store(db_url: str) -> Iterator[Store]:
     _poll(store, src.id, ["new"], T0 + timedelta(days=80))
     for d in store.deliveries("pending"):  # all sent, but one still waits for its receiver
         if d.alert_id != _alert_of(store, "old-pending"):
-            store.record_attempt(d.id or 0, now=T0, ok=True, status_code=200, latency_ms=1.0,
-                                 error=None, next_attempt_at=None)
+            store.record_attempts([Attempt(d.id or 0, "delivered", 200, 1.0)], now=T0,
+                          worker="test")
     yield store
     store.close()
 
@@ -137,8 +138,8 @@ def test_monitor_prune_deletes_now_and_reports(cli: CLI, db_url: str) -> None:
     assert kept.returncode == 0 and "0 articles, 0 alerts" in kept.stdout, kept.stderr
     store = Store.open(db_url)
     [pending] = store.deliveries("pending")
-    store.record_attempt(pending.id or 0, now=T0, ok=True, status_code=200, latency_ms=1.0,
-                         error=None, next_attempt_at=None)
+    store.record_attempts([Attempt(pending.id or 0, "delivered", 200, 1.0)], now=T0,
+                          worker="test")
     store.close()
     done = cli("prune", "--days", "30")
     assert done.returncode == 0, done.stderr
