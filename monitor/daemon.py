@@ -71,13 +71,24 @@ def bind_api_socket(settings: Settings) -> socket.socket:
     return sock
 
 
+def http_app(app: App) -> Any:
+    """The API with the web console mounted at ``/`` after the API's own routes."""
+    from starlette.routing import Mount
+
+    from monitor.api import create_api
+    from monitor.web import create_console
+
+    asgi = create_api(app)
+    asgi.router.routes.append(Mount("/", app=create_console(app)))
+    return asgi
+
+
 class _Server:
     """uvicorn serving the API on our socket, leaving the signals to us."""
 
     def __init__(self, app: App, sock: socket.socket) -> None:
         import uvicorn
 
-        from monitor.api import create_api
 
         class Server(uvicorn.Server):
             def capture_signals(self) -> Any:  # the daemon owns SIGTERM/SIGINT
@@ -85,7 +96,7 @@ class _Server:
 
                 return nullcontext()
 
-        config = uvicorn.Config(create_api(app), log_config=None, access_log=False,
+        config = uvicorn.Config(http_app(app), log_config=None, access_log=False,
                                 lifespan="off", timeout_graceful_shutdown=5)
         self.server = Server(config)
         self.sock = sock

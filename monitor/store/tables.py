@@ -177,3 +177,16 @@ class MetaRow(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=100)
     value: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class TriageRow(SQLModel, table=True):
+    """A person's verdict on an alert: relevant, false_alarm or muted (the whole story)."""
+
+    __tablename__ = "alert_triage"
+    __table_args__ = (Index("ix_alert_triage_rule_at", "rule_id", "at"),)
+
+    alert_id: int = Field(foreign_key="alerts.id", primary_key=True,
+                          sa_column_kwargs={"autoincrement": False})
+    rule_id: str = Field(max_length=200)  # copied so precision per rule needs no join
+    state: str = Field(max_length=20)  # relevant | false_alarm | muted
+    at: datetime
