@@ -86,7 +86,7 @@ async def triage_alert(request: Request) -> Response:
     """One verdict; answers JSON to the page's script, a redirect back to a plain form."""
     app: App = request.app.state.monitor
     form = await checked_form(request)
-    alert_id = _int(request.path_params["id"]) or 0
+    alert_id: int = request.path_params["id"]
     state = str(form.get("state") or "")
     value = state if state in triage.STATES else None
     if state and value is None:

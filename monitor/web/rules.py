@@ -176,7 +176,13 @@ def _file_name(rule_id: str, matcher: Matcher) -> str:
 async def _save(request: Request, app: App, matcher: Matcher, text: str,
                 rule_id: str) -> Response:
     path = _file_of(app, rule_id) if rule_id else None
-    path = path or app.settings.rules_dir / _file_name(rule_id, matcher)
+    if path is None:
+        path = app.settings.rules_dir / _file_name(rule_id, matcher)
+        if path.exists():  # a new rule never overwrites another rule's file
+            return await _workbench(request, text=text, rule_id=rule_id, status=409,
+                                    action="save", message=f"not saved: {path.name} already "
+                                    "exists; open that rule to change it, or give this one "
+                                    "another id")
     why = _writable(app, path)
     if why:
         return await _workbench(request, text=text, rule_id=rule_id, status=409,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -41,6 +42,13 @@ async def list_sources(request: Request, message: str | None = None,
 async def add_source(request: Request) -> Response:
     app = _app(request)
     form = await checked_form(request)
+    try:
+        return await _add(request, app, form)
+    finally:
+        await form.close()  # the upload's spooled file
+
+
+async def _add(request: Request, app: App, form: FormData) -> Response:
     upload = form.get("opml")
     try:
         if upload is not None and not isinstance(upload, str) and upload.filename:
