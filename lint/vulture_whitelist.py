@@ -64,3 +64,6 @@ _.make_rule
 # The poller is about to pick targets with it again (in progress in another change): delete this
 # entry when it does (monitor/delivery/targets.py).
 _.choose
+
+# Read by the console's Jinja templates (monitor/web/templates/stories.html).
+_.last_seen

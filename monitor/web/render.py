@@ -48,7 +48,9 @@ def highlight(snippet: str, terms: Sequence[str]) -> Markup:
     words = sorted({t for t in terms if t and t.strip()}, key=len, reverse=True)
     if not words:
         return escape(snippet)
-    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    # Whole words only: "as" must not light up inside "indikasi".
+    pattern = re.compile("|".join(rf"(?<!\w){re.escape(w)}(?!\w)" for w in words),
+                         re.IGNORECASE)
     out, last = [], 0
     for m in pattern.finditer(snippet):
         out.append(str(escape(snippet[last:m.start()])))
