@@ -19,12 +19,16 @@ class Story:
     members: list[tuple[ArticleRow, SourceRow]]
 
 
-def stories(store: Store, *, limit: int, members: int = 20, multi: bool = True) -> list[Story]:
-    """The newest stories (by their latest article); ``multi`` keeps those with copies only."""
+def stories(store: Store, *, limit: int, members: int = 20, multi: bool = True,
+            recent: int = 5000) -> list[Story]:
+    """The newest stories among the ``recent`` newest articles (a bound, so the page stays
+    fast on a big database); ``multi`` keeps those told more than once."""
     with store.session() as s:
+        top = s.exec(select(func.max(ArticleRow.id))).one() or 0
         grouped = (select(ArticleRow.story_id, func.max(ArticleRow.id).label("last"),
                           func.count().label("n"))
-                   .where(col(ArticleRow.story_id).is_not(None))
+                   .where(col(ArticleRow.story_id).is_not(None),
+                          col(ArticleRow.id) > top - recent)
                    .group_by(col(ArticleRow.story_id)))
         if multi:
             grouped = grouped.having(func.count() > 1)

@@ -115,9 +115,18 @@ def inbox(store: Store, f: InboxFilter, *, limit: int, before: int | None = None
             for a, art, src, state in rows]
 
 
-def languages(store: Store) -> list[str]:
-    """The languages alerted articles are in, for the inbox's filter."""
+def languages(store: Store, recent: int = 2000) -> list[str]:
+    """The languages of the ``recent`` newest alerts' articles, for the inbox's filter (bounded:
+    a scan of every alert would cost more than the page)."""
+    newest = select(AlertRow.article_id).order_by(col(AlertRow.id).desc()).limit(recent)
     with store.session() as s:
         rows = s.exec(select(ArticleRow.language).distinct()
-                      .where(col(ArticleRow.id).in_(select(AlertRow.article_id)))).all()
+                      .where(col(ArticleRow.id).in_(newest.scalar_subquery()))).all()
     return sorted(lang for lang in rows if lang)
+
+
+def source_names(store: Store) -> list[tuple[int, str]]:
+    with store.session() as s:
+        rows = s.exec(select(SourceRow.id, SourceRow.title, SourceRow.url)
+                      .order_by(col(SourceRow.id))).all()
+    return [(sid or 0, title or url) for sid, title, url in rows]

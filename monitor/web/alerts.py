@@ -60,12 +60,8 @@ async def inbox(request: Request) -> Response:
     before = _int(request.query_params.get("before"))
 
     def load() -> tuple[list[triage.InboxItem], list[str], list[tuple[int, str]]]:
-        from monitor.store import ops
-
         items = triage.inbox(app.store, f, limit=PAGE + 1, before=before)
-        sources = [(i.source.id or 0, i.source.title or i.source.url)
-                   for i in ops.sources_page(app.store, limit=500)]
-        return items, triage.languages(app.store), sources
+        return items, triage.languages(app.store), triage.source_names(app.store)
 
     items, languages, sources = await asyncio.to_thread(load)
     more = len(items) > PAGE
