@@ -48,6 +48,7 @@ class ArticleRow(SQLModel, table=True):
         Index("ix_articles_content_hash", "content_hash"),
         Index("ix_articles_url", "url"),
         Index("ix_articles_fetched_at", "fetched_at"),
+        Index("ix_articles_language", "language"),  # the console's language filter
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -183,7 +184,8 @@ class TriageRow(SQLModel, table=True):
     """A person's verdict on an alert: relevant, false_alarm or muted (the whole story)."""
 
     __tablename__ = "alert_triage"
-    __table_args__ = (Index("ix_alert_triage_rule_at", "rule_id", "at"),)
+    __table_args__ = (Index("ix_alert_triage_rule_at", "rule_id", "at"),
+                      Index("ix_alert_triage_state", "state", "alert_id"))
 
     alert_id: int = Field(foreign_key="alerts.id", primary_key=True,
                           sa_column_kwargs={"autoincrement": False})
