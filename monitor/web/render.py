@@ -80,7 +80,7 @@ def svg_chart(per_day: Sequence[Mapping[str, Any]], width: int = 640, height: in
     if not per_day:
         return Markup("")
     top = max(int(d["alerts"]) for d in per_day) or 1
-    step = width / len(per_day)
+    step = width / max(len(per_day), 14)  # a day or two must not fill the chart with one bar
     bars = []
     for i, d in enumerate(per_day):
         h = (height - 20) * int(d["alerts"]) / top
@@ -88,11 +88,12 @@ def svg_chart(per_day: Sequence[Mapping[str, Any]], width: int = 640, height: in
                     f'width="{max(step - 2, 1):.1f}" height="{h:.1f}" class="bar">'
                     f'<title>{escape(d["day"])}: {int(d["alerts"])}</title></rect>')
     first, last = escape(per_day[0]["day"]), escape(per_day[-1]["day"])
+    end = (f'<text x="{max(len(per_day) * step, width / 3):.1f}" y="{height - 2}" '
+           f'text-anchor="end">{last}</text>') if len(per_day) > 1 else ""
     return Markup(
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="alerts per day from {first} to {last}, at most {top} a day">'
-        f'{"".join(bars)}<text x="0" y="{height - 2}">{first}</text>'
-        f'<text x="{width}" y="{height - 2}" text-anchor="end">{last}</text></svg>')
+        f'{"".join(bars)}<text x="0" y="{height - 2}">{first}</text>{end}</svg>')
 
 
 def environment() -> Environment:
@@ -101,6 +102,8 @@ def environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["when"] = when
     env.globals.update(nav=NAV, evidence_lines=evidence_lines, svg_chart=svg_chart)
+    for name in env.list_templates(extensions=["html"]):
+        env.get_template(name)  # compiled now, at start, rather than in someone's first request
     return env
 
 

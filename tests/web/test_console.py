@@ -99,6 +99,12 @@ def test_workbench_checks_tests_backtests_and_saves(tmp_path: Path) -> None:
         r = await c.post("/rules/check", data={"csrf": csrf, "yaml": "id: x\nquery: (a AND\n"})
         problem = r.json()["problems"][0]
         assert (problem["line"], problem["column"]) == (2, 13)
+        several = ("# off for now\nid: x\nenabled: false\nseverity: loud\nquery: |\n"
+                   "  embargo AND\n  (asset freeze\n")
+        r = await c.post("/rules/check", data={"csrf": csrf, "yaml": several})
+        assert [(p["line"], p["column"]) for p in r.json()["problems"]] == [(4, 11), (7, 3)]
+        r = await c.post("/rules/edit", data={"csrf": csrf, "yaml": several, "action": "check"})
+        assert r.status_code == 422 and "2 problems" in r.text and "line 7, column 3" in r.text
         assert (await c.post("/rules/check", data={"yaml": "id: x"})).status_code == 403
         good = "id: probe\nname: Probe\nquery: embargo\n"
         r = await c.post("/rules/edit", data={"csrf": csrf, "yaml": good, "action": "test",
@@ -196,10 +202,14 @@ def test_empty_database_shows_empty_states(tmp_path: Path) -> None:
         assert "No alerts yet" in (await c.get("/")).text
         assert "No stories yet" in (await c.get("/stories")).text
         assert "No delivery target" in (await c.get("/deliveries")).text
+        assert "No sources yet" in (await c.get("/sources")).text
+        assert "No rules" in (await c.get("/rules")).text
+        assert "my_rule" in (await c.get("/rules/edit")).text  # a new rule to start from
 
-    empty = tmp_path / "noseeds"
-    empty.mkdir()
-    with_console(settings_for(tmp_path, seeds_dir=empty), scenario, polled=False)
+    norules = tmp_path / "norules"
+    norules.mkdir()
+    with_console(settings_for(tmp_path, seeds_dir=tmp_path / "noseeds", rules_dir=norules),
+                 scenario, polled=False)
 
 
 def test_without_a_token_loopback_gets_a_session_and_others_are_refused(tmp_path: Path) -> None:
@@ -224,3 +234,14 @@ def test_a_tampered_cookie_is_no_session(tmp_path: Path) -> None:
         assert (await c.get("/")).status_code == 303
 
     with_console(settings_for(tmp_path), scenario)
+
+
+def test_templates_are_compiled_at_start_not_in_the_first_request() -> None:
+    """Compiling the inbox's template in a request took a few hundred ms (bench_console's
+    worst run on ``/``)."""
+    from monitor.web.render import environment
+
+    env = environment()
+    names = env.list_templates(extensions=["html"])
+    assert "alerts.html" in names and env.cache is not None
+    assert {key[1] for key in env.cache} >= set(names)

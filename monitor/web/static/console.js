@@ -52,36 +52,71 @@
     });
   }
 
-  // Workbench: check the YAML as you type; problems at line and column.
+  // Workbench: check the YAML as you type; every problem at its line and column, a link that
+  // puts the caret there. Only the newest answer is shown (answers may arrive out of order).
   var yaml = document.getElementById("yaml");
   var problems = document.getElementById("problems");
   if (yaml && problems) {
     var timer = null;
+    var asked = 0;
+    var caretAt = function (line, column) {
+      var lines = yaml.value.split("\n");
+      var index = 0;
+      for (var i = 0; i < line - 1 && i < lines.length; i++) { index += lines[i].length + 1; }
+      index = Math.min(index + column - 1, yaml.value.length);
+      yaml.focus();
+      yaml.setSelectionRange(index, Math.min(index + 1, yaml.value.length));
+    };
+    var show = function (text, className, list) {
+      problems.textContent = "";
+      var head = document.createElement("p");
+      head.className = className;
+      head.textContent = text;
+      problems.appendChild(head);
+      if (!list.length) { return; }
+      var ul = document.createElement("ul");
+      ul.className = "problems";
+      list.forEach(function (p) {
+        var li = document.createElement("li");
+        li.className = "problem";
+        li.setAttribute("data-line", p.line);
+        li.setAttribute("data-column", p.column);
+        var a = document.createElement("a");
+        a.href = "#yaml";
+        a.textContent = "line " + p.line + ", column " + p.column;
+        li.appendChild(a);
+        li.appendChild(document.createTextNode(": " + p.message));
+        ul.appendChild(li);
+      });
+      problems.appendChild(ul);
+    };
     var check = function () {
+      var mine = ++asked;
       var body = new URLSearchParams({ csrf: csrf, yaml: yaml.value });
       fetch("/rules/check", { method: "POST", body: body, credentials: "same-origin",
         headers: { "x-csrf-token": csrf } })
-        .then(function (r) { return r.json(); })
+        .then(function (r) {
+          if (!r.ok) { throw new Error("HTTP " + r.status + (r.status === 403 ? ": log in again" : "")); }
+          return r.json();
+        })
         .then(function (data) {
-          problems.textContent = "";
-          var ul = document.createElement("ul");
-          ul.className = data.valid ? "valid" : "problems";
-          if (data.valid) {
-            var ok = document.createElement("li");
-            ok.textContent = "valid: " + data.rules.join(", ");
-            ul.appendChild(ok);
-          }
-          (data.problems || []).forEach(function (p) {
-            var li = document.createElement("li");
-            li.className = "problem";
-            li.setAttribute("data-line", p.line);
-            li.textContent = "line " + p.line + ", column " + p.column + ": " + p.message;
-            ul.appendChild(li);
-          });
-          problems.appendChild(ul);
+          if (mine !== asked) { return; }
+          var n = (data.problems || []).length;
+          show(data.valid ? "valid: " + data.rules.join(", ")
+            : n + (n === 1 ? " problem:" : " problems:"), data.valid ? "valid" : "problems",
+            data.problems || []);
+        })
+        .catch(function (err) {
+          if (mine === asked) { show("could not check the rule (" + err.message + ")", "problems", []); }
         });
     };
     yaml.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(check, 300); });
+    problems.addEventListener("click", function (e) {
+      var li = e.target.closest("li.problem");
+      if (!li || !e.target.closest("a")) { return; }
+      e.preventDefault();
+      caretAt(Number(li.getAttribute("data-line")), Number(li.getAttribute("data-column")));
+    });
   }
 
   // Removing a source asks first.
