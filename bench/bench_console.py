@@ -37,7 +37,8 @@ from monitor.config import Settings  # noqa: E402
 from monitor.daemon import http_app  # noqa: E402
 from monitor.store.tables import AlertRow, ArticleRow, SourceRow, TriageRow  # noqa: E402
 
-PAGES = ["/", "/?rule=sanctions", "/?language=de", "/?state=untriaged", "/?since=7d",
+PAGES = ["/", "/?rule=sanctions", "/?language=de", "/?state=untriaged", "/?state=relevant",
+         "/?source=2", "/?since=7d",
          "/rules", "/rules/edit?id=sanctions", "/sources", "/stories", "/deliveries"]
 
 
