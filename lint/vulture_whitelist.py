@@ -68,3 +68,5 @@ _.choose
 # Matcher.overruns counts articles matched on part of them (docs/rules.md, "Bounded work per
 # article"); the tests and benchmarks read it, the daemon logs each overrun instead.
 _.overruns
+# Read by the console's Jinja templates (monitor/web/templates/stories.html).
+_.last_seen

@@ -71,13 +71,24 @@ def bind_api_socket(settings: Settings) -> socket.socket:
     return sock
 
 
+def http_app(app: App) -> Any:
+    """The API with the web console mounted at ``/`` after the API's own routes."""
+    from starlette.routing import Mount
+
+    from monitor.api import create_api
+    from monitor.web import create_console
+
+    asgi = create_api(app)
+    asgi.router.routes.append(Mount("/", app=create_console(app)))
+    return asgi
+
+
 class _Server:
     """uvicorn serving the API on our socket, leaving the signals to us."""
 
     def __init__(self, app: App, sock: socket.socket) -> None:
         import uvicorn
 
-        from monitor.api import create_api
         from monitor.api.server import server_config
 
         class Server(uvicorn.Server):
@@ -86,7 +97,7 @@ class _Server:
 
                 return nullcontext()
 
-        self.api = create_api(app)
+        self.api = http_app(app)  # the API, with the console mounted after its routes
         self.server = Server(server_config(self.api, app.settings.api_request_timeout_seconds))
         self.sock = sock
 

@@ -199,9 +199,11 @@ def delivery_dict(d: DeliveryRow) -> dict[str, Any]:
             "last_error": d.last_error, "delivered": iso(d.delivered_at)}
 
 
-def alert_dict(a: AlertRow, deliveries: list[DeliveryRow]) -> dict[str, Any]:
+def alert_dict(a: AlertRow, deliveries: list[DeliveryRow], triage: str | None = None
+               ) -> dict[str, Any]:
     payload = json.loads(a.payload)
     return {"id": a.id, "rule": a.rule_id, "rule_name": a.rule_name, "score": a.score,
             "created": iso(a.created_at), "article": payload["data"]["article"],
+            "triage": triage,
             "evidence": json.loads(a.evidence),
             "deliveries": [delivery_dict(d) for d in deliveries]}

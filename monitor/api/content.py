@@ -22,8 +22,8 @@ from monitor.api.common import (
     the_app,
     time_param,
 )
-from monitor.api.openapi import REPLAY
-from monitor.store import ops
+from monitor.api.openapi import REPLAY, TRIAGE
+from monitor.store import ops, triage
 
 
 def _before(request: Request) -> int | None:
@@ -60,8 +60,11 @@ async def list_alerts(request: Request) -> Response:
         rows = ops.alerts_page(app.store, limit=limit + 1, before=_before(request),
                                rule=request.query_params.get("rule") or None,
                                since=time_param(request, "since"))
-        deliveries = ops.deliveries_of(app.store, [a.id for a in rows if a.id])
-        return [alert_dict(a, deliveries.get(a.id or 0, [])) for a in rows]
+        ids = [a.id for a in rows if a.id]
+        deliveries = ops.deliveries_of(app.store, ids)
+        states = triage.triage_of(app.store, ids)
+        return [alert_dict(a, deliveries.get(a.id or 0, []), states.get(a.id or 0))
+                for a in rows]
 
     items = await asyncio.to_thread(load)
     last = items[-1]["id"] if items else None
@@ -76,7 +79,8 @@ async def get_alert(request: Request) -> Response:
         rows = ops.alerts_page(app.store, limit=1, before=alert_id + 1)
         if not rows or rows[0].id != alert_id:
             return None
-        return alert_dict(rows[0], ops.deliveries_of(app.store, [alert_id]).get(alert_id, []))
+        return alert_dict(rows[0], ops.deliveries_of(app.store, [alert_id]).get(alert_id, []),
+                          triage.triage_of(app.store, [alert_id]).get(alert_id))
 
     alert = await asyncio.to_thread(load)
     if alert is None:
@@ -104,10 +108,23 @@ async def replay_alert(request: Request) -> Response:
     return JSONResponse({"alert": alert_id, "deliveries": [delivery_dict(d) for d in rows]})
 
 
+async def triage_alert(request: Request) -> Response:
+    """Record a person's verdict on an alert; muting covers every alert of its story."""
+    app = the_app(request)
+    alert_id = path_id(request)
+    data = await json_body(request, TRIAGE)
+    ids = await asyncio.to_thread(triage.set_triage, app.store, alert_id, data["state"],
+                                  app.clock())
+    if ids is None:
+        raise ApiError(404, "not_found", f"no alert {alert_id}")
+    return JSONResponse({"alert": alert_id, "triage": data["state"], "alerts": ids})
+
+
 routes = [
     Route("/articles", list_articles, methods=["GET"]),
     Route("/articles/{id}", get_article, methods=["GET"]),
     Route("/alerts", list_alerts, methods=["GET"]),
     Route("/alerts/{id}", get_alert, methods=["GET"]),
     Route("/alerts/{id}/replay", replay_alert, methods=["POST"]),
+    Route("/alerts/{id}/triage", triage_alert, methods=["POST"]),
 ]

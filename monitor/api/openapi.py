@@ -63,6 +63,11 @@ REPLAY: dict[str, Any] = {
     "properties": {"targets": {"type": "array", "items": {"type": "string", "minLength": 1},
                                "maxItems": 50}},
 }
+TRIAGE: dict[str, Any] = {
+    "type": "object", "additionalProperties": False, "required": ["state"],
+    "properties": {"state": {"enum": ["relevant", "false_alarm", "muted", None],
+                             "description": "null clears the verdict; muted covers the story"}},
+}
 
 _ERROR = {"description": "refused", "content": {"application/json": {"schema": {
     "$ref": "#/components/schemas/Error"}}}}
@@ -132,7 +137,8 @@ def document() -> dict[str, Any]:
                                           "interval": {"type": "integer"},
                                           "labels": {"type": "array"}}},
                 "Article": {"type": "object", "required": ["id", "title"]},
-                "Alert": {"type": "object", "required": ["id", "rule", "article", "evidence"]},
+                "Alert": {"type": "object",
+                          "required": ["id", "rule", "article", "evidence", "triage"]},
                 "Rule": {"type": "object", "required": ["id", "query"]},
             },
         },
@@ -200,5 +206,9 @@ def document() -> dict[str, Any]:
                 "deliver an alert again (to every target, or the ones named)",
                 {"200": ok("the deliveries queued"), "404": _ERROR, "409": _ERROR},
                 params=_ID_PARAM, body=REPLAY)},
+            "/api/v1/alerts/{id}/triage": {"post": _op(
+                "record a verdict on an alert (muted: on every alert of its story)",
+                {"200": ok("the alerts changed"), "404": _ERROR},
+                params=_ID_PARAM, body=TRIAGE)},
         },
     }

@@ -115,15 +115,29 @@ def rule_text(query: str | None = None, rule: Mapping[str, Any] | None = None) -
     return yaml.safe_dump(_enabled(data), allow_unicode=True, sort_keys=False)
 
 
+def _enabled_in_place(text: str) -> str:
+    """``text`` with every ``enabled: false`` of its rule(s) turned on where it stands: the
+    rest of the text keeps its lines and columns, so each problem the loader finds is at the
+    line and column the person wrote (a re-dumped copy would move them)."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return text  # the loader reports it, located
+    rules = root.value if isinstance(root, yaml.SequenceNode) else [root]
+    spans = [(v.start_mark.index, v.end_mark.index)
+             for rule in rules if isinstance(rule, yaml.MappingNode)
+             for k, v in rule.value
+             if isinstance(k, yaml.ScalarNode) and k.value == "enabled"
+             and isinstance(v, yaml.ScalarNode) and v.tag == "tag:yaml.org,2002:bool"
+             and v.value.lower() in ("false", "no", "off")]
+    for start, end in reversed(spans):
+        text = text[:start] + "true".ljust(end - start) + text[end:]
+    return text
+
+
 def candidate_matcher(rules_dir: Path, text: str, name: str = "candidate.yaml") -> Matcher:
     """A matcher of one rule file's text, with the rules directory's concepts."""
-    try:
-        data = safe_load(text)
-    except yaml.YAMLError:
-        data = None  # the matcher reports it, located
-    if data is not None and _enabled(data) != data:
-        text = yaml.safe_dump(_enabled(data), allow_unicode=True, sort_keys=False)
-    return _load_dir(rules_dir, {name: text})
+    return _load_dir(rules_dir, {name: _enabled_in_place(text)})
 
 
 def matcher_for(target: str, rules_dir: Path, *, files: bool = True

@@ -18,6 +18,7 @@ from monitor.store.tables import (
     DeliveryAttemptRow,
     DeliveryRow,
     StoryBandRow,
+    TriageRow,
 )
 
 LEASE_PREFIX = "lease."
@@ -88,6 +89,7 @@ class RetentionQueries(StoreBase):
             deliveries = _count(s.execute(delete(DeliveryRow).where(
                 col(DeliveryRow.alert_id).in_(alert_ids))))
             s.execute(delete(AlertCopyRow).where(col(AlertCopyRow.alert_id).in_(alert_ids)))
+            s.execute(delete(TriageRow).where(col(TriageRow.alert_id).in_(alert_ids)))
             alerts = _count(s.execute(delete(AlertRow).where(
                 col(AlertRow.article_id).in_(ids), keep)))
             doomed = select(ArticleRow.id).where(

@@ -55,6 +55,7 @@ class ArticleRow(SQLModel, table=True):
         Index("ix_articles_content_hash", "content_hash"),
         Index("ix_articles_url", "url"),
         Index("ix_articles_fetched_at", "fetched_at"),
+        Index("ix_articles_language", "language"),  # the console's language filter
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -184,3 +185,17 @@ class MetaRow(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=100)
     value: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class TriageRow(SQLModel, table=True):
+    """A person's verdict on an alert: relevant, false_alarm or muted (the whole story)."""
+
+    __tablename__ = "alert_triage"
+    __table_args__ = (Index("ix_alert_triage_rule_at", "rule_id", "at"),
+                      Index("ix_alert_triage_state", "state", "alert_id"))
+
+    alert_id: int = Field(foreign_key="alerts.id", primary_key=True,
+                          sa_column_kwargs={"autoincrement": False})
+    rule_id: str = Field(max_length=200)  # copied so precision per rule needs no join
+    state: str = Field(max_length=20)  # relevant | false_alarm | muted
+    at: datetime

@@ -68,6 +68,24 @@ def test_a_candidate_is_loaded_beside_the_rule_directorys_concepts(tmp_path: Pat
     assert caught.value.problems[0].file == "mine.yaml"
 
 
+def test_a_candidates_problems_are_all_at_the_line_and_column_written(tmp_path: Path) -> None:
+    """A rule still switched off was re-dumped before loading, so its problems pointed into a
+    copy nobody sees (comments gone, block scalars folded onto the key's line)."""
+    text = ("# tuning, still off\n\nid: c\nenabled: false\nseverity: bogus\n"
+            "query: >-\n  (sanction OR\n  embargo\n")
+    with pytest.raises(RuleError) as caught:
+        candidate_matcher(ROOT / "rules", text, "c.yaml")
+    assert [(p.line, p.column, p.message) for p in caught.value.problems] == [
+        (5, 11, "severity must be one of info, low, medium, high, critical"),
+        (7, 3, "unbalanced parenthesis: '(' is never closed")]
+    bare = "id: c\nquery: |\n  truce\n  AND\n"
+    with pytest.raises(RuleError) as caught:
+        candidate_matcher(ROOT / "rules", bare)
+    assert [(p.line, p.column) for p in caught.value.problems] == [(4, 6)]
+    switched_off = candidate_matcher(ROOT / "rules", "id: c\nenabled: no\nquery: truce\n")
+    assert [(r.id, r.enabled) for r in switched_off.rules] == [("c", True)]
+
+
 def test_since_spans() -> None:
     now = datetime(2025, 3, 10, 12, tzinfo=UTC)
     assert parse_since("30d", now) == datetime(2025, 2, 8, 12, tzinfo=UTC)

@@ -1,7 +1,7 @@
 """first run: sample sources, and each source's first successful poll (its backlog)
 
-Revision ID: 0310
-Revises: 0200
+Revision ID: 0400
+Revises: 0310
 Create Date: 2026-12-01
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0310'
-down_revision = '0200'
+revision = '0400'
+down_revision = '0310'
 branch_labels = None
 depends_on = None
 
