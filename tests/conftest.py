@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -132,22 +134,80 @@ def cli_env(tmp_path: Path, db_url: str) -> dict[str, str]:
     return env
 
 
-class CLI:
-    """Runs ``python -m monitor`` as a user would, in a temporary working directory."""
+def json_lines(text: str) -> list[Any]:
+    """The objects of a ``--json`` list: JSON Lines, one object per line."""
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
-    def __init__(self, env: dict[str, str], cwd: Path) -> None:
-        self.env, self.cwd = env, cwd
+
+class CLI:
+    """Runs ``monitor ...`` as a user would, in a temporary working directory and environment.
+
+    In process by default, through ``monitor.cli.main(argv)`` (a subprocess pays about 3 s of
+    imports per command, which made the suite slow); ``process=True`` runs ``python -m
+    monitor`` in a real subprocess, for the end-to-end tests of the entry point itself.
+    """
+
+    def __init__(self, env: dict[str, str], cwd: Path, *, process: bool = False) -> None:
+        self.env, self.cwd, self.process = env, cwd, process
 
     def __call__(self, *args: str, input: str | None = None, timeout: float = 120,
                  **extra_env: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "monitor", *args], env={**self.env,
-                              **extra_env}, cwd=self.cwd, input=input, capture_output=True,
-                              text=True, timeout=timeout, check=False)
+        if self.process:
+            return subprocess.run([sys.executable, "-m", "monitor", *args],
+                                  env={**self.env, **extra_env}, cwd=self.cwd, input=input,
+                                  capture_output=True, text=True, timeout=timeout,
+                                  check=False)
+        return run_in_process(list(args), {**self.env, **extra_env}, self.cwd, input)
+
+
+def run_in_process(argv: list[str], env: dict[str, str], cwd: Path,
+                   input: str | None) -> subprocess.CompletedProcess[str]:
+    """``monitor argv`` through ``main``, with this environment, directory and stdin."""
+    import io
+    import logging
+
+    from monitor.cli import main
+
+    saved_env, saved_cwd = dict(os.environ), Path.cwd()
+    saved_streams = sys.stdin, sys.stdout, sys.stderr
+    out, err = io.StringIO(), io.StringIO()
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    sys.stdin = io.TextIOWrapper(io.BytesIO((input or "").encode()), encoding="utf-8")
+    sys.stdout, sys.stderr = out, err
+    try:
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # argparse: --help, --version, usage errors
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = saved_streams
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        for h in root.handlers:
+            if h not in handlers:
+                root.removeHandler(h)
+        for h in handlers:
+            if h not in root.handlers:
+                root.addHandler(h)
+        root.setLevel(level)
+    return subprocess.CompletedProcess(["monitor", *argv], code, out.getvalue(),
+                                       err.getvalue())
 
 
 @pytest.fixture
 def cli(cli_env: dict[str, str], tmp_path: Path) -> CLI:
     return CLI(cli_env, tmp_path)
+
+
+@pytest.fixture
+def cli_process(cli_env: dict[str, str], tmp_path: Path) -> CLI:
+    """The CLI in a real subprocess (``python -m monitor``): for end-to-end tests only."""
+    return CLI(cli_env, tmp_path, process=True)
 
 
 @pytest.fixture

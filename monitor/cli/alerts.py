@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.clock import utcnow
-from monitor.config import Settings
 from monitor.errors import ConfigError
-from monitor.store import Store
-from monitor.store.tables import DeliveryRow
+
+if TYPE_CHECKING:  # imported when a command runs: `monitor --help` stays quick
+    from monitor.config import Settings
+    from monitor.store import Store
+    from monitor.store.tables import DeliveryRow
 
 
 def add_commands(alerts: Any) -> None:
@@ -59,27 +61,31 @@ def _list(args: argparse.Namespace, store: Store) -> int:
                 print(f"{d.id:>6} {d.target:<12} {what:<12} {d.status:<8} tries {d.attempts:<3} "
                       f"{d.webhook_id}  {d.last_error or ''}")
         return 0
-    deliveries: dict[int, list[str]] = {}
-    labels: dict[int, list[str]] = {}  # with the delivery id, for `show` and `replay`
+    per_alert: dict[int, list[DeliveryRow]] = {}
     for d in store.deliveries():
         if d.alert_id is not None:
-            deliveries.setdefault(d.alert_id, []).append(f"{d.target}:{d.status}")
-            labels.setdefault(d.alert_id, []).append(f"{d.target}:{d.status}#{d.id}")
+            per_alert.setdefault(d.alert_id, []).append(d)
     alerts = store.alerts(limit=args.limit)
     copies = store.alert_copies([a.id for a in alerts if a.id is not None])
     for a in alerts:
         also = [{"source": c.source, "url": c.url, "title": c.title, "article": c.article_id}
                 for c in copies.get(a.id or 0, [])]
+        article = json.loads(a.payload)["data"]["article"]
+        sent = per_alert.get(a.id or 0, [])
         if args.json:
-            print(json.dumps({"id": a.id, "rule": a.rule_id, "article": a.article_id,
-                              "created": a.created_at.isoformat(),
-                              "deliveries": deliveries.get(a.id or 0, []),
+            # The fields of GET /api/alerts (article with title and url, evidence, deliveries),
+            # plus the story and its other copies.
+            print(json.dumps({"id": a.id, "rule": a.rule_id, "rule_name": a.rule_name,
+                              "score": a.score, "created": _iso(a.created_at),
+                              "title": article.get("title"), "url": article.get("url"),
+                              "article": article, "evidence": json.loads(a.evidence),
+                              "deliveries": [delivery_dict(d) for d in sent],
                               "story": a.story_id, "also_reported_by": also},
                              ensure_ascii=False))
         else:
-            title = json.loads(a.payload)["data"]["article"]["title"]
-            print(f"{a.id:>5} {a.created_at:%Y-%m-%d %H:%M} [{a.rule_id}] {title} "
-                  f"{' '.join(labels.get(a.id or 0, []))}")
+            labels = [f"{d.target}:{d.status}#{d.id}" for d in sent]
+            print(f"{a.id:>5} {a.created_at:%Y-%m-%d %H:%M} [{a.rule_id}] {article['title']} "
+                  f"{' '.join(labels)}")
             for c in also:
                 print(f"      also reported by {c['source']}"
                       + (f": {c['url']}" if c["url"] else ""))
@@ -137,6 +143,8 @@ def _targets(args: argparse.Namespace, settings: Settings, store: Store) -> int:
 
 
 def cmd_alerts(args: argparse.Namespace, settings: Settings) -> int:
+    from monitor.store import Store
+
     store = Store.open(settings.database_url)
     try:
         if args.action == "show":

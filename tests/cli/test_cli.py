@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CLI, ROOT
+from tests.conftest import CLI, ROOT, json_lines
 
 pytestmark = pytest.mark.backends  # SQLite and PostgreSQL
 
@@ -37,7 +37,7 @@ def test_sources_add_and_list_json(cli: CLI, tmp_path: Path) -> None:
     feed = cli("sources", "add", "http://127.0.0.1:9/feed.xml")
     assert feed.returncode == 0, feed.stderr
     assert cli("run", "--once").returncode == 0
-    listed = json.loads(cli("sources", "list", "--json").stdout)
+    listed = json_lines(cli("sources", "list", "--json").stdout)
     by_url = {s["url"]: s for s in listed}
     inbox = by_url[str(folder)]
     assert (inbox["kind"], inbox["interval"], inbox["articles"]) == ("folder", 60, 1)
@@ -59,7 +59,7 @@ def test_sources_add_refuses_a_private_address_at_once(cli: CLI) -> None:
     result = cli("sources", "add", "http://10.1.2.3/feed.xml")
     assert result.returncode == 2
     assert result.stderr.startswith("monitor: 'http://10.1.2.3/feed.xml': 10.1.2.3 resolves to")
-    assert json.loads(cli("sources", "list", "--json").stdout) == []
+    assert json_lines(cli("sources", "list", "--json").stdout) == []
 
 
 def test_match_json_on_files_and_stdin(cli: CLI) -> None:

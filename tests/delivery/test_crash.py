@@ -45,7 +45,8 @@ _PARTIES = [("Russia", "Ukraine", "Istanbul"), ("Israel", "Hamas", "Cairo"),
 
 
 def _start(cli: CLI, tmp_path: Path, url: str, **extra: str) -> subprocess.Popen[str]:
-    env = {**cli.env, "MONITOR_DELIVERY_LEASE_SECONDS": "1", "MONITOR_SEEDS_DIR": str(tmp_path / "articles"),
+    env = {**cli.env, "MONITOR_DELIVERY_LEASE_SECONDS": "1",
+           "MONITOR_SEEDS_DIR": str(tmp_path / "articles"),
            "MONITOR_WEBHOOK_URL": url, "MONITOR_WEBHOOK_SECRET": SECRET,
            "MONITOR_POLL_TICK_SECONDS": "0.2", "MONITOR_DELIVER_TICK_SECONDS": "0.2",
            "MONITOR_RETRY_BASE_SECONDS": "0.05", "MONITOR_RETRY_MAX_SECONDS": "0.5", **extra}

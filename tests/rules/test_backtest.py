@@ -11,7 +11,7 @@ import pytest
 
 from monitor.errors import ConfigError, RuleError
 from monitor.rules.backtest import candidate_matcher, parse_since
-from tests.conftest import CLI
+from tests.conftest import CLI, json_lines
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -104,7 +104,7 @@ def test_sources_import_from_yaml_and_opml(cli: CLI, tmp_path: Path) -> None:
                     'xmlUrl="https://example.org/c.rss"/></outline></body></opml>', "utf-8")
     out = cli("sources", "import", str(opml))
     assert "1 sources added, 1 already present, 0 skipped" in out.stdout
-    listed = {s["url"]: s for s in json.loads(cli("sources", "list", "--json").stdout)}
+    listed = {s["url"]: s for s in json_lines(cli("sources", "list", "--json").stdout)}
     assert listed["https://example.org/a.rss"]["interval"] == 120
     assert listed["https://example.org/a.rss"]["labels"] == ["eu"]
     assert listed["https://example.org/b.rss"]["enabled"] is False
