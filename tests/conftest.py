@@ -18,6 +18,23 @@ from monitor.config import Settings
 from monitor.testing import LoopbackServer
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _snapshot_rules() -> Path:
+    # Tests never read or write the live rules/ directory: a user editing a rule while the
+    # suite runs must not break it. They read this copy, taken once when the suite starts
+    # (tests that change rules copy it again into their own tmp_path).
+    import atexit
+    import shutil
+    import tempfile
+
+    where = Path(tempfile.mkdtemp(prefix="monitor-test-rules-"))
+    shutil.copytree(ROOT / "rules", where / "rules")
+    atexit.register(shutil.rmtree, where, True)
+    return where / "rules"
+
+
+RULES = _snapshot_rules()
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus"
 # Tests serve everything from 127.0.0.1; the default policy refuses loopback, so allow it here.
@@ -29,6 +46,16 @@ POSTGRES_ENV = "MONITOR_TEST_POSTGRES_URL"
 
 def _in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def needs_corpus(path: Path) -> pytest.MarkDecorator:
+    """For tests that read the shared corpus (``../shared/corpus``, beside the checkout): on a
+    fresh clone without it they skip and say why; under ``CI=true`` they run, and fail when it
+    is missing."""
+    return pytest.mark.skipif(not path.is_dir() and not _in_ci(),
+                              reason=f"the shared corpus is not here ({path}); clone it to "
+                              f"{SHARED} to run this test (under CI=true a missing corpus "
+                              "fails)")
 
 
 def _unavailable(reason: str) -> None:
@@ -121,14 +148,14 @@ def pg_url() -> Iterator[str]:
 
 @pytest.fixture
 def settings(tmp_path: Path, db_url: str) -> Settings:
-    return Settings(database_url=db_url, rules_dir=ROOT / "rules", seeds_dir=ROOT / "seeds",
+    return Settings(database_url=db_url, rules_dir=RULES, seeds_dir=ROOT / "seeds",
                     worker_id="test", allow_private_networks=LOOPBACK)
 
 
 @pytest.fixture
 def cli_env(tmp_path: Path, db_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-    env.update(MONITOR_DATABASE_URL=db_url, MONITOR_RULES_DIR=str(ROOT / "rules"),
+    env.update(MONITOR_DATABASE_URL=db_url, MONITOR_RULES_DIR=str(RULES),
                MONITOR_SEEDS_DIR=str(ROOT / "seeds"), PYTHONPATH=str(ROOT),
                MONITOR_API_PORT="0", MONITOR_ALLOW_PRIVATE_NETWORKS=LOOPBACK)
     return env

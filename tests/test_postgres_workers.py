@@ -27,7 +27,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from monitor.store import Store
 from monitor.testing import LoopbackServer, Reply, Request
-from tests.conftest import ROOT
+from tests.conftest import ROOT, RULES
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -94,7 +94,7 @@ def _worker_env(pg_url: str, server: LoopbackServer, name: str, tmp_path: Path) 
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
     secret = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
     env.update(PYTHONPATH=str(ROOT), MONITOR_DATABASE_URL=pg_url, MONITOR_WORKER_ID=name,
-               MONITOR_USER_AGENT=f"monitor-test {name}", MONITOR_RULES_DIR=str(ROOT / "rules"),
+               MONITOR_USER_AGENT=f"monitor-test {name}", MONITOR_RULES_DIR=str(RULES),
                MONITOR_SEEDS_DIR=str(tmp_path / "no-seeds"), MONITOR_POLL_TICK_SECONDS="0.25",
                MONITOR_DELIVER_TICK_SECONDS="1", MONITOR_LEASE_SECONDS=str(LEASE),
                MONITOR_HTTP_TIMEOUT="5", MONITOR_WEBHOOK_URL=server.url("/hook"),

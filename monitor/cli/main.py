@@ -172,7 +172,9 @@ def cmd_alerts(args: argparse.Namespace, settings: Settings) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        return _main(argv)
+        status = _main(argv)
+        sys.stdout.flush()  # a closed pipe shows up here, not in the flush at exit
+        return status
     except BrokenPipeError:
         # The reader went away (``monitor alerts list | head -1``): end quietly, as a command
         # killed by SIGPIPE would. Python flushes stdout again at exit, so point it at

@@ -11,7 +11,7 @@ import pytest
 
 from monitor.errors import ConfigError, RuleError
 from monitor.rules.backtest import candidate_matcher, parse_since
-from tests.conftest import CLI, json_lines
+from tests.conftest import CLI, RULES, json_lines
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,7 +57,7 @@ def test_backtest_refuses_what_it_cannot_load(cli: CLI, tmp_path: Path) -> None:
 
 def test_a_candidate_is_loaded_beside_the_rule_directorys_concepts(tmp_path: Path) -> None:
     rules = tmp_path / "rules"
-    shutil.copytree(ROOT / "rules", rules)
+    shutil.copytree(RULES, rules)
     (rules / "concepts").mkdir(exist_ok=True)
     (rules / "concepts" / "marker.yaml").write_text("# a concept file\n", "utf-8")
     matcher = candidate_matcher(rules, "id: c\nquery: truce\n")

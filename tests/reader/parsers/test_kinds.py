@@ -12,7 +12,7 @@ from monitor.reader.parsers.feed import parse_any_feed, strip_doctype
 from monitor.reader.parsers.opml import parse_opml
 from monitor.reader.parsers.sitemap import parse_sitemap
 from monitor.testing import LoopbackServer, Reply
-from tests.conftest import CLI, CORPUS, json_lines
+from tests.conftest import CLI, CORPUS, json_lines, needs_corpus
 
 SITEMAP = b"""<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -99,6 +99,7 @@ def test_sources_add_refuses_private_addresses_by_default(cli: CLI) -> None:
 OPML_DIR = CORPUS / "opml"
 
 
+@needs_corpus(OPML_DIR)
 def test_every_opml_list_of_the_corpus_imports_like_listparser_or_better() -> None:
     suite = OPML_DIR / "listparser" / "tests" / "files"  # rdf/ holds FOAF, not OPML
     files = sorted(OPML_DIR.rglob("*.opml")) + sorted((suite / "opml").rglob("*.xml")) + \
@@ -115,6 +116,7 @@ def test_every_opml_list_of_the_corpus_imports_like_listparser_or_better() -> No
     assert total > 1000
 
 
+@needs_corpus(OPML_DIR)
 def test_malformed_opml_is_read_and_skips_are_explained() -> None:
     france = OPML_DIR / "awesome-rss-feeds" / "countries" / "with_category" / "France.opml"
     result = parse_opml(france.read_bytes())
@@ -135,6 +137,7 @@ def test_malformed_opml_is_read_and_skips_are_explained() -> None:
                        "a link to another subscription list"}
 
 
+@needs_corpus(OPML_DIR)
 def test_opml_import_then_export_round_trip(cli: CLI, tmp_path: Path) -> None:
     russia = OPML_DIR / "awesome-rss-feeds" / "countries" / "with_category" / "Russia.opml"
     imported = cli("sources", "import", str(russia), "--label", "ru",
