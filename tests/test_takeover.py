@@ -27,8 +27,6 @@ from monitor.store import Store
 from monitor.testing import LoopbackServer, Reply
 from tests.deliveryhelp import add_alerts, webhooks
 
-pytestmark = pytest.mark.backends
-
 LEASE = 0.6  # seconds: the slow work below takes three times as long
 SLOW = 1.8
 
@@ -43,6 +41,7 @@ def test_by_default_a_dead_workers_work_is_taken_over_within_a_minute() -> None:
     assert settings.delivery_lease_seconds <= 60
 
 
+@pytest.mark.backends
 def test_a_live_poll_longer_than_its_lease_keeps_it(settings: Settings,
                                                     server: LoopbackServer) -> None:
     server.route("/slow", Reply(200, RSS, {"content-type": "application/rss+xml"}, delay=SLOW))
@@ -68,6 +67,7 @@ def test_a_live_poll_longer_than_its_lease_keeps_it(settings: Settings,
     assert len(server.received("/slow")) == 1
 
 
+@pytest.mark.backends
 def test_a_live_delivery_batch_longer_than_its_lease_keeps_it(db_url: str,
                                                               server: LoopbackServer) -> None:
     server.route("/a", Reply(200, delay=SLOW))
@@ -95,6 +95,7 @@ def test_a_live_delivery_batch_longer_than_its_lease_keeps_it(db_url: str,
     store.close()
 
 
+@pytest.mark.backends
 def test_a_restart_releases_the_leases_its_killed_predecessor_left(db_url: str) -> None:
     store = Store.open(db_url)
     add_alerts(store, 2, targets=("a", "b"), now=utcnow())
