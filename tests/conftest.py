@@ -241,3 +241,15 @@ def cli_process(cli_env: dict[str, str], tmp_path: Path) -> CLI:
 def server() -> Iterator[LoopbackServer]:
     with LoopbackServer() as srv:
         yield srv
+
+
+@pytest.fixture(autouse=True)
+def _monitor_loggers_enabled() -> None:
+    # Libraries that configure logging with dictConfig (import-linter, dateparser when the root
+    # logger has no handler) disable every logger that exists then; in one test process that
+    # would silence monitor's loggers for every later test (a CLI run in process included).
+    import logging
+
+    for name, logger in logging.root.manager.loggerDict.items():
+        if name.startswith("monitor") and isinstance(logger, logging.Logger):
+            logger.disabled = False
