@@ -250,6 +250,7 @@ def _monitor_loggers_enabled() -> None:
     # would silence monitor's loggers for every later test (a CLI run in process included).
     import logging
 
+    logging.disable(logging.NOTSET)
     for name, logger in logging.root.manager.loggerDict.items():
         if name.startswith("monitor") and isinstance(logger, logging.Logger):
             logger.disabled = False
