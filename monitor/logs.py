@@ -24,6 +24,9 @@ EVENTS = {
     "daemon.stopped": "in-flight work finished or was released; the process exits",
     "daemon.shutdown.timeout": "the grace period ended with work in flight (released)",
     "daemon.shutdown.forced": "a second signal: exit at once",
+    "daemon.leases.reclaimed": "at start, leases left under this worker's id by a killed run "
+                               "were released (sources, deliveries)",
+    "lease.renew.failed": "renewing the leases of work in hand failed; the next beat retries",
     "daemon.tick.failed": "a scheduler tick's work raised; the next tick tries again",
     "api.listening": "the HTTP API accepts connections (url)",
     "api.store.failed": "an API request found the database unreachable (answered 503)",

@@ -19,6 +19,20 @@ from typing import Any
 _BUNDLED = Path(__file__).parent / "_bundled"
 
 
+def boot_id() -> str:
+    """This machine's boot, short (Linux): with the host name and process id it names a process
+    uniquely, so that a restarted daemon can tell its killed predecessor's leases from those
+    of a live worker on another machine with the same host name."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()[:8]
+    except OSError:
+        return "0"
+
+
+def default_worker_id() -> str:
+    return f"{os.uname().nodename}:{os.getpid()}:{boot_id()}"
+
+
 def _default_dir(name: str) -> Path:
     # A checkout (or a container's working directory) has rules/ and seeds/ at the top; an
     # installed wheel carries a copy, so `pip install` alone still gives a working daemon.
@@ -69,8 +83,8 @@ class Settings:
     user_agent: str = setting("monitor/0.1 (self-hosted news monitor)",
                               "User-Agent sent to sources")
     worker_id: str = setting(None, "this worker's name in leases (unique per replica)",
-                             factory=lambda: f"{os.uname().nodename}:{os.getpid()}",
-                             shown="host name and process id")
+                             factory=default_worker_id,
+                             shown="host name, process id and boot id")
     api_enabled: bool = setting(True, "serve the HTTP API from `monitor run` (`--no-api`)")
     api_host: str = setting("127.0.0.1", "address the API listens on; anything but loopback "
                             "needs `MONITOR_API_TOKEN`")
@@ -116,8 +130,10 @@ class Settings:
                                        "attempts", minimum=0.001)
     retry_horizon_seconds: float = setting(3 * 86400.0, "how long a delivery is retried before "
                                            "it is dead", minimum=1)
-    delivery_lease_seconds: float = setting(300.0, "how long a worker holds claimed deliveries "
-                                            "before another may take them", minimum=1)
+    delivery_lease_seconds: float = setting(60.0, "how long claimed deliveries stay a worker's "
+                                            "without renewal (a live worker renews every third "
+                                            "of it); a dead worker's are taken over after it",
+                                            minimum=1)
     delivery_concurrency: int = setting(8, "requests in flight per target (`concurrency` in a "
                                         "`[targets.NAME]` table overrides it)", minimum=1)
     contact_url: str | None = setting(None, "added to the User-Agent (`+URL`) so site owners "
@@ -150,7 +166,8 @@ class Settings:
                                     "listed as \"also reported by\"")
     story_window_days: int = setting(7, "how far back near-duplicate copies are looked for",
                                      minimum=1, maximum=36500)
-    lease_seconds: float = setting(600.0, "how long a claimed source stays this worker's; a dead "
+    lease_seconds: float = setting(60.0, "how long a claimed source stays a worker's without "
+                                   "renewal (a live worker renews every third of it); a dead "
                                    "worker's sources are taken over after it", minimum=1)
     backlog_hours: float = setting(24.0, "a new source's items published more than this long "
                                    "before it was added are its backlog: stored and "

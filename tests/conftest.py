@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -10,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +19,23 @@ from monitor.config import Settings
 from monitor.testing import LoopbackServer
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _snapshot_rules() -> Path:
+    # Tests never read or write the live rules/ directory: a user editing a rule while the
+    # suite runs must not break it. They read this copy, taken once when the suite starts
+    # (tests that change rules copy it again into their own tmp_path).
+    import atexit
+    import shutil
+    import tempfile
+
+    where = Path(tempfile.mkdtemp(prefix="monitor-test-rules-"))
+    shutil.copytree(ROOT / "rules", where / "rules")
+    atexit.register(shutil.rmtree, where, True)
+    return where / "rules"
+
+
+RULES = _snapshot_rules()
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus"
 # Tests serve everything from 127.0.0.1; the default policy refuses loopback, so allow it here.
@@ -34,6 +53,16 @@ logging.getLogger().addHandler(logging.NullHandler())
 
 def _in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def needs_corpus(path: Path) -> pytest.MarkDecorator:
+    """For tests that read the shared corpus (``../shared/corpus``, beside the checkout): on a
+    fresh clone without it they skip and say why; under ``CI=true`` they run, and fail when it
+    is missing."""
+    return pytest.mark.skipif(not path.is_dir() and not _in_ci(),
+                              reason=f"the shared corpus is not here ({path}); clone it to "
+                              f"{SHARED} to run this test (under CI=true a missing corpus "
+                              "fails)")
 
 
 def _unavailable(reason: str) -> None:
@@ -128,7 +157,7 @@ def pg_url() -> Iterator[str]:
 def settings(tmp_path: Path, db_url: str) -> Settings:
     # demo: the seeds are the tests' sample data, and their alerts are delivered (without it
     # a sample source reaches no target: tests/test_first_run.py).
-    return Settings(database_url=db_url, rules_dir=ROOT / "rules", seeds_dir=ROOT / "seeds",
+    return Settings(database_url=db_url, rules_dir=RULES, seeds_dir=ROOT / "seeds",
                     worker_id="test", allow_private_networks=LOOPBACK, demo=True,
                     backlog_hours=-1)  # fixture feeds are old or undated: tests/test_first_run.py
 
@@ -136,24 +165,76 @@ def settings(tmp_path: Path, db_url: str) -> Settings:
 @pytest.fixture
 def cli_env(tmp_path: Path, db_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-    env.update(MONITOR_DATABASE_URL=db_url, MONITOR_RULES_DIR=str(ROOT / "rules"),
+    env.update(MONITOR_DATABASE_URL=db_url, MONITOR_RULES_DIR=str(RULES),
                MONITOR_SEEDS_DIR=str(ROOT / "seeds"), PYTHONPATH=str(ROOT),
                MONITOR_API_PORT="0", MONITOR_ALLOW_PRIVATE_NETWORKS=LOOPBACK,
                MONITOR_DEMO="1", MONITOR_BACKLOG_HOURS="-1")  # as in ``settings``
     return env
 
 
-class CLI:
-    """Runs ``python -m monitor`` as a user would, in a temporary working directory."""
+def json_lines(text: str) -> list[Any]:
+    """The objects of a ``--json`` list: JSON Lines, one object per line."""
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
-    def __init__(self, env: dict[str, str], cwd: Path) -> None:
-        self.env, self.cwd = env, cwd
+
+class CLI:
+    """Runs ``monitor ...`` as a user would, in a temporary working directory and environment.
+
+    In process by default, through ``monitor.cli.main(argv)`` (a subprocess pays about 3 s of
+    imports per command, which made the suite slow); ``process=True`` runs ``python -m
+    monitor`` in a real subprocess, for the end-to-end tests of the entry point itself.
+    """
+
+    def __init__(self, env: dict[str, str], cwd: Path, *, process: bool = False) -> None:
+        self.env, self.cwd, self.process = env, cwd, process
 
     def __call__(self, *args: str, input: str | None = None, timeout: float = 120,
                  **extra_env: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "monitor", *args], env={**self.env,
-                              **extra_env}, cwd=self.cwd, input=input, capture_output=True,
-                              text=True, timeout=timeout, check=False)
+        if self.process:
+            return subprocess.run([sys.executable, "-m", "monitor", *args],
+                                  env={**self.env, **extra_env}, cwd=self.cwd, input=input,
+                                  capture_output=True, text=True, timeout=timeout,
+                                  check=False)
+        return run_in_process(list(args), {**self.env, **extra_env}, self.cwd, input)
+
+
+def run_in_process(argv: list[str], env: dict[str, str], cwd: Path,
+                   input: str | None) -> subprocess.CompletedProcess[str]:
+    """``monitor argv`` through ``main``, with this environment, directory and stdin."""
+    import io
+    import logging
+
+    from monitor.cli import main
+
+    saved_env, saved_cwd = dict(os.environ), Path.cwd()
+    saved_streams = sys.stdin, sys.stdout, sys.stderr
+    out, err = io.StringIO(), io.StringIO()
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    sys.stdin = io.TextIOWrapper(io.BytesIO((input or "").encode()), encoding="utf-8")
+    sys.stdout, sys.stderr = out, err
+    try:
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # argparse: --help, --version, usage errors
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = saved_streams
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        for h in root.handlers:
+            if h not in handlers:
+                root.removeHandler(h)
+        for h in handlers:
+            if h not in root.handlers:
+                root.addHandler(h)
+        root.setLevel(level)
+    return subprocess.CompletedProcess(["monitor", *argv], code, out.getvalue(),
+                                       err.getvalue())
 
 
 @pytest.fixture
@@ -162,6 +243,25 @@ def cli(cli_env: dict[str, str], tmp_path: Path) -> CLI:
 
 
 @pytest.fixture
+def cli_process(cli_env: dict[str, str], tmp_path: Path) -> CLI:
+    """The CLI in a real subprocess (``python -m monitor``): for end-to-end tests only."""
+    return CLI(cli_env, tmp_path, process=True)
+
+
+@pytest.fixture
 def server() -> Iterator[LoopbackServer]:
     with LoopbackServer() as srv:
         yield srv
+
+
+@pytest.fixture(autouse=True)
+def _monitor_loggers_enabled() -> None:
+    # Libraries that configure logging with dictConfig (import-linter, dateparser when the root
+    # logger has no handler) disable every logger that exists then; in one test process that
+    # would silence monitor's loggers for every later test (a CLI run in process included).
+    import logging
+
+    logging.disable(logging.NOTSET)
+    for name, logger in logging.root.manager.loggerDict.items():
+        if name.startswith("monitor") and isinstance(logger, logging.Logger):
+            logger.disabled = False

@@ -29,7 +29,17 @@ CONTRACTS = [c["id"] for c in tomllib.loads((ROOT / "pyproject.toml").read_text(
 def test_import_contract_is_kept(contract: str, monkeypatch: pytest.MonkeyPatch,
                                  capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(ROOT)  # where pyproject.toml and lint/ are found
-    status = lint_imports(limit_to_contracts=(contract,), no_cache=True, no_logo=True)
+    # lint_imports configures logging with dictConfig, which disables every logger that
+    # exists: the tests after this one (run in this process) must still hear monitor's logs.
+    import logging
+
+    loggers = [lg for lg in logging.root.manager.loggerDict.values()
+               if isinstance(lg, logging.Logger) and not lg.disabled]
+    try:
+        status = lint_imports(limit_to_contracts=(contract,), no_cache=True, no_logo=True)
+    finally:
+        for lg in loggers:
+            lg.disabled = False
     assert status == 0, capsys.readouterr().out
 
 

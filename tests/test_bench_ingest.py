@@ -11,7 +11,7 @@ import pytest
 from monitor.models import Article
 from monitor.reader.parsers.feed import parse_any_feed, parse_with_feedparser
 from monitor.rules.matcher import Matcher
-from tests.conftest import ROOT
+from tests.conftest import ROOT, RULES
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def bench() -> ModuleType:
 
 
 def test_every_topic_sentence_matches_a_shipped_rule(bench: ModuleType) -> None:
-    matcher = Matcher.load(ROOT / "rules")
+    matcher = Matcher.load(RULES)
     for language, sentences in bench.TOPICS.items():
         for n, sentence in enumerate(sentences):
             article = Article(title="Karito nemasa", body=f"Lovedi puba. {sentence} Zimora.",

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from monitor.testing import LoopbackServer, Reply
-from tests.conftest import CLI
+from tests.conftest import CLI, RULES
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>slow</title>
 <item><title>Ceasefire talks resume</title><guid>s-1</guid><description>Talks.</description>
@@ -102,7 +102,7 @@ def test_api_serves_then_sigterm_releases_in_flight_work_and_exits_0(
         cli: CLI, tmp_path: Path, server: LoopbackServer, slow_feed: str) -> None:
     assert cli("sources", "add", slow_feed).returncode == 0
     rules = tmp_path / "rules"
-    shutil.copytree(ROOT / "rules", rules)
+    shutil.copytree(RULES, rules)
     auth = {"authorization": f"Bearer {TOKEN}"}
     with Daemon(cli, tmp_path, MONITOR_SHUTDOWN_GRACE="1", MONITOR_API_TOKEN=TOKEN,
                 MONITOR_POLL_TICK_SECONDS="0.2", MONITOR_RELOAD_SECONDS="0.2",

@@ -27,7 +27,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from monitor.store import Store
 from monitor.testing import LoopbackServer, Reply, Request
-from tests.conftest import ROOT
+from tests.conftest import ROOT, RULES
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -94,7 +94,7 @@ def _worker_env(pg_url: str, server: LoopbackServer, name: str, tmp_path: Path) 
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
     secret = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
     env.update(PYTHONPATH=str(ROOT), MONITOR_DATABASE_URL=pg_url, MONITOR_WORKER_ID=name,
-               MONITOR_USER_AGENT=f"monitor-test {name}", MONITOR_RULES_DIR=str(ROOT / "rules"),
+               MONITOR_USER_AGENT=f"monitor-test {name}", MONITOR_RULES_DIR=str(RULES),
                MONITOR_SEEDS_DIR=str(tmp_path / "no-seeds"), MONITOR_POLL_TICK_SECONDS="0.25",
                MONITOR_DELIVER_TICK_SECONDS="1", MONITOR_LEASE_SECONDS=str(LEASE),
                MONITOR_HTTP_TIMEOUT="5", MONITOR_WEBHOOK_URL=server.url("/hook"),
@@ -228,3 +228,45 @@ def _source_ids(db: Engine) -> dict[int, int]:
     with db.connect() as conn:
         rows = conn.execute(text("select id, url from sources")).all()
     return {int(str(url).rsplit("/", 1)[1]): int(sid) for sid, url in rows}
+
+
+def test_a_poll_longer_than_the_lease_is_not_doubled_and_a_killed_one_is_taken_over_soon(
+        pg_url: str, server: LoopbackServer, tmp_path: Path) -> None:
+    """Two workers, one feed slower than the lease: the live worker's heartbeat keeps its
+    lease, so the other never polls it alongside; once the first is SIGKILLed, the second
+    takes the feed over within a lease (not the old fixed 600 s)."""
+    lease, slow = 3.0, 8.0
+    server.route("/slow", Reply(200, RSS.format(n=0, items="").encode(),
+                                {"content-type": "application/rss+xml"}, delay=slow))
+    store = Store.open(pg_url)
+    store.add_source("feed", server.url("/slow"), interval=3600, now=datetime.now(UTC))
+    store.close()
+
+    def fetches() -> list[str]:
+        return [r.headers.get("user-agent", "").rsplit(" ", 1)[-1]
+                for r in server.received("/slow")]
+
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        for name in ("w0", "w1"):
+            env = {**_worker_env(pg_url, server, name, tmp_path),
+                   "MONITOR_LEASE_SECONDS": str(lease), "MONITOR_HTTP_TIMEOUT": "30"}
+            procs.append(subprocess.Popen([sys.executable, "-m", "monitor", "run"], env=env,
+                                          cwd=tmp_path, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL))
+            if name == "w0":
+                _wait(lambda: len(fetches()) == 1, 60, "w0 polling the slow feed")
+        time.sleep(2.5 * lease)  # w1 is up and ticking; w0's poll outlasts its lease twice
+        assert fetches() == ["w0"], "the live worker's poll was taken over"
+        procs[0].kill()
+        killed = time.monotonic()
+        procs[0].wait(timeout=10)
+        _wait(lambda: len(fetches()) == 2, 30, "w1 to take the feed over")
+        took = time.monotonic() - killed
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+    assert fetches() == ["w0", "w1"]
+    print(f"take-over after SIGKILL: {took:.1f} s (lease {lease} s)")
+    assert took < lease + 3

@@ -15,6 +15,7 @@ from monitor.errors import ConfigError
 from monitor.models import Article
 from monitor.subscriptions.declared import declared_sources
 from tests.apiclient import with_api
+from tests.conftest import RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 # No shipped rule fires on it (no state is named); a new rule on "truce" does.
@@ -24,7 +25,7 @@ PEACE = Article(title="Peace", body="The two sides signed a truce on Monday.", l
 @pytest.fixture
 def rules(tmp_path: Path) -> Path:
     rules = tmp_path / "rules"
-    shutil.copytree(ROOT / "rules", rules)
+    shutil.copytree(RULES, rules)
     return rules
 
 

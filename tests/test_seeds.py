@@ -12,7 +12,7 @@ from monitor.models import Article
 from monitor.reader.article import extract
 from monitor.reader.parsers.folder import SUFFIXES, read_file
 from monitor.rules.matcher import Matcher
-from tests.conftest import ROOT
+from tests.conftest import ROOT, RULES
 
 SEEDS = sorted(p for p in (ROOT / "seeds").iterdir() if p.suffix in SUFFIXES)
 _LINE = re.compile(r"^\s*(Expect|Expect-not|Junk)(?:\s+(\S+?))?:\s*(.*)$", re.MULTILINE)
@@ -34,7 +34,7 @@ def _cases() -> list[tuple[Path, str, str | None, list[str]]]:
 
 @pytest.fixture(scope="module")
 def matcher() -> Matcher:
-    return Matcher.load(ROOT / "rules")
+    return Matcher.load(RULES)
 
 
 def test_every_seed_describes_itself() -> None:

@@ -8,13 +8,14 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from monitor.clock import utcnow
-from monitor.config import Settings
-from monitor.errors import ConfigError
-from monitor.store import Store, ops
-from monitor.store.tables import DeliveryRow
+from monitor.cli.resend import replay, send
+
+if TYPE_CHECKING:  # imported when a command runs: `monitor --help` stays quick
+    from monitor.config import Settings
+    from monitor.store import Store
+    from monitor.store.tables import DeliveryRow
 
 
 def add_commands(alerts: Any) -> None:
@@ -87,27 +88,31 @@ def _list(args: argparse.Namespace, store: Store) -> int:
                 print(f"{d.id:>6} {d.target:<12} {what:<12} {d.status:<8} tries {d.attempts:<3} "
                       f"{d.webhook_id}  {d.last_error or ''}")
         return 0
-    deliveries: dict[int, list[str]] = {}
-    labels: dict[int, list[str]] = {}  # with the delivery id, for `show` and `replay`
+    per_alert: dict[int, list[DeliveryRow]] = {}
     for d in store.deliveries():
         if d.alert_id is not None:
-            deliveries.setdefault(d.alert_id, []).append(f"{d.target}:{d.status}")
-            labels.setdefault(d.alert_id, []).append(f"{d.target}:{d.status}#{d.id}")
+            per_alert.setdefault(d.alert_id, []).append(d)
     alerts = store.alerts(limit=args.limit)
     copies = store.alert_copies([a.id for a in alerts if a.id is not None])
     for a in alerts:
         also = [{"source": c.source, "url": c.url, "title": c.title, "article": c.article_id}
                 for c in copies.get(a.id or 0, [])]
+        article = json.loads(a.payload)["data"]["article"]
+        sent = per_alert.get(a.id or 0, [])
         if args.json:
-            print(json.dumps({"id": a.id, "rule": a.rule_id, "article": a.article_id,
-                              "created": a.created_at.isoformat(),
-                              "deliveries": deliveries.get(a.id or 0, []),
+            # The fields of GET /api/alerts (article with title and url, evidence, deliveries),
+            # plus the story and its other copies.
+            print(json.dumps({"id": a.id, "rule": a.rule_id, "rule_name": a.rule_name,
+                              "score": a.score, "created": _iso(a.created_at),
+                              "title": article.get("title"), "url": article.get("url"),
+                              "article": article, "evidence": json.loads(a.evidence),
+                              "deliveries": [delivery_dict(d) for d in sent],
                               "story": a.story_id, "also_reported_by": also},
                              ensure_ascii=False))
         else:
-            title = json.loads(a.payload)["data"]["article"]["title"]
-            print(f"{a.id:>5} {a.created_at:%Y-%m-%d %H:%M} [{a.rule_id}] {title} "
-                  f"{' '.join(labels.get(a.id or 0, []))}")
+            labels = [f"{d.target}:{d.status}#{d.id}" for d in sent]
+            print(f"{a.id:>5} {a.created_at:%Y-%m-%d %H:%M} [{a.rule_id}] {article['title']} "
+                  f"{' '.join(labels)}")
             for c in also:
                 print(f"      also reported by {c['source']}"
                       + (f": {c['url']}" if c["url"] else ""))
@@ -131,6 +136,7 @@ def _print_delivery(d: DeliveryRow, attempts: list[dict[str, Any]]) -> None:
 
 
 def _show(args: argparse.Namespace, store: Store) -> int:
+    from monitor.store import ops  # loaded when the command runs
     kind, number = args.id
     if kind == "a":
         return _show_alert(args, store, number)
@@ -147,6 +153,7 @@ def _show(args: argparse.Namespace, store: Store) -> int:
 
 
 def _show_alert(args: argparse.Namespace, store: Store, alert_id: int) -> int:
+    from monitor.store import ops  # loaded when the command runs
     alert = ops.get_alert(store, alert_id)
     if alert is None:
         print(f"no alert {alert_id}", file=sys.stderr)
@@ -175,82 +182,6 @@ def _show_alert(args: argparse.Namespace, store: Store, alert_id: int) -> int:
     return 0
 
 
-def _replay(args: argparse.Namespace, settings: Settings, store: Store) -> int:
-    if not args.ids and not args.failed:
-        raise ConfigError("replay", "name alert or delivery ids, or --failed for every dead "
-                          "delivery")
-    now = utcnow()
-    missing: list[str] = []
-    queued = 0
-    if args.failed:
-        queued += store.replay(now, failed=True)
-    alerts = [n for kind, n in args.ids if kind == "a"]
-    if alerts:
-        targets = _chosen_targets(settings, args.target)
-        for alert_id in alerts:
-            rows = ops.replay_alert(store, alert_id, targets, now)
-            if rows is None:
-                missing.append(f"alert {alert_id}")
-            else:
-                queued += sum(r.status == "pending" for r in rows)
-    for kind, number in args.ids:
-        if kind != "d":
-            continue
-        row = ops.get_delivery(store, number)
-        if row is None:
-            missing.append(f"delivery {number}")
-        elif row.status in ("held", "digested"):
-            print(f"delivery {number} is {row.status}: its digest carries it", file=sys.stderr)
-        elif row.status == "pending":
-            print(f"delivery {number} is pending already", file=sys.stderr)
-        else:
-            queued += store.replay(now, ids=[number])
-    print(f"{queued} deliveries queued again (same webhook-id; `monitor run` sends them)")
-    if missing:
-        print("not found: " + ", ".join(missing), file=sys.stderr)
-        return 1
-    return 0 if queued or args.failed else 1
-
-
-def _chosen_targets(settings: Settings, name: str | None) -> list[str]:
-    """The configured targets (or the one named): where ``send`` and alert replays go."""
-    from monitor.app import targets_of
-
-    configured = list(targets_of(settings))
-    if name is not None:
-        if name not in configured:
-            raise ConfigError("--target", f"no target {name!r} is configured (configured: "
-                              f"{', '.join(configured) or 'none'})")
-        return [name]
-    if not configured:
-        raise ConfigError("targets", "no target is configured: set MONITOR_WEBHOOK_URL, or "
-                          "add a [targets.NAME] table to monitor.toml")
-    return configured
-
-
-def _send(args: argparse.Namespace, settings: Settings, store: Store) -> int:
-    targets = _chosen_targets(settings, args.target)
-    now = utcnow()
-    missing: list[str] = []
-    for kind, number in args.ids:
-        if kind != "a":
-            raise ConfigError("send", f"d{number} is a delivery: `monitor alerts replay "
-                              f"d{number}` sends it again")
-        queued = ops.send_alert(store, number, targets, now)
-        if queued is None:
-            missing.append(f"alert {number}")
-        elif queued:
-            print(f"alert {number}: queued to {', '.join(queued)}")
-        else:
-            print(f"alert {number}: every target has it already (`monitor alerts replay "
-                  f"a{number}` sends it again)")
-    if missing:
-        print("not found: " + ", ".join(missing), file=sys.stderr)
-        return 1
-    print("`monitor run` (or the running daemon) sends them")
-    return 0
-
-
 def _targets(args: argparse.Namespace, settings: Settings, store: Store) -> int:
     from monitor.app import targets_of
 
@@ -274,14 +205,16 @@ def _targets(args: argparse.Namespace, settings: Settings, store: Store) -> int:
 
 
 def cmd_alerts(args: argparse.Namespace, settings: Settings) -> int:
+    from monitor.store import Store
+
     store = Store.open(settings.database_url)
     try:
         if args.action == "show":
             return _show(args, store)
         if args.action == "replay":
-            return _replay(args, settings, store)
+            return replay(args, settings, store)
         if args.action == "send":
-            return _send(args, settings, store)
+            return send(args, settings, store)
         if args.action == "targets":
             return _targets(args, settings, store)
         if args.action == "enable":

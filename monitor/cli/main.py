@@ -1,29 +1,34 @@
-"""The command line: ``monitor run | match | sources | rules | alerts``."""
+"""The command line: ``monitor run | match | sources | rules | alerts``.
+
+Only the parser is built at import: each command imports what it needs when it runs, so that
+``monitor --help`` and ``--version`` answer without loading the store, the rules or the reader.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from monitor.clock import utcnow
-from monitor.config import Settings, load_settings, secret_values
+from monitor import __version__
 from monitor.errors import ConfigError, MonitorError, RuleError, SourceError, StoreError
 from monitor.logs import setup_logging
-from monitor.models import Article, RawItem
-from monitor.reader.article import extract
-from monitor.reader.parsers.folder import SUFFIXES, read_file
-from monitor.rules.matcher import Matcher
-from monitor.store import Store
+
+if TYPE_CHECKING:
+    from monitor.config import Settings
+    from monitor.models import Article
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="monitor", description="Multilingual news-monitoring "
                                 "alert daemon: polls sources, matches rules, sends webhooks.")
     p.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    p.add_argument("--version", action="version", version=f"monitor {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the daemon (poll, match, alert, deliver)")
@@ -67,6 +72,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def _articles(paths: Sequence[str]) -> Iterator[tuple[str, Article]]:
     """Articles to match: each file's items, or JSON Lines from stdin for ``-``."""
+    from monitor.models import RawItem
+    from monitor.reader.article import extract
+    from monitor.reader.parsers.folder import SUFFIXES, read_file
+
     for path in paths:
         if path == "-":
             for n, line in enumerate(sys.stdin, 1):
@@ -101,6 +110,8 @@ def _with_id(article: Article, ident: str) -> Article:
 
 
 def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
+    from monitor.rules.matcher import Matcher
+
     matcher = Matcher.load(args.rules or settings.rules_dir)
     status = 0
     try:
@@ -123,7 +134,9 @@ def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_backtest(args: argparse.Namespace, settings: Settings) -> int:
+    from monitor.clock import utcnow
     from monitor.rules.backtest import backtest, matcher_for, parse_since, render
+    from monitor.store import Store
 
     now = utcnow()
     since = parse_since(args.since, now)
@@ -141,6 +154,8 @@ def cmd_backtest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
+    from monitor.rules.matcher import Matcher
+
     directory = args.directory or settings.rules_dir
     try:
         matcher = Matcher.load(directory)
@@ -162,7 +177,26 @@ def cmd_alerts(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    try:
+        status = _main(argv)
+        sys.stdout.flush()  # a closed pipe shows up here, not in the flush at exit
+        return status
+    except BrokenPipeError:
+        # The reader went away (``monitor alerts list | head -1``): end quietly, as a command
+        # killed by SIGPIPE would. Python flushes stdout again at exit, so point it at
+        # /dev/null first (the recipe of the ``signal`` module's documentation).
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):  # not a real file (tests capture it)
+            pass
+        return 141
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    args = _parser().parse_args(argv)  # --help and --version end here, before the imports
+    from monitor.config import load_settings, secret_values
+
     setup_logging(level="debug" if args.verbose else "warning")
     try:
         settings = load_settings()

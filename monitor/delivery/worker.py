@@ -20,6 +20,7 @@ from monitor.clock import Clock
 from monitor.delivery.noise import NoiseGate
 from monitor.delivery.notifiers.base import Notifier, SendResult
 from monitor.delivery.targets import NoisePolicy
+from monitor.heartbeat import Heartbeat
 from monitor.metrics import Metrics
 from monitor.store import Attempt, OutboxItem, Store
 
@@ -101,6 +102,9 @@ class Deliverer:
         self.policy = policy or RetryPolicy()
         self.gate = NoiseGate(noise or {})
         self.lease = lease
+        # A batch may take longer than its lease (slow receivers, timeouts): the deliveries in
+        # hand are renewed every third of it, so only a dead worker's leases run out.
+        self.heartbeat = Heartbeat(self._renew, lease.total_seconds() / 3)
         self.batch = batch
         self.rng = rng or random.Random()
         self.stopping = False
@@ -184,6 +188,10 @@ class Deliverer:
                 return report  # the head is backing off: the queue waits for it
         return report
 
+    def _renew(self, ids: frozenset[int]) -> None:
+        self.store.renew_delivery_leases(sorted(ids), worker=self.worker,
+                                         until=self.clock() + self.lease)
+
     def _batch(self, lane: _Lane) -> int:
         """How many to claim at once: enough to keep ``concurrency`` busy, few enough that
         the batch ends well within its lease even if every request runs into its timeout."""
@@ -208,7 +216,8 @@ class Deliverer:
                 if not result.ok and (not result.permanent or result.disable_target):
                     stop.set()
 
-        await asyncio.gather(*(one(item) for item in items))
+        async with self.heartbeat.holding([i.delivery_id for i in items]):
+            await asyncio.gather(*(one(item) for item in items))
         now = self.clock()
         report = DeliveryReport()
         attempts: list[Attempt] = []

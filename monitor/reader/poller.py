@@ -19,6 +19,7 @@ from typing import ParamSpec, TypeVar
 
 from monitor.clock import Clock
 from monitor.errors import SourceError, StoreError
+from monitor.heartbeat import Heartbeat
 from monitor.metrics import Metrics
 from monitor.models import Article, NewAlert
 from monitor.reader.fetcher import Fetcher, Validators
@@ -88,6 +89,9 @@ class Pipeline:
         self.story_window = story_window
         self.concurrency = concurrency
         self.lease = lease  # how long a claimed source is ours before others may take it
+        # A poll can outlast its lease (a slow host, a long queue in ``everything`` mode): the
+        # sources in hand are renewed every third of it, so only a dead worker's expire.
+        self.heartbeat = Heartbeat(self._renew, lease.total_seconds() / 3)
 
     async def poll_due(self, *, everything: bool = False, limit: int | None = 5000,
                        claimed: Callable[[int], None] | None = None,
@@ -145,6 +149,9 @@ class Pipeline:
         return self.store.claim_sources(self.clock(), worker=self.worker, lease=self.lease,
                                         limit=limit, due_only=due_only, exclude=exclude)
 
+    def _renew(self, ids: frozenset[int]) -> None:
+        self.store.renew_source_leases(ids, worker=self.worker, until=self.clock() + self.lease)
+
     async def _off_loop(self, fn: Callable[_P, _T], /, *args: _P.args,
                         **kwargs: _P.kwargs) -> _T:
         """``fn(*args, **kwargs)`` in a worker thread, after the pipeline's earlier steps."""
@@ -153,7 +160,7 @@ class Pipeline:
 
     async def poll(self, row: SourceRow) -> PollReport:
         assert row.id is not None
-        async with self.semaphore:
+        async with self.heartbeat.holding((row.id,)), self.semaphore:
             started = time.monotonic()
             try:
                 report = await self._poll(row)

@@ -1,5 +1,5 @@
 """Operator queries (owned by the API/service): pages and search for the API, source state
-changes, alert replay, outbox depth, and releasing a stopping worker's leases.
+changes, alert replay, outbox depth, and releasing a stopping (or killed) worker's leases.
 
 Functions over a ``Store`` rather than a mixin, so they add no method to the shared class.
 Pages are keyset-paginated by id, newest first: ``before`` is the last id of the previous page.
@@ -45,6 +45,16 @@ def release_leases(store: Store, worker: str) -> tuple[int, int]:
         deliveries = s.execute(update(DeliveryRow).where(col(DeliveryRow.lease_owner) == worker)
                                .values(lease_owner=None, lease_until=None))
     return sources.rowcount or 0, deliveries.rowcount or 0  # type: ignore[attr-defined]
+
+
+def lease_owners(store: Store) -> set[str]:
+    """The workers holding a lease on a source or a delivery, live or not."""
+    with store.session() as s:
+        owners = set(s.exec(select(SourceRow.lease_owner).where(
+            col(SourceRow.lease_owner).is_not(None)).distinct()).all())
+        owners |= set(s.exec(select(DeliveryRow.lease_owner).where(
+            col(DeliveryRow.lease_owner).is_not(None)).distinct()).all())
+    return {o for o in owners if o}
 
 
 def sources_page(store: Store, *, limit: int, after: int = 0) -> list[SourceInfo]:

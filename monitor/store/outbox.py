@@ -40,6 +40,16 @@ class OutboxQueries(StoreBase):
             s.execute(update(DeliveryRow).where(col(DeliveryRow.id).in_(ids))
                       .values(lease_owner=None, lease_until=None))
 
+    def renew_delivery_leases(self, ids: Sequence[int], *, worker: str, until: datetime
+                              ) -> int:
+        """Extend ``worker``'s leases of ``ids`` to ``until`` while it sends them (its
+        heartbeat); one another worker holds now is left alone. The number renewed."""
+        with self.session() as s:
+            result = s.execute(update(DeliveryRow).where(col(DeliveryRow.id).in_(ids),
+                                                         col(DeliveryRow.lease_owner) == worker)
+                               .values(lease_until=until))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
     def deliveries(self, status: str | None = None, *, target: str | None = None,
                    limit: int | None = None) -> list[DeliveryRow]:
         with self.session() as s:

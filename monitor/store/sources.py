@@ -1,4 +1,5 @@
-"""Source queries: add, sync declared ones, list, and claim due sources with a lease."""
+"""Source queries: add, sync declared ones, list, and claim due sources with a lease (and
+renew it while polling)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, update
 from sqlmodel import col, select
 
 from monitor.store.base import StoreBase
@@ -147,3 +148,13 @@ class SourceQueries(StoreBase):
             for row in rows:
                 row.lease_owner, row.lease_until = worker, now + lease
             return rows
+
+    def renew_source_leases(self, ids: Collection[int], *, worker: str, until: datetime
+                            ) -> int:
+        """Extend ``worker``'s leases of ``ids`` to ``until`` (its heartbeat); a lease another
+        worker holds now is left alone. The number renewed."""
+        with self.session() as s:
+            result = s.execute(update(SourceRow).where(col(SourceRow.id).in_(list(ids)),
+                                                       col(SourceRow.lease_owner) == worker)
+                               .values(lease_until=until))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -24,6 +24,7 @@ from monitor.app import open_app
 from monitor.config import Settings
 from monitor.reader.fetcher import Fetcher
 from tests.apiclient import cycle
+from tests.conftest import RULES
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "schemathesis-token"
@@ -39,7 +40,7 @@ def _refuse(request: httpx.Request) -> httpx.Response:
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Starlette]:
     tmp = tmp_path_factory.mktemp("schemathesis")
-    config = Settings(database_url=f"sqlite:///{tmp / 'monitor.db'}", rules_dir=ROOT / "rules",
+    config = Settings(database_url=f"sqlite:///{tmp / 'monitor.db'}", rules_dir=RULES,
                       seeds_dir=ROOT / "seeds", worker_id="schemathesis", api_token=TOKEN,
                       api_allowed_hosts="testserver")  # schemathesis's in-process host name
     stack = AsyncExitStack()

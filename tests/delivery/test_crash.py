@@ -45,11 +45,12 @@ _PARTIES = [("Russia", "Ukraine", "Istanbul"), ("Israel", "Hamas", "Cairo"),
 
 
 def _start(cli: CLI, tmp_path: Path, url: str, **extra: str) -> subprocess.Popen[str]:
-    env = {**cli.env, "MONITOR_SEEDS_DIR": str(tmp_path / "articles"),
+    env = {**cli.env, "MONITOR_DELIVERY_LEASE_SECONDS": "1",
+           "MONITOR_SEEDS_DIR": str(tmp_path / "articles"),
            "MONITOR_WEBHOOK_URL": url, "MONITOR_WEBHOOK_SECRET": SECRET,
            "MONITOR_POLL_TICK_SECONDS": "0.2", "MONITOR_DELIVER_TICK_SECONDS": "0.2",
-           "MONITOR_RETRY_BASE_SECONDS": "0.05", "MONITOR_RETRY_MAX_SECONDS": "0.5",
-           "MONITOR_DELIVERY_LEASE_SECONDS": "1", **extra}
+           "MONITOR_RETRY_BASE_SECONDS": "0.05", "MONITOR_RETRY_MAX_SECONDS": "0.5", **extra}
+    env = {k: v for k, v in env.items() if v != "default"}
     return subprocess.Popen([sys.executable, "-m", "monitor", "run"], cwd=tmp_path, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
@@ -102,6 +103,38 @@ def test_sigkill_in_the_middle_of_delivering_loses_nothing(cli: CLI, tmp_path: P
     titles = {json.loads(b)["data"]["article"]["title"] for bodies in by_id.values()
               for b in bodies}
     assert len(titles) == N  # and no alert arrived under two different ids
+    store.close()
+
+
+@pytest.mark.parametrize("worker_id", ["default", "worker-1"])
+def test_a_daemon_restarted_after_sigkill_sends_at_once_with_the_default_lease(
+        cli: CLI, tmp_path: Path, db_url: str, worker_id: str) -> None:
+    """With the default lease (no test shortcut), the restarted daemon does not wait for the
+    leases its killed predecessor left: under its own id (``MONITOR_WORKER_ID``), or under the
+    default id of a process of this machine that no longer runs."""
+    _articles(tmp_path / "articles")
+    env = {"MONITOR_DELIVERY_LEASE_SECONDS": "default", "MONITOR_WORKER_ID": worker_id,
+           "MONITOR_DELIVERY_CONCURRENCY": "2"}
+    with LoopbackServer() as server:
+        server.route("/hook", Reply(200, delay=0.4))
+        proc = _start(cli, tmp_path, server.url("/hook"), **env)
+        try:
+            server.wait_for(3, "/hook", timeout=60)
+        finally:
+            proc.kill()
+            proc.communicate(timeout=30)
+        store = Store.open(db_url)
+        assert any(d.lease_owner for d in store.deliveries())  # it died holding leases
+        restarted = time.monotonic()
+        proc = _start(cli, tmp_path, server.url("/hook"), **env)
+        try:
+            # the old lease was 300 s, the new one 60 s: both far beyond this bound
+            _wait(lambda: _delivered(store) == N, "every delivery delivered", timeout=40)
+            took = time.monotonic() - restarted
+        finally:
+            _stop(proc)
+    print(f"restart to all delivered: {took:.1f} s")
+    assert took < 40
     store.close()
 
 

@@ -10,13 +10,11 @@ from __future__ import annotations
 import asyncio
 import html
 import json
-import os
 import re
 from collections import Counter
 from pathlib import Path
 
 import httpx
-import pytest
 
 from monitor.models import Article
 from monitor.reader.article import extract, html_to_text
@@ -24,12 +22,10 @@ from monitor.reader.fetcher import Fetcher, Validators
 from monitor.reader.parsers.page import PageSource
 from monitor.reader.urlpolicy import URLPolicy
 from monitor.rules.analysis import normalise
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, needs_corpus
 
 HTML = CORPUS / "html"
-# Under CI the corpus sits beside the checkout: there a missing corpus fails, never skips.
-pytestmark = pytest.mark.skipif(not HTML.is_dir() and not os.environ.get("CI"),
-                                reason="shared corpus not present (../shared/corpus)")
+pytestmark = needs_corpus(HTML)
 
 
 def _articles(paths: list[Path]) -> dict[Path, Article | None]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import random
 import time
 from collections.abc import Callable
@@ -31,7 +30,7 @@ from monitor.rules.matcher import Matcher
 from monitor.store import Store
 from monitor.store.tables import ArticleRow, SourceRow
 from monitor.testing import LoopbackServer, Reply
-from tests.conftest import CLI
+from tests.conftest import CLI, json_lines
 
 T0 = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
 
@@ -159,7 +158,7 @@ def test_sources_list_shows_unhealthy_and_disabled(cli: CLI, server: LoopbackSer
     server.route("/gone", Reply(410, b""))
     assert cli("sources", "add", server.url("/gone"), "--kind", "feed").returncode == 0
     assert cli("run", "--once").returncode == 0
-    listed = {s["url"]: s for s in json.loads(cli("sources", "list", "--json").stdout)}
+    listed = {s["url"]: s for s in json_lines(cli("sources", "list", "--json").stdout)}
     gone = listed[server.url("/gone")]
     assert gone["enabled"] is False and gone["disabled_reason"] == "HTTP 410 Gone"
     assert "disabled" in cli("sources", "list").stdout

@@ -11,7 +11,7 @@ import pytest
 
 from monitor.errors import ConfigError, RuleError
 from monitor.rules.backtest import candidate_matcher, parse_since
-from tests.conftest import CLI
+from tests.conftest import CLI, RULES, json_lines
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,7 +57,7 @@ def test_backtest_refuses_what_it_cannot_load(cli: CLI, tmp_path: Path) -> None:
 
 def test_a_candidate_is_loaded_beside_the_rule_directorys_concepts(tmp_path: Path) -> None:
     rules = tmp_path / "rules"
-    shutil.copytree(ROOT / "rules", rules)
+    shutil.copytree(RULES, rules)
     (rules / "concepts").mkdir(exist_ok=True)
     (rules / "concepts" / "marker.yaml").write_text("# a concept file\n", "utf-8")
     matcher = candidate_matcher(rules, "id: c\nquery: truce\n")
@@ -122,7 +122,7 @@ def test_sources_import_from_yaml_and_opml(cli: CLI, tmp_path: Path) -> None:
                     'xmlUrl="https://example.org/c.rss"/></outline></body></opml>', "utf-8")
     out = cli("sources", "import", str(opml))
     assert "1 sources added, 1 already present, 0 skipped" in out.stdout
-    listed = {s["url"]: s for s in json.loads(cli("sources", "list", "--json").stdout)}
+    listed = {s["url"]: s for s in json_lines(cli("sources", "list", "--json").stdout)}
     assert listed["https://example.org/a.rss"]["interval"] == 120
     assert listed["https://example.org/a.rss"]["labels"] == ["eu"]
     assert listed["https://example.org/b.rss"]["enabled"] is False

@@ -12,6 +12,7 @@ import yaml
 from monitor.errors import RuleError, RuleProblem
 from monitor.rules.files import read_dir
 from monitor.rules.matcher import Matcher
+from tests.conftest import RULES
 
 
 def check_dir(directory: Path) -> list[RuleProblem]:
@@ -98,17 +99,17 @@ def test_version_changes_with_any_file(tmp_path: Path) -> None:
 
 
 def test_shipped_rules_are_valid() -> None:
-    assert check_dir(ROOT / "rules") == []
+    assert check_dir(RULES) == []
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "rules").glob("*.yaml")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted((RULES).glob("*.yaml")), ids=lambda p: p.name)
 def test_shipped_rules_follow_the_schema(path: Path) -> None:
     schema = json.loads((ROOT / "schema" / "rule.schema.json").read_text())
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.Draft202012Validator(schema).validate(yaml.safe_load(path.read_text()))
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "rules" / "concepts").glob("*.yaml")),
+@pytest.mark.parametrize("path", sorted((RULES / "concepts").glob("*.yaml")),
                          ids=lambda p: p.name)
 def test_shipped_concepts_follow_the_schema(path: Path) -> None:
     schema = json.loads((ROOT / "schema" / "concept.schema.json").read_text())

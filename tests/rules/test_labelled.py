@@ -10,6 +10,7 @@ import pytest
 
 from monitor.models import Article
 from monitor.rules.matcher import Matcher
+from tests.conftest import RULES as RULES_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES = ("en", "id", "ru", "uk", "fr", "de", "es", "pt", "ar", "zh")
@@ -29,7 +30,7 @@ LINES = _lines()
 
 @pytest.fixture(scope="module")
 def matcher() -> Matcher:
-    return Matcher.load(ROOT / "rules")
+    return Matcher.load(RULES_DIR)
 
 
 def test_the_set_covers_every_language_and_rule() -> None:

@@ -12,6 +12,7 @@ from monitor.models import Article
 from monitor.rules.concepts import ConceptDef, ConceptTerm
 from monitor.rules.files import make_rule
 from monitor.rules.matcher import Matcher
+from tests.conftest import RULES
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = Path(__file__).resolve().parents[1] / "data" / "seed_article.txt"
@@ -155,7 +156,7 @@ def _seed() -> tuple[Article, list[str]]:
 
 
 def test_seed_article_hits_all_three_shipped_rules() -> None:
-    matcher = Matcher.load(ROOT / "rules")
+    matcher = Matcher.load(RULES)
     article, junk = _seed()
     assert len(junk) == 3
     matches = {m.rule_id: m for m in matcher.match(article)}
@@ -171,7 +172,7 @@ def test_seed_article_hits_all_three_shipped_rules() -> None:
 
 
 def test_seed_article_with_declared_language() -> None:
-    matcher = Matcher.load(ROOT / "rules")
+    matcher = Matcher.load(RULES)
     article, _junk = _seed()
     declared = Article(article.title, article.body, language="id")
     assert {m.rule_id for m in matcher.match(declared)} == {

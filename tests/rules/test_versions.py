@@ -12,7 +12,7 @@ import pytest
 from monitor.rules.matcher import Matcher
 from monitor.rules.versions import RuleSync
 from monitor.store import Store
-from tests.conftest import ROOT
+from tests.conftest import RULES
 
 pytestmark = pytest.mark.backends  # SQLite and PostgreSQL
 
@@ -21,7 +21,7 @@ NOW = datetime(2025, 1, 1, tzinfo=UTC)
 
 def _rules(tmp_path: Path, name: str) -> Path:
     target = tmp_path / name
-    shutil.copytree(ROOT / "rules", target)
+    shutil.copytree(RULES, target)
     return target
 
 

@@ -89,7 +89,7 @@ def via_cli(settings: Settings, location: str, kind: str | None, tmp: Path,
         assert status == 2 and out.err.startswith("monitor: "), out
         return Outcome(refusal=out.err)
     assert main(["sources", "list", "--json"]) == 0
-    [record] = json.loads(capsys.readouterr().out)
+    [record] = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     return Outcome(record)
 
 

@@ -14,6 +14,7 @@ import httpx
 from monitor.app import App, open_app
 from monitor.config import Settings
 from monitor.daemon import http_app
+from tests.conftest import LOOPBACK, RULES
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,8 +22,11 @@ TOKEN = "console-token-7a1"
 
 
 def settings_for(tmp: Path, *, token: str | None = TOKEN, **extra: object) -> Settings:
+    # The seeds are the console's sample data: demo lets their alerts reach the (loopback)
+    # targets, whose deliveries the console shows and replays.
+    extra = {"allow_private_networks": LOOPBACK, "demo": True, "backlog_hours": -1, **extra}
     return Settings(database_url=f"sqlite:///{tmp / 'monitor.db'}",
-                    rules_dir=extra.pop("rules_dir", ROOT / "rules"),  # type: ignore[arg-type]
+                    rules_dir=extra.pop("rules_dir", RULES),  # type: ignore[arg-type]
                     seeds_dir=extra.pop("seeds_dir", ROOT / "seeds"),  # type: ignore[arg-type]
                     worker_id="console-test", api_token=token, **extra)  # type: ignore[arg-type]
 

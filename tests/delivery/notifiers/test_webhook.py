@@ -47,8 +47,9 @@ def test_failed_delivery_stays_pending_in_the_database(cli: CLI,
     assert cli("run", "--once", **env).returncode == 0
     sent_while_down = len(server.received("/hook"))
     assert sent_while_down >= 3
-    listed = cli("alerts", "list", "--json").stdout.splitlines()
-    assert listed and all("default:pending" in line for line in listed)
+    listed = [json.loads(x) for x in cli("alerts", "list", "--json").stdout.splitlines()]
+    assert listed and all([(d["target"], d["status"]) for d in a["deliveries"]]
+                          == [("default", "pending")] for a in listed)
 
 
 def test_a_tampered_body_fails_verification() -> None:

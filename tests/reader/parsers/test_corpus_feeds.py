@@ -8,27 +8,23 @@ headers each case needs, so the real Fetcher (decoding, size caps, validators) r
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import feedparser
 import httpx
-import pytest
 
 from monitor.errors import ParseError
 from monitor.reader.fetcher import Fetcher, Validators
 from monitor.reader.parsers.base import PollResult
 from monitor.reader.parsers.feed import FeedSource, parse_any_feed
 from monitor.reader.urlpolicy import URLPolicy
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, needs_corpus
 
 FEEDS = CORPUS / "feeds"
 SUITE = CORPUS / "feedparser" / "tests"
-# Under CI the corpus sits beside the checkout: there a missing corpus fails, never skips.
-pytestmark = pytest.mark.skipif(not FEEDS.is_dir() and not os.environ.get("CI"),
-                                reason="shared corpus not present (../shared/corpus)")
+pytestmark = needs_corpus(FEEDS)
 
 _SUFFIX = {".xml": "application/xml", ".rss": "application/rss+xml", ".rdf": "application/xml",
            ".atom": "application/atom+xml", ".json": "application/feed+json"}

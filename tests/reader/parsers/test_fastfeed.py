@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 import re
 
@@ -20,7 +19,7 @@ from monitor.reader.parsers.feed import (
     parse_with_feedparser,
     strip_doctype,
 )
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, needs_corpus
 
 FEEDS = CORPUS / "feeds"
 SUITE = CORPUS / "feedparser" / "tests"
@@ -44,8 +43,7 @@ def _slow(data: bytes, headers: dict[str, str], base_url: str = "") -> ParsedFee
         return None
 
 
-@pytest.mark.skipif(not FEEDS.is_dir() and not os.environ.get("CI"),
-                    reason="shared corpus not present (../shared/corpus)")
+@needs_corpus(FEEDS)
 def test_fast_path_equals_feedparser_on_the_whole_corpus() -> None:
     files = [p for p in FEEDS.rglob("*") if p.is_file() and p.suffix != ".md"]
     files += sorted(SUITE.rglob("*.xml"))

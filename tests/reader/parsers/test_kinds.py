@@ -12,7 +12,7 @@ from monitor.reader.parsers.feed import parse_any_feed, strip_doctype
 from monitor.reader.parsers.opml import parse_opml
 from monitor.reader.parsers.sitemap import parse_sitemap
 from monitor.testing import LoopbackServer, Reply
-from tests.conftest import CLI, CORPUS
+from tests.conftest import CLI, CORPUS, json_lines, needs_corpus
 
 SITEMAP = b"""<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -84,7 +84,7 @@ def test_sources_added_without_kind_are_detected_at_first_poll(
     assert "ALERT [embassies] Embassy reopens in Kabul" in run.stdout
     assert "ALERT [negotiations] Ceasefire talks resume in Doha" in run.stdout
     assert "Harga minyak" not in run.stdout and "cookies" not in run.stdout
-    listed = {s["url"]: s for s in json.loads(cli("sources", "list", "--json").stdout)}
+    listed = {s["url"]: s for s in json_lines(cli("sources", "list", "--json").stdout)}
     assert listed[server.url("/index.xml")]["kind"] == "sitemap"
     assert listed[server.url("/talks")]["kind"] == "page"
     assert listed[server.url("/talks")]["labels"] == ["world"]
@@ -99,6 +99,7 @@ def test_sources_add_refuses_private_addresses_by_default(cli: CLI) -> None:
 OPML_DIR = CORPUS / "opml"
 
 
+@needs_corpus(OPML_DIR)
 def test_every_opml_list_of_the_corpus_imports_like_listparser_or_better() -> None:
     suite = OPML_DIR / "listparser" / "tests" / "files"  # rdf/ holds FOAF, not OPML
     files = sorted(OPML_DIR.rglob("*.opml")) + sorted((suite / "opml").rglob("*.xml")) + \
@@ -115,6 +116,7 @@ def test_every_opml_list_of_the_corpus_imports_like_listparser_or_better() -> No
     assert total > 1000
 
 
+@needs_corpus(OPML_DIR)
 def test_malformed_opml_is_read_and_skips_are_explained() -> None:
     france = OPML_DIR / "awesome-rss-feeds" / "countries" / "with_category" / "France.opml"
     result = parse_opml(france.read_bytes())
@@ -135,6 +137,7 @@ def test_malformed_opml_is_read_and_skips_are_explained() -> None:
                        "a link to another subscription list"}
 
 
+@needs_corpus(OPML_DIR)
 def test_opml_import_then_export_round_trip(cli: CLI, tmp_path: Path) -> None:
     russia = OPML_DIR / "awesome-rss-feeds" / "countries" / "with_category" / "Russia.opml"
     imported = cli("sources", "import", str(russia), "--label", "ru",
@@ -168,7 +171,7 @@ def test_a_home_page_added_without_kind_leads_to_its_feed(cli: CLI,
     run = cli("run", "--once", MONITOR_SEEDS_DIR="/nonexistent")
     assert run.returncode == 0, run.stderr
     assert "ALERT [embassies] Embassy closes in Niamey" in run.stdout
-    [source] = json.loads(cli("sources", "list", "--json").stdout)
+    [source] = json_lines(cli("sources", "list", "--json").stdout)
     assert (source["url"], source["kind"]) == (server.url("/rss.xml"), "feed")
 
 
@@ -204,7 +207,7 @@ def test_new_sitemap_entries_are_read_from_their_pages_once(
     assert "Sunday briefing" not in run.stdout  # beyond the 2 newest: the title only
     assert len(server.received("/talks")) == 1 and len(server.received("/gone")) == 1
     assert not server.received("/older")
-    [source] = json.loads(cli("sources", "list", "--json").stdout)
+    [source] = json_lines(cli("sources", "list", "--json").stdout)
     assert source["articles"] == 3  # nothing lost: unread pages keep the sitemap's entry
     assert "/gone: page not read" in (source["last_error"] or "")
     assert "1 older new entries kept the sitemap's title only" in (source["last_error"] or "")
