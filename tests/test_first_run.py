@@ -22,7 +22,7 @@ from monitor.reader.poller import PollReport
 from monitor.store import Store
 from monitor.store.sources import SourceSpec
 from monitor.testing import LoopbackServer, Reply
-from tests.conftest import LOOPBACK, ROOT
+from tests.conftest import LOOPBACK, ROOT, RULES
 
 T0 = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
 
@@ -37,7 +37,7 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
             monkeypatch.delenv(key)
     monkeypatch.chdir(tmp_path)
     base = {"MONITOR_DATABASE_URL": f"sqlite:///{tmp_path / 'monitor.db'}",
-            "MONITOR_RULES_DIR": str(ROOT / "rules"), "MONITOR_SEEDS_DIR": str(ROOT / "seeds"),
+            "MONITOR_RULES_DIR": str(RULES), "MONITOR_SEEDS_DIR": str(ROOT / "seeds"),
             "MONITOR_ALLOW_PRIVATE_NETWORKS": LOOPBACK}
 
     def run(*args: str, **env: str) -> tuple[int, str, str]:

@@ -99,7 +99,10 @@ def _worker_env(pg_url: str, server: LoopbackServer, name: str, tmp_path: Path) 
                MONITOR_DELIVER_TICK_SECONDS="1", MONITOR_LEASE_SECONDS=str(LEASE),
                MONITOR_HTTP_TIMEOUT="5", MONITOR_WEBHOOK_URL=server.url("/hook"),
                MONITOR_WEBHOOK_SECRET=secret, MONITOR_ALLOW_PRIVATE_NETWORKS="127.0.0.1/32",
-               MONITOR_API_PORT="0", MONITOR_ALERT_PER_STORY="false")
+               MONITOR_API_PORT="0", MONITOR_ALERT_PER_STORY="false",
+               # Every stored item must alert (the count is checked): the generated feeds'
+               # undated items would be a new source's backlog on its first poll.
+               MONITOR_BACKLOG_HOURS="-1")
     return env
 
 

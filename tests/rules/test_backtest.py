@@ -74,15 +74,15 @@ def test_a_candidates_problems_are_all_at_the_line_and_column_written(tmp_path: 
     text = ("# tuning, still off\n\nid: c\nenabled: false\nseverity: bogus\n"
             "query: >-\n  (sanction OR\n  embargo\n")
     with pytest.raises(RuleError) as caught:
-        candidate_matcher(ROOT / "rules", text, "c.yaml")
+        candidate_matcher(RULES, text, "c.yaml")
     assert [(p.line, p.column, p.message) for p in caught.value.problems] == [
         (5, 11, "severity must be one of info, low, medium, high, critical"),
         (7, 3, "unbalanced parenthesis: '(' is never closed")]
     bare = "id: c\nquery: |\n  truce\n  AND\n"
     with pytest.raises(RuleError) as caught:
-        candidate_matcher(ROOT / "rules", bare)
+        candidate_matcher(RULES, bare)
     assert [(p.line, p.column) for p in caught.value.problems] == [(4, 6)]
-    switched_off = candidate_matcher(ROOT / "rules", "id: c\nenabled: no\nquery: truce\n")
+    switched_off = candidate_matcher(RULES, "id: c\nenabled: no\nquery: truce\n")
     assert [(r.id, r.enabled) for r in switched_off.rules] == [("c", True)]
 
 

@@ -21,6 +21,7 @@ from monitor.rules.compiler import Compiler, Document, Hit, Leaf
 from monitor.rules.files import make_rule
 from monitor.rules.matcher import MAX_EVIDENCE, Matcher
 from monitor.rules.syntax import parse
+from tests.conftest import RULES
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPARISONS = [0]
@@ -143,7 +144,7 @@ def _pairwise(query: str, doc: Document) -> list[tuple[int, int]]:
 
 def test_a_10_mb_article_matches_on_what_fits_and_is_logged(
         caplog: pytest.LogCaptureFixture) -> None:
-    matcher = Matcher.load(ROOT / "rules")
+    matcher = Matcher.load(RULES)
     body = "The embassy of Russia " * (10_000_000 // 22)
     with caplog.at_level(logging.WARNING, "monitor.rules.matcher"):
         [match] = matcher.match(Article("Report", body, language="en"))

@@ -22,6 +22,7 @@ from monitor.app import open_app
 from monitor.config import Settings
 from monitor.daemon import http_app
 from monitor.store.tables import DeliveryRow
+from tests.conftest import RULES
 from tests.web.consolehelp import ROOT
 
 CHROMIUM = os.environ.get("MONITOR_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -92,7 +93,7 @@ def serve(settings: Settings, *, polled: bool = True) -> Iterator[str]:
 
 def copy_rules(tmp_path: Path) -> Path:
     rules = tmp_path / "rules"
-    shutil.copytree(ROOT / "rules", rules)
+    shutil.copytree(RULES, rules)
     return rules
 
 
