@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -38,6 +39,7 @@ from monitor.reader.fetcher import Fetcher, FetchLimits, make_user_agent
 from monitor.reader.poller import Pipeline
 from monitor.reader.schedule import ScheduleBounds
 from monitor.reader.urlpolicy import URLPolicy, pinned_transport
+from monitor.reader.websub import Subscriber
 from monitor.reload import Reloader
 from monitor.rules.matcher import Matcher
 from monitor.rules.versions import RuleSync
@@ -66,6 +68,7 @@ class App:
     stopping: bool = False
     rulesync: RuleSync | None = None
     pruner: Pruner | None = None
+    websub: Subscriber | None = None  # with MONITOR_PUBLIC_URL only
 
     def current_matcher(self) -> Matcher:
         return self.matcher
@@ -199,6 +202,19 @@ async def open_delivery(stack: AsyncExitStack, settings: Settings, store: Store,
     return Delivery(deliverer, targets)
 
 
+def open_websub(stack: AsyncExitStack, app: App, public_url: str) -> Subscriber:
+    """The WebSub subscriber: hubs call back under ``public_url`` (MONITOR_PUBLIC_URL)."""
+    parts = urlsplit(public_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        raise ConfigError("MONITOR_PUBLIC_URL", f"{public_url!r} is not an http(s) URL "
+                          "without a query (e.g. https://monitor.example.org)")
+    websub = Subscriber(app.store, app.pipeline, app.http, app.clock, public_url=public_url,
+                        metrics=app.metrics, delivered=app.deliverer.start_due)
+    app.pipeline.on_hub = websub.found
+    stack.push_async_callback(websub.close)
+    return websub
+
+
 # -- the whole application ----------------------------------------------------------------
 
 def ensure_default_source(store: Store, settings: Settings, clock: Clock) -> None:
@@ -245,6 +261,8 @@ async def open_app(stack: AsyncExitStack, settings: Settings, *, clock: Clock = 
     app.pruner = Pruner(store, clock, worker=settings.worker_id,
                         retention_days=settings.retention_days)
     app_ref.append(app)
+    if settings.public_url:
+        app.websub = open_websub(stack, app, settings.public_url)
     # Declared sources are applied before the first poll; a broken file stops the start.
     declared = declared_sources(settings)
     if declared is not None:

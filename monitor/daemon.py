@@ -1,11 +1,10 @@
 """The daemon's lifecycle: scheduler, HTTP API server, hot reload, signals and graceful stop.
 
 ``run_forever`` runs until SIGTERM or SIGINT. The first signal stops taking new work (no new
-scheduler ticks, the API stops accepting connections) and gives in-flight polls and deliveries
+ticks, the API stops accepting connections) and gives in-flight polls and deliveries
 ``MONITOR_SHUTDOWN_GRACE`` seconds to finish; what is still running then is cancelled and its
-leases released so that another worker takes it up at once. The exit status is then 0. A
-second signal exits at once with status 128 + the signal number (143 for SIGTERM, 130 for
-SIGINT), leaving leases to expire.
+leases released so that another worker takes it up at once; the exit status is then 0. A
+second signal exits at once with 128 + the signal number (143: SIGTERM, 130: SIGINT).
 """
 
 from __future__ import annotations
@@ -206,6 +205,8 @@ async def _serve(app: App, settings: Settings, stop: asyncio.Event, sock: socket
 
     async def poll_work() -> None:
         app.follow_rules()  # a rule set another worker loaded reaches this one here
+        if app.websub is not None:  # leases renewed, removed sources unsubscribed
+            await app.websub.maintain()
         reports: list[PollReport] = await app.pipeline.poll_due()
         if polled is not None:
             polled(reports)

@@ -59,6 +59,11 @@ class Metrics:
         self.rules_count = Gauge("monitor_rules", "Rules in force", registry=r)
         self.reloads = Counter("monitor_rule_reloads", "Rule reloads by outcome", ["outcome"],
                                registry=r)
+        self.websub_pushes = Counter("monitor_websub_pushes", "WebSub pushes taken",
+                                     registry=r)
+        self.websub_rejected = Counter("monitor_websub_rejected",
+                                       "WebSub pushes dropped for a missing or bad signature",
+                                       ["reason"], registry=r)
         self.scheduler_ticks = Counter("monitor_scheduler_ticks", "Scheduler ticks by job",
                                        ["job"], registry=r)
 

@@ -96,6 +96,10 @@ class Settings:
                                      "address (`*`: any); a wildcard bind answers to any "
                                      "unless this is set", shown="– (loopback and the bound "
                                      "address)")
+    public_url: str | None = setting(None, "the address hubs reach this daemon's API at "
+                                     "(`https://monitor.example.org`): feeds that advertise a "
+                                     "WebSub hub are then pushed, not only polled",
+                                     shown="– (no WebSub)")
     api_allowed_origins: str = setting("", "web origins (`https://console.example.org`) allowed "
                                        "to send state-changing requests besides the API's "
                                        "own", shown="– (none)")

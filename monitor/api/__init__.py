@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -20,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from monitor.api import content, rules, sources
+from monitor.api import content, rules, sources, websub
 from monitor.api.common import ApiError, the_app
 from monitor.api.guard import Guard, allowed_hosts
 from monitor.api.health import Vitals, healthz, metrics, readyz
@@ -77,7 +78,10 @@ def create_api(app: App) -> Starlette:
     settings = app.settings
     origins = frozenset(o.strip().lower().rstrip("/")
                         for o in settings.api_allowed_origins.split(",") if o.strip())
-    guard = Middleware(Guard, hosts=allowed_hosts(settings.api_host, settings.api_allowed_hosts),
+    # A hub calls back under the public URL's name: that name is this daemon's too.
+    public = urlsplit(settings.public_url or "").hostname or ""
+    guard = Middleware(Guard, hosts=allowed_hosts(settings.api_host,
+                                                  f"{settings.api_allowed_hosts},{public}"),
                        origins=origins, max_body=settings.api_max_body_bytes,
                        timeout=settings.api_request_timeout_seconds)
     api = Starlette(
@@ -87,6 +91,8 @@ def create_api(app: App) -> Starlette:
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
             Route("/openapi.json", openapi, methods=["GET"]),
+            # The hub holds no bearer token: the callback's secret token and signature say who.
+            Route("/websub/{token}", websub.callback, methods=["GET", "POST"]),
             Mount("/api/v1", routes=v1,
                   middleware=[Middleware(BearerAuth, token=app.settings.api_token)]),
         ],

@@ -6,7 +6,8 @@ from monitor.store.outbox import OutboxQueries
 from monitor.store.polls import PollQueries
 from monitor.store.retention import RetentionQueries
 from monitor.store.sources import SourceQueries
+from monitor.store.websub import WebSubQueries
 
 
-class Store(SourceQueries, PollQueries, OutboxQueries, RetentionQueries):
+class Store(SourceQueries, PollQueries, OutboxQueries, RetentionQueries, WebSubQueries):
     """All database access of monitor; one instance per process, shared by the stages."""

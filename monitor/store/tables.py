@@ -199,3 +199,23 @@ class TriageRow(SQLModel, table=True):
     rule_id: str = Field(max_length=200)  # copied so precision per rule needs no join
     state: str = Field(max_length=20)  # relevant | false_alarm | muted
     at: datetime
+
+
+class WebSubRow(SQLModel, table=True):
+    """A source's WebSub subscription at its hub: reached at ``/websub/{token}``, signed with
+    ``secret``. ``pending`` is the mode (subscribe | unsubscribe) awaiting the hub's check."""
+
+    __tablename__ = "websub_subscriptions"
+
+    token: str = Field(primary_key=True, max_length=100)
+    # No foreign key: the subscription outlives its removed source until the hub lets go.
+    source_id: int = Field(index=True, unique=True)
+    hub: str = Field(sa_column=Column(Text, nullable=False))
+    topic: str = Field(sa_column=Column(Text, nullable=False))
+    secret: str = Field(max_length=200)
+    state: str = Field(max_length=20)  # pending | active | denied | failed
+    pending: str | None = Field(default=None, max_length=20)
+    requested_at: datetime
+    lease_seconds: int | None = None
+    lease_until: datetime | None = None
+    error: str | None = Field(default=None, sa_column=Column(Text))

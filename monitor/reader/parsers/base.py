@@ -28,6 +28,7 @@ class PollResult:
     headers: dict[str, str] = field(default_factory=dict)
     ttl_minutes: float | None = None
     kind: str | None = None  # set when the kind was read from the content (``auto`` sources)
+    hub: tuple[str, str] | None = None  # (hub, topic) of a feed that advertises WebSub
 
     def __post_init__(self) -> None:
         if self.not_modified and self.status == "ok":

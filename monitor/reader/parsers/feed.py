@@ -22,6 +22,7 @@ from monitor.errors import ParseError
 from monitor.models import RawItem
 from monitor.reader.dates import parse_date
 from monitor.reader.fetcher import FetchResult
+from monitor.reader.hublinks import find_hub
 from monitor.reader.parsers.base import HTTPSource, PollResult
 from monitor.reader.parsers.fastfeed import read_plain_rss
 
@@ -264,4 +265,5 @@ class FeedSource(HTTPSource):
                                          result.url)
         return PollResult(parsed.items, validators=result.validators, title=parsed.title,
                           new_url=result.permanent_url, headers=result.headers,
-                          ttl_minutes=parsed.ttl_minutes)
+                          ttl_minutes=parsed.ttl_minutes,
+                          hub=find_hub(result.content, result.headers, result.url))
