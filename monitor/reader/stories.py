@@ -2,7 +2,9 @@
 
 One story is alerted once: an article joins the story of an earlier one with the same content
 hash or canonical URL (any source), or with a SimHash within ``simhash.MAX_DISTANCE`` bits
-found through the banded index (recent window only, so the lookup stays bounded). A rule that
+found through the banded index (recent window only, so the lookup stays bounded) whose event
+key does not name another event (``eventkeys.distinct``: templated wire copy about Japan is
+a few bits from the same about Canada, and must alert on its own). A rule that
 already alerted on the story records the later copy as "also reported by" instead of alerting
 again, unless it alerts on every copy (``alert_per_story`` off). The store finds the candidate
 stories and writes the rows; the decisions are made here, handed to it as a ``PollPlan``.
@@ -15,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from monitor.models import Article, Match
-from monitor.reader import simhash
+from monitor.reader import eventkeys, simhash
 from monitor.store.records import (
     PayloadBuilder,
     PollAlert,
@@ -49,9 +51,10 @@ class StoryIndex:
             return story
         best: tuple[int, int] | None = None
         for band, value in enumerate(item.bands):
-            for story_id, other in self.by_band.get((band, value), ()):
+            for story_id, other, key in self.by_band.get((band, value), ()):
                 d = simhash.distance(h, other)
-                if d <= simhash.MAX_DISTANCE and (best is None or d < best[0]):
+                if (d <= simhash.MAX_DISTANCE and (best is None or d < best[0])
+                        and not eventkeys.distinct(item.event_key, key)):
                     best = (d, story_id)
         return best[1] if best else None
 
@@ -61,7 +64,8 @@ class StoryIndex:
             self.by_url.setdefault(item.article.url, story_id)
         if item.simhash is not None:
             for band, value in enumerate(item.bands):
-                self.by_band.setdefault((band, value), []).append((story_id, item.simhash))
+                self.by_band.setdefault((band, value), []).append(
+                    (story_id, item.simhash, item.event_key))
 
 
 def plan_stories(items: Sequence[PollArticle], candidates: StoryCandidates) -> list[int]:
@@ -86,11 +90,13 @@ def copy_of(alert: PollAlert, earlier: int | None) -> int | None:
 
 def poll_article(article: Article, matches: Iterable[Match], *, targets: Sequence[str],
                  route: Route, per_story: Callable[[str], bool]) -> PollArticle:
-    """A new article with its SimHash and its matches routed to their targets."""
+    """A new article with its SimHash, event key and matches routed to their targets."""
     h = simhash.text_simhash(article.title, article.body)
     alerts = tuple(PollAlert(m, tuple(route(targets, m.notify)), per_story(m.rule_id))
                    for m in matches)
-    return PollArticle(article, h, tuple(simhash.bands(h)) if h is not None else (), alerts)
+    key = eventkeys.event_key(article.title, article.body) if h is not None else None
+    return PollArticle(article, h, tuple(simhash.bands(h)) if h is not None else (),
+                       event_key=key, alerts=alerts)
 
 
 def plan_poll(found: Iterable[tuple[Article, Iterable[Match]]], *, targets: Sequence[str],

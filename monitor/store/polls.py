@@ -63,7 +63,8 @@ _BY_HASH = (core_select(_ARTICLES.c.content_hash, _ARTICLES.c.story_id, _ARTICLE
 _BY_URL = (core_select(_ARTICLES.c.url, _ARTICLES.c.story_id, _ARTICLES.c.id)
            .where(_ARTICLES.c.url.in_(bindparam("values", expanding=True)))
            .order_by(_ARTICLES.c.id))
-_BY_BAND = (core_select(_BANDS.c.value, _BANDS.c.story_id, _BANDS.c.simhash)
+_BY_BAND = (core_select(_BANDS.c.value, _BANDS.c.story_id, _BANDS.c.simhash,
+                        _BANDS.c.event_key)
             .where(_BANDS.c.band == bindparam("band"),
                    _BANDS.c.value.in_(bindparam("values", expanding=True)),
                    _BANDS.c.created_at >= bindparam("since"))
@@ -133,7 +134,7 @@ class PollQueries(StoreBase):
                     band_rows.extend(
                         {"band": band, "value": value, "article_id": article_id,
                          "story_id": story_id, "simhash": _signed(item.simhash),
-                         "created_at": now}
+                         "event_key": item.event_key, "created_at": now}
                         for band, value in enumerate(item.bands))
                 for alert in item.alerts:
                     earlier = (self._story_alert(s, alert.match.rule_id, story_id)
@@ -178,8 +179,8 @@ class PollQueries(StoreBase):
                 continue
             rows = conn.execute(_BY_BAND, {"band": band, "values": values, "since": since,
                                            "limit": _CANDIDATES * len(values)})
-            for value, sid, other in rows:
-                found.by_band.setdefault((band, value), []).append((sid, other & _MASK))
+            for value, sid, other, key in rows:
+                found.by_band.setdefault((band, value), []).append((sid, other & _MASK, key))
         return found
 
     @staticmethod

@@ -54,6 +54,7 @@ class PollArticle:
     article: Article
     simhash: int | None = None  # unsigned 64 bits; None: too short to compare
     bands: tuple[int, ...] = ()  # the SimHash's band values, band 0 first: the near-dup index
+    event_key: str | None = None  # names and figures: a near-duplicate naming others is news
     alerts: tuple[PollAlert, ...] = ()
 
 
@@ -63,7 +64,8 @@ class StoryCandidates:
 
     by_hash: dict[str, int]  # content hash -> story id
     by_url: dict[str, int]  # canonical URL -> story id
-    by_band: dict[tuple[int, int], list[tuple[int, int]]]  # (band, value) -> (story, simhash)
+    # (band, value) -> (story, simhash, event key) of each member article with that band
+    by_band: dict[tuple[int, int], list[tuple[int, int, str | None]]]
 
 
 PayloadBuilder = Callable[[Match, Article, int, str, datetime], dict[str, Any]]

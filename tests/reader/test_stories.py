@@ -153,7 +153,7 @@ def test_the_story_plan_is_a_pure_function_of_the_candidates() -> None:
     assert stored is not None
     candidates = StoryCandidates(
         by_hash={"h-known": 7}, by_url={"http://127.0.0.1/known": 9},
-        by_band={(band, value): [(11, stored)] for band, value in enumerate(bands(stored))})
+        by_band={(band, value): [(11, stored, None)] for band, value in enumerate(bands(stored))})
     before = (dict(candidates.by_hash), dict(candidates.by_url),
               {k: list(v) for k, v in candidates.by_band.items()})
 
@@ -177,7 +177,7 @@ def test_the_story_plan_is_a_pure_function_of_the_candidates() -> None:
     copy = item("9", COPY)
     assert copy.simhash is not None
     far = copy.simhash ^ (0xFFFF << 16)  # three bands in common, but 16 bits away
-    distant = StoryCandidates({}, {}, {(b, v): [(13, far)] for b, v in enumerate(bands(far))})
+    distant = StoryCandidates({}, {}, {(b, v): [(13, far, None)] for b, v in enumerate(bands(far))})
     assert plan_stories([copy], distant) == [-1]
 
 
