@@ -107,7 +107,7 @@ class StoryBandRow(SQLModel, table=True):
     article_id: int = Field(foreign_key="articles.id")
     story_id: int
     simhash: int = Field(sa_column=Column(BigInteger, nullable=False))
-    event_key: str | None = Field(default=None, sa_column=Column(Text))  # None: before 0500
+    event_key: str | None = Field(default=None, sa_column=Column(Text))  # None: before 0510
     created_at: datetime
 
 

@@ -4,8 +4,8 @@ A near-duplicate joins a story only when it names no other event (actors, places
 the key is kept beside the SimHash in the band index so that the lookup reads both at once.
 Entries stored before this revision have none and compare as before.
 
-Revision ID: 0500
-Revises: 0400
+Revision ID: 0510
+Revises: 0500
 Create Date: 2027-01-10
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0500'
-down_revision = '0400'
+revision = '0510'
+down_revision = '0500'
 branch_labels = None
 depends_on = None
 
