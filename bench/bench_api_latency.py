@@ -22,11 +22,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import itertools
 import math
 import multiprocessing
 import os
-import random
 import re
 import shutil
 import signal
@@ -36,88 +34,16 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-HOST = "127.0.0.1"
 TOKEN = "bench-latency-token"
-_SYLLABLES = ["ka", "ri", "to", "ne", "ma", "sa", "lo", "ve", "di", "pu", "ba", "te", "zi",
-              "mo", "ra", "ku", "le", "fi", "no", "ga", "ho", "ju", "se", "wa", "tri", "sta",
-              "pre", "con", "dor", "lin", "mar", "vel"]
-# A Zipf-like vocabulary of 4,000 made-up words (as in bench_ingest.py): items differ the way
-# real texts do instead of all being near-duplicates of one another.
-_VOCAB_RNG = random.Random(0)
-WORDS = ["".join(_VOCAB_RNG.choice(_SYLLABLES) for _ in range(_VOCAB_RNG.randint(1, 4)))
-         for _ in range(4000)]
-_CUMULATIVE = list(itertools.accumulate(1 / (rank + 1) for rank in range(len(WORDS))))
-TOPICS = {  # real sentences the shipped rules match, by the feed's declared language
-    "en": ["The European Union imposed new sanctions on Russia's central bank.",
-           "Russia expelled the German ambassador and closed the embassy.",
-           "Ukraine and Russia resumed ceasefire negotiations in Istanbul."],
-    "de": ["Die Europäische Union verhängte neue Sanktionen gegen die russische Zentralbank.",
-           "Russland wies den deutschen Botschafter aus und schloss die Botschaft."],
-    "fr": ["L'Union européenne a imposé de nouvelles sanctions à la banque centrale russe.",
-           "L'Ukraine et la Russie ont repris les négociations de cessez-le-feu à Istanbul."],
-    "es": ["La Unión Europea impuso nuevas sanciones al banco central de Rusia.",
-           "Rusia expulsó al embajador alemán y cerró la embajada."],
-}
-LANGUAGES = ["en", "en", "de", "fr", "es"]  # feed n's language: LANGUAGES[n % 5]
-TOPIC_SHARE = 0.04
-BODY_WORDS = 300
+sys.path.insert(0, str(ROOT))
 
-
-def feed_body(n: int, items: int, base: datetime) -> bytes:
-    """RSS 2.0 feed ``n``: ``items`` distinct dated items of ~300 words, a few on a topic."""
-    rng = random.Random(n)
-    language = LANGUAGES[n % len(LANGUAGES)]
-    parts = [f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-             f"<title>Feed {n}</title><link>http://{HOST}/{n}</link>"
-             f"<language>{language}</language>"]
-    for i in range(items):
-        words = rng.choices(WORDS, cum_weights=_CUMULATIVE, k=BODY_WORDS)
-        if rng.random() < TOPIC_SHARE:
-            words.insert(rng.randrange(10, BODY_WORDS - 10), rng.choice(TOPICS[language]))
-        when = format_datetime(base - timedelta(minutes=17 * i + n % 60))
-        parts.append(f"<item><title>{escape(' '.join(words[:8]).capitalize())} {n}-{i}</title>"
-                     f"<guid>f{n}-i{i}</guid><link>http://{HOST}/{n}/{i}</link>"
-                     f"<pubDate>{when}</pubDate><description>{escape(' '.join(words))}."
-                     f"</description></item>")
-    parts.append("</channel></rss>")
-    return "".join(parts).encode()
-
-
-def serve(conn: Connection, feeds: int, items: int) -> None:
-    """Keep-alive HTTP/1.1 server on 127.0.0.1 answering GET /feed/N; sends its port up."""
-    base = datetime.now(UTC).replace(microsecond=0)
-    bodies = [feed_body(n, items, base) for n in range(feeds)]
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                path = head.split(b" ", 2)[1].decode("latin-1")
-                body = bodies[int(path.removeprefix("/feed/"))]
-                writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
-                             b"Content-Length: %d\r\n\r\n" % len(body) + body)
-                await writer.drain()
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError,
-                IndexError, ValueError):
-            writer.close()
-
-    async def main() -> None:
-        server = await asyncio.start_server(handle, HOST, 0, backlog=4096)
-        conn.send(server.sockets[0].getsockname()[1])
-        async with server:
-            await server.serve_forever()
-
-    asyncio.run(main())
+from bench.latencyfeeds import HOST, serve  # noqa: E402
 
 
 @dataclass

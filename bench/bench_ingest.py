@@ -35,40 +35,11 @@ from xml.sax.saxutils import escape
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.feedwords import CUMULATIVE, LANGUAGES, TOPIC_SHARE, TOPICS, WORDS  # noqa: E402
 from monitor.app import open_app  # noqa: E402
 from monitor.config import Settings  # noqa: E402
 from monitor.models import Article, Match  # noqa: E402
 from monitor.rules.matcher import Matcher  # noqa: E402
-
-_SYLLABLES = ["ka", "ri", "to", "ne", "ma", "sa", "lo", "ve", "di", "pu", "ba", "te", "zi",
-              "mo", "ra", "ku", "le", "fi", "no", "ga", "ho", "ju", "se", "wa", "tri", "sta",
-              "pre", "con", "dor", "lin", "mar", "vel"]
-# A Zipf-like vocabulary of 4,000 made-up words, so that items differ the way real texts do
-# (a small vocabulary would make every item a near-duplicate of every other).
-_VOCAB_RNG = random.Random(0)
-WORDS = ["".join(_VOCAB_RNG.choice(_SYLLABLES) for _ in range(_VOCAB_RNG.randint(1, 4)))
-         for _ in range(4000)]
-_WEIGHTS = [1 / (rank + 1) for rank in range(len(WORDS))]
-# Real topic sentences the shipped rules match (checked by tests/test_bench_ingest.py), by
-# the language the feed declares; a few per cent of items carry one, as a news feed would.
-TOPICS = {
-    "en": ["The European Union imposed new sanctions on Russia's central bank.",
-           "Russia expelled the German ambassador and closed the embassy.",
-           "Ukraine and Russia resumed ceasefire negotiations in Istanbul.",
-           "Washington announced an asset freeze against three Iranian banks."],
-    "de": ["Die Europäische Union verhängte neue Sanktionen gegen die russische Zentralbank.",
-           "Russland wies den deutschen Botschafter aus und schloss die Botschaft.",
-           "Die Ukraine und Russland nahmen die Verhandlungen über eine Waffenruhe in Istanbul "
-           "wieder auf."],
-    "fr": ["L'Union européenne a imposé de nouvelles sanctions à la banque centrale russe.",
-           "La France a fermé son ambassade à Moscou et expulsé l'ambassadeur russe.",
-           "L'Ukraine et la Russie ont repris les négociations de cessez-le-feu à Istanbul."],
-    "es": ["La Unión Europea impuso nuevas sanciones al banco central de Rusia.",
-           "Rusia expulsó al embajador alemán y cerró la embajada.",
-           "Ucrania y Rusia reanudaron las negociaciones de alto el fuego en Estambul."],
-}
-LANGUAGES = ["en", "en", "de", "fr", "es"]  # feed n's language: LANGUAGES[n % 5]
-TOPIC_SHARE = 0.04
 
 
 def feed_body(n: int, items: int, declare_language: bool = True) -> tuple[bytes, int]:
@@ -86,7 +57,7 @@ def feed_body(n: int, items: int, declare_language: bool = True) -> tuple[bytes,
     parts = [f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
              f"<title>Feed {n}</title><link>http://127.0.0.1/{n}</link>{declared}"]
     for i in range(items):
-        words = rng.choices(WORDS, weights=_WEIGHTS, k=60)
+        words = rng.choices(WORDS, cum_weights=CUMULATIVE, k=60)
         if rng.random() < TOPIC_SHARE:
             words.insert(rng.randrange(10, 60), rng.choice(TOPICS[language]))
             topics += 1

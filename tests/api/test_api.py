@@ -7,13 +7,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy import create_engine
 
 from monitor.app import App
 from monitor.config import Settings
 from monitor.testing import LoopbackServer, Reply
-from tests.apiclient import TOKEN, cycle, with_api
+from tests.apiclient import cycle, with_api
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Loopback news</title>
 <item><title>Ceasefire talks resume in Doha</title><guid>n-1</guid>
@@ -21,11 +20,6 @@ RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Loopback news<
 <item><title>Weather</title><guid>n-2</guid><description>Rain later.</description></item>
 </channel></rss>"""
 SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-
-
-@pytest.fixture
-def api_settings(settings: Settings) -> Settings:
-    return replace(settings, api_token=TOKEN)
 
 
 async def _poll_seeds(client: httpx.AsyncClient, app: App) -> None:
@@ -105,53 +99,6 @@ def test_metrics_count_polls_articles_matches_and_outbox(settings: Settings,
                 f'{len(alerts)}.0') in text
 
     with_api(settings, scenario, token=None)
-
-
-def test_sources_add_list_pages_pause_resume_poll_and_remove(
-        api_settings: Settings, server: LoopbackServer, tmp_path: Path) -> None:
-    server.route("/feed", Reply(200, RSS, {"content-type": "application/rss+xml"}))
-
-    async def scenario(client: httpx.AsyncClient, app: App) -> None:
-        r = await client.post("/api/v1/sources", json={"url": server.url("/feed"),
-                                                        "interval": 60, "labels": ["world"]})
-        assert r.status_code == 201, r.text
-        feed = r.json()
-        assert (feed["kind"], feed["interval"], feed["labels"]) == ("feed", 60, ["world"])
-        again = await client.post("/api/v1/sources", json={"url": server.url("/feed")})
-        assert again.status_code == 200 and again.json()["id"] == feed["id"]
-        bad = await client.post("/api/v1/sources", json={"url": "ftp://x"})
-        assert bad.status_code == 422 and "neither" in bad.json()["error"]["message"]
-        refused = await client.post("/api/v1/sources", json={"url": "http://10.1.2.3/feed.xml"})
-        assert refused.status_code == 422 and refused.json()["error"]["code"] == "url_refused"
-        assert "non-public address" in refused.json()["error"]["message"]
-        bad = await client.post("/api/v1/sources", json={"url": server.url("/"),
-                                                         "interval": "often"})
-        assert bad.status_code == 422 and "interval" in bad.json()["error"]["message"]
-
-        first = (await client.get("/api/v1/sources", params={"limit": 1})).json()
-        assert len(first["items"]) == 1 and first["next"]
-        second = (await client.get(first["next"])).json()
-        assert second["items"][0]["id"] == feed["id"] and second["next"] is None
-
-        paused = await client.post(f"/api/v1/sources/{feed['id']}/pause")
-        assert paused.json()["enabled"] is False
-        resumed = await client.post(f"/api/v1/sources/{feed['id']}/resume")
-        assert resumed.json()["enabled"] is True
-
-        polled = await client.post(f"/api/v1/sources/{feed['id']}/poll")
-        assert polled.status_code == 200, polled.text
-        poll = polled.json()["poll"]
-        assert (poll["status"], poll["new_articles"]) == ("ok", 2)
-        assert [a["rule"] for a in poll["alerts"]] == ["negotiations"]
-        assert polled.json()["articles"] == 2 and polled.json()["last_status"] == "ok"
-
-        assert (await client.delete(f"/api/v1/sources/{feed['id']}")).status_code == 204
-        assert (await client.get(f"/api/v1/sources/{feed['id']}")).status_code == 404
-        assert (await client.post(f"/api/v1/sources/{feed['id']}/poll")).status_code == 404
-        assert (await client.get("/api/v1/articles", params={"source": feed["id"]})
-                ).json()["items"] == []
-
-    with_api(api_settings, scenario)
 
 
 def test_rules_list_validate_and_test_against_text_and_url(

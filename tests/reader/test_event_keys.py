@@ -11,6 +11,7 @@ from monitor.reader.eventkeys import distinct, event_key
 from monitor.reader.simhash import MAX_DISTANCE, distance, text_simhash
 from monitor.testing import LoopbackServer, Reply
 from tests.conftest import CLI, json_lines
+from tests.pollhelp import alert_once_then_copies
 
 # (country, demonym-free subject, capital, minister, officials, assets in millions)
 COUNTRIES = [("Canada", "Ottawa", "Melanie Joly", "12", "1,200"),
@@ -98,15 +99,7 @@ def test_syndicated_copies_still_fold_into_one_story(cli: CLI, server: LoopbackS
     for path, (guid, title, body) in copies.items():
         server.route(path, Reply(200, _feed([(guid, f"http://127.0.0.1{path}/1", title,
                                                body)])))
-    assert cli("sources", "add", server.url("/a"), "--kind", "feed").returncode == 0
-    first = cli("run", "--once", MONITOR_SEEDS_DIR="/nonexistent")
-    assert first.returncode == 0, first.stderr
-    assert first.stdout.count("ALERT [sanctions]") == 1
-    for path in ("/b", "/c"):
-        assert cli("sources", "add", server.url(path), "--kind", "feed").returncode == 0
-    second = cli("run", "--once", MONITOR_SEEDS_DIR="/nonexistent")
-    assert second.returncode == 0, second.stderr
-    assert "ALERT [sanctions]" not in second.stdout
+    alert_once_then_copies(cli, server)
     [alert] = [a for a in json_lines(cli("alerts", "list", "--json").stdout)
                if a["rule"] == "sanctions"]
     assert {c["url"] for c in alert["also_reported_by"]} == {"http://127.0.0.1/b/1",

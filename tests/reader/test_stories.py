@@ -18,7 +18,7 @@ from monitor.store import PollOutcome, Store
 from monitor.store.records import PollArticle, StoryCandidates
 from monitor.testing import LoopbackServer, Reply
 from tests.conftest import CLI
-from tests.pollhelp import save_found
+from tests.pollhelp import alert_once_then_copies, save_found
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 STORY = (
@@ -86,16 +86,7 @@ def test_a_story_alerts_once_across_sources_and_restarts(cli: CLI,
                                        "http://127.0.0.1/b/1", COPY)))
     server.route("/c", Reply(200, _rss("EU extends sanctions on Russia", "c-1",
                                        "http://127.0.0.1/a/1?utm_campaign=y", "Short text.")))
-    assert cli("sources", "add", server.url("/a"), "--kind", "feed").returncode == 0
-    first = cli("run", "--once", MONITOR_SEEDS_DIR="/nonexistent")
-    assert first.returncode == 0, first.stderr
-    assert first.stdout.count("ALERT [sanctions]") == 1
-    # A new process: the story must be found in the database, not in memory.
-    for path in ("/b", "/c"):
-        assert cli("sources", "add", server.url(path), "--kind", "feed").returncode == 0
-    second = cli("run", "--once", MONITOR_SEEDS_DIR="/nonexistent")
-    assert second.returncode == 0, second.stderr
-    assert "ALERT [sanctions]" not in second.stdout
+    alert_once_then_copies(cli, server)
     alerts = [json.loads(line) for line in cli("alerts", "list", "--json").stdout.splitlines()]
     sanctions = [a for a in alerts if a["rule"] == "sanctions"]
     assert len(sanctions) == 1
