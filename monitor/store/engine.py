@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +33,35 @@ def db_reason(exc: BaseException) -> str:
     return text if len(text) <= MAX_REASON else text[:MAX_REASON - 1] + "…"
 
 
+# How long a new connection keeps retrying the switch to WAL while other processes open the
+# same file (the busy timeout, 30 s, bounds every other wait).
+WAL_RETRY_SECONDS = 30.0
+
+
+def _use_wal(cur: Any) -> None:
+    # Switching to WAL needs an exclusive lock for a moment, and SQLite answers "database is
+    # locked" at once, without its busy handler, while another process opens or switches the
+    # same file. The mode is stored in the file, so after the first success this is a no-op.
+    deadline = time.monotonic() + WAL_RETRY_SECONDS
+    pause = 0.005
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            contended = "locked" in str(exc) or "busy" in str(exc)
+            if not contended or time.monotonic() > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # WAL lets the API read while a poll writes; busy_timeout makes concurrent writers wait
     # instead of failing at once; SQLite leaves foreign keys off unless asked.
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=30000")
+    _use_wal(cur)
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()

@@ -195,3 +195,16 @@ def test_the_schema_migrates_on_an_empty_database_and_reruns_as_a_no_op(
         store.set_meta("k", "2")
         assert store.get_meta("k") == "2"
         store.close()
+
+
+def test_fresh_sqlite_files_opened_by_many_workers_at_once(tmp_path: Path) -> None:
+    # The switch to WAL is refused at once ("database is locked", no busy wait) while another
+    # connection opens the same new file; each worker must still open it.
+    for n in range(6):
+        url = f"sqlite:///{tmp_path / f'race{n}.db'}"
+
+        def start(_i: int, url: str = url) -> bool:
+            Store.open(url).close()
+            return True
+
+        assert together(8, start) == [True] * 8
