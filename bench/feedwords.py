@@ -1,21 +1,28 @@
-"""The generated news of the feed benchmarks: a Zipf-like made-up vocabulary, and real topic
+"""The generated news of the feed benchmarks: Zipf-like draws of real word forms, and real topic
 sentences the shipped rules match (checked by tests/test_bench_ingest.py)."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 
-_SYLLABLES = ["ka", "ri", "to", "ne", "ma", "sa", "lo", "ve", "di", "pu", "ba", "te", "zi",
-              "mo", "ra", "ku", "le", "fi", "no", "ga", "ho", "ju", "se", "wa", "tri", "sta",
-              "pre", "con", "dor", "lin", "mar", "vel"]
-# A Zipf-like vocabulary of 4,000 made-up words, so that items differ the way real texts do
-# (a small vocabulary would make every item a near-duplicate of every other).
-_VOCAB_RNG = random.Random(0)
-WORDS = ["".join(_VOCAB_RNG.choice(_SYLLABLES) for _ in range(_VOCAB_RNG.randint(1, 4)))
-         for _ in range(4000)]
+
+@functools.cache
+def vocabulary(language: str, size: int = 4000) -> list[str]:
+    """The vocabulary of a feed in ``language`` (loaded where the feeds are made)."""
+    # Real word forms of the language (simplemma's dictionaries, a dependency already), so
+    # that language detection sees text of the language the feed declares, as in real feeds;
+    # Zipf-like draws from it make items differ the way real texts do.
+    from simplemma.strategies.dictionaries import DefaultDictionaryFactory
+
+    forms = sorted(w for w in DefaultDictionaryFactory().get_dictionary(language)
+                   if w.isalpha() and w.islower() and 3 <= len(w) <= 10)
+    return random.Random(language).sample(forms, size)
+
+
 CUMULATIVE = list(itertools.accumulate(1 / (rank + 1)
-                                      for rank in range(len(WORDS))))  # random.choices' cum_weights
+                                      for rank in range(4000)))  # random.choices' cum_weights
 # Real topic sentences the shipped rules match (checked by tests/test_bench_ingest.py), by
 # the language the feed declares; a few per cent of items carry one, as a news feed would.
 TOPICS = {

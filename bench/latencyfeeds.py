@@ -10,7 +10,7 @@ from email.utils import format_datetime
 from multiprocessing.connection import Connection
 from xml.sax.saxutils import escape
 
-from bench.feedwords import CUMULATIVE, LANGUAGES, TOPIC_SHARE, TOPICS, WORDS
+from bench.feedwords import CUMULATIVE, LANGUAGES, TOPIC_SHARE, TOPICS, vocabulary
 
 HOST = "127.0.0.1"
 BODY_WORDS = 300
@@ -24,7 +24,7 @@ def feed_body(n: int, items: int, base: datetime) -> bytes:
              f"<title>Feed {n}</title><link>http://{HOST}/{n}</link>"
              f"<language>{language}</language>"]
     for i in range(items):
-        words = rng.choices(WORDS, cum_weights=CUMULATIVE, k=BODY_WORDS)
+        words = rng.choices(vocabulary(language), cum_weights=CUMULATIVE, k=BODY_WORDS)
         if rng.random() < TOPIC_SHARE:
             words.insert(rng.randrange(10, BODY_WORDS - 10), rng.choice(TOPICS[language]))
         when = format_datetime(base - timedelta(minutes=17 * i + n % 60))

@@ -31,6 +31,8 @@ EVENTS = {
     "api.listening": "the HTTP API accepts connections (url)",
     "api.store.failed": "an API request found the database unreachable (answered 503)",
     "api.evaluator.failed": "a rule-evaluation worker process could not start (error)",
+    "article.language.mismatch": "an item's declared language and a confident detection "
+                                 "disagree: it is matched in the detected one",
     "source.poll.ok": "a poll stored its new articles",
     "source.poll.problem": "part of a poll was unreadable",
     "source.poll.failed": "a poll failed; the source backs off",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Callable
 from html.parser import HTMLParser
@@ -11,7 +12,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from monitor.errors import ParseError
 from monitor.models import Article, RawItem
 from monitor.reader.dates import parse_date
-from monitor.rules.analysis import detect_language
+from monitor.rules.analysis import confident_language, detect_language
+
+log = logging.getLogger("monitor.reader")
 
 # Scraper junk seen in real input: newsletter teasers, "read also" lines pointing at other
 # stories, share and cookie prompts. A whole line that matches is dropped, so that a rule never
@@ -165,15 +168,35 @@ def extract(item: RawItem, *, source_id: int | None = None,
     title = capped(title, MAX_TITLE_CHARS)
     body = capped(body, MAX_BODY_CHARS)
     author = capped(" ".join(item.author.split()), MAX_AUTHOR_CHARS) if item.author else None
-    # The first thousand characters tell the language as well as the whole text, and the
-    # detector's cost grows with the length.
-    language = (item.language or "")[:35] or detect_language(f"{title}\n{body[:1000]}")
     return Article(
         title=title, body=body, url=canonical_url(item.url), guid=item.guid,
-        language=language.split("-")[0].lower() if language else None,
+        language=_language(item, title, body, source_id),
         published=item.published, author=author or None, source_id=source_id,
         source_labels=labels, content_hash=content_hash(title, body),
     )
+
+
+# Languages the detector cannot tell apart on news text: a feed that declares one of them is
+# believed even when the detector prefers its kin.
+_KIN = ({"id", "ms"}, {"hr", "sr", "bs"}, {"da", "no", "nb", "nn"}, {"gl", "es"}, {"gl", "pt"})
+
+
+def _language(item: RawItem, title: str, body: str, source_id: int | None) -> str | None:
+    # The first thousand characters tell the language as well as the whole text, and the
+    # detector's cost grows with the length.
+    sample = f"{title}\n{body[:1000]}"
+    declared = (item.language or "")[:35].split("-")[0].split("_")[0].strip().lower()
+    if not declared:
+        return detect_language(sample)
+    # Feeds misdeclare (a feed declared Kannada carries English text), and a wrong language
+    # silences every rule: a confident detection that disagrees wins, and is logged.
+    detected = confident_language(sample)
+    if detected is None or detected == declared or any(
+            {detected, declared} <= kin for kin in _KIN):
+        return declared
+    log.info("article.language.mismatch", extra={
+        "source": source_id, "url": item.url, "declared": declared, "detected": detected})
+    return detected
 
 
 def extract_page(markup: bytes | str, url: str | None = None) -> RawItem | None:

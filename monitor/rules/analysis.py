@@ -9,6 +9,7 @@ Rule terms and article words go through the same analyzer, so they compare equal
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import unicodedata
@@ -236,3 +237,21 @@ def detect_language(text: str) -> str | None:
         return None
     lang, _score = py3langid.classify(sample)
     return str(lang)
+
+
+# A detection overrides what a feed declares only when it is sure: enough letters to tell, and
+# the first language far ahead of the rest (normalised probability).
+CONFIDENT_LETTERS = 60
+CONFIDENT_PROBABILITY = 0.9
+
+
+def confident_language(text: str) -> str | None:
+    """ISO 639-1 code of the text's language when the detector is sure of it, else None."""
+    sample = text[:4000].strip()
+    if sum(ch.isalpha() for ch in sample[:400]) < CONFIDENT_LETTERS:
+        return None
+    ranked = py3langid.rank(sample)
+    best_lang, best = ranked[0]
+    # exp(best - logsumexp(all)): the top language's share of the probability mass.
+    share = 1.0 / sum(math.exp(score - best) for _lang, score in ranked)
+    return str(best_lang) if share >= CONFIDENT_PROBABILITY else None
