@@ -27,9 +27,8 @@ from monitor.app import App, open_app
 from monitor.config import Settings, check_api_binding
 from monitor.delivery.worker import DeliveryReport
 from monitor.reader.poller import PollReport
-from monitor.settings import boot_id
-from monitor.store import Store
-from monitor.store.ops import lease_owners, release_leases
+from monitor.store.ops import release_leases
+from monitor.takeover import reclaim_leases
 
 log = logging.getLogger("monitor.daemon")
 
@@ -83,39 +82,6 @@ def http_app(app: App) -> Any:
     asgi = create_api(app)
     asgi.router.routes.append(Mount("/", app=create_console(app)))
     return asgi
-
-
-def _dead_here(owner: str) -> bool:
-    """Whether ``owner`` is a default worker id (host:pid:boot) of a process of this machine
-    and boot that no longer runs: a killed daemon this one replaces."""
-    parts = owner.rsplit(":", 2)
-    if len(parts) != 3:
-        return False
-    host, pid, boot = parts
-    if not pid.isdigit() or boot != boot_id() or host != os.uname().nodename:
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except OSError:  # alive, under another user
-        return False
-    return False
-
-
-def reclaim_leases(store: Store, worker: str) -> tuple[int, int]:
-    """At start: release the leases a killed run of this worker left behind (held under this
-    worker's id, or under the default id of a process of this machine that no longer runs),
-    so that a restart takes its work up at once instead of waiting for them to expire."""
-    sources = deliveries = 0
-    for owner in sorted(lease_owners(store)):
-        if owner == worker or _dead_here(owner):
-            n, m = release_leases(store, owner)
-            sources, deliveries = sources + n, deliveries + m
-    if sources or deliveries:
-        log.info("daemon.leases.reclaimed", extra={"sources": sources,
-                                                   "deliveries": deliveries})
-    return sources, deliveries
 
 
 class _Server:
@@ -211,6 +177,19 @@ async def _serve(app: App, settings: Settings, stop: asyncio.Event, sock: socket
         if polled is not None:
             polled(reports)
         app.deliverer.start_due()  # new alerts go out now, not at the next tick
+        await wake_when_due()
+
+    async def wake_when_due() -> None:
+        # A source falling due between two ticks is polled then, not at the next tick: with
+        # the 15 s tick, a 60 s interval would otherwise stretch to 75 s. At most one wake-up
+        # a second, so that a due source another worker holds cannot spin the loop.
+        due = await asyncio.to_thread(app.store.next_due_at)
+        job = scheduler.get_job("poll")
+        if due is None or job is None or job.next_run_time is None:
+            return
+        at = max(due, app.clock() + timedelta(seconds=1))
+        if at < job.next_run_time:
+            job.modify(next_run_time=at)
 
     running: dict[str, asyncio.Task[Any]] = {}
 
@@ -253,7 +232,8 @@ async def _serve(app: App, settings: Settings, stop: asyncio.Event, sock: socket
                          (deliver_tick, settings.deliver_tick_seconds),
                          (reload_tick, settings.reload_seconds)):
         scheduler.add_job(job, "interval", seconds=seconds, max_instances=1, coalesce=True,
-                          next_run_time=app.clock(), misfire_grace_time=None)
+                          next_run_time=app.clock(), misfire_grace_time=None,
+                          id=job.__name__.removesuffix("_tick"))
     if app.pruner is not None:
         pruner = app.pruner
 

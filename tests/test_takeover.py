@@ -20,10 +20,10 @@ import pytest
 from monitor.app import delivery_client, open_app
 from monitor.clock import utcnow
 from monitor.config import Settings, load_settings
-from monitor.daemon import reclaim_leases
 from monitor.delivery.worker import Deliverer
 from monitor.settings import boot_id
 from monitor.store import Store
+from monitor.takeover import reclaim_leases
 from monitor.testing import LoopbackServer, Reply
 from tests.deliveryhelp import add_alerts, webhooks
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, or_, update
 from sqlmodel import col, select
@@ -148,6 +148,14 @@ class SourceQueries(StoreBase):
             for row in rows:
                 row.lease_owner, row.lease_until = worker, now + lease
             return rows
+
+    def next_due_at(self) -> datetime | None:
+        """When the next enabled source falls due (an indexed MIN), or None without sources."""
+        with self.session() as s:
+            due = s.exec(select(func.min(SourceRow.next_check_at))
+                         .where(col(SourceRow.enabled).is_(True))).one()
+        # SQLite hands datetimes back without their zone; they are stored in UTC.
+        return None if due is None else due if due.tzinfo else due.replace(tzinfo=UTC)
 
     def renew_source_leases(self, ids: Collection[int], *, worker: str, until: datetime
                             ) -> int:
