@@ -1,11 +1,12 @@
-"""Alert precision of the rules on a realistic stream: real outlet feeds plus the evaluation corpus.
+"""Alert precision of the rules on a realistic stream: the real feeds plus the evaluation corpus.
 
 Usage: python bench/eval_stream.py [--rules DIR] [--feeds DIR] [--eval DIR] [--show-errors]
 
-The stream is every item of the corpus's real outlet feeds (bench/streamfeeds.py says which,
-labelled in ``<eval>/stream.jsonl`` by key) and every item of the evaluation corpus
+The stream is every item of the corpus's real feeds (bench/streamfeeds.py says which, labelled
+in ``<eval>/stream.jsonl`` by key) and every item of the evaluation corpus
 (``<eval>/<split>/<lang>.jsonl``, labelled in the line itself). Each item is matched the way the
-daemon matches it: through the feed parser and extraction, then ``Matcher.match``. An alert is
+daemon matches it: through the feed parser and extraction, then ``Matcher.match``; a copy of an
+earlier item (same content hash) is counted once, as the daemon alerts once per story. An alert is
 right when the item's label expects the rule, false when it expects the rule not to match, and
 unjudged when the item has no label for the rule: unjudged alerts are counted and listed apart,
 never taken as right. Figures are printed for the feeds alone and for feeds plus the corpus.
@@ -24,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.streamfeeds import StreamItem, feed_items, outlet_feeds  # noqa: E402
+from bench.streamfeeds import StreamItem, feed_items, stream_feeds  # noqa: E402
 from monitor.models import RawItem  # noqa: E402
 from monitor.reader.article import extract  # noqa: E402
 from monitor.rules.matcher import Matcher  # noqa: E402
@@ -59,6 +60,7 @@ class Tally:
     false: list[Entry] = field(default_factory=list)
     unjudged: list[Entry] = field(default_factory=list)
     misses: list[Entry] = field(default_factory=list)
+    copies: int = 0  # items with the content of an earlier one: one story, one alert
     unlabelled: list[str] = field(default_factory=list)  # keys of items with no label at all
 
     def add(self, key: str, title: str, label: Label | None, got: set[str]) -> None:
@@ -101,8 +103,8 @@ def load_stream_labels(path: Path) -> dict[str, tuple[Label, str]]:
     return out
 
 
-def eval_items(eval_dir: Path) -> Iterator[tuple[StreamItem, Label, str]]:
-    """Each evaluation corpus item as the daemon would read it, with its label and its url."""
+def eval_items(eval_dir: Path) -> Iterator[tuple[StreamItem, Label]]:
+    """Each evaluation corpus item as the daemon would read it, with its label."""
     for path in sorted(eval_dir.glob("*/*.jsonl")):
         origin = f"eval/{path.parent.name}/{path.name}"
         for raw in path.read_text(encoding="utf-8").splitlines():
@@ -112,7 +114,7 @@ def eval_items(eval_dir: Path) -> Iterator[tuple[StreamItem, Label, str]]:
             item = RawItem(title=line["title"], content=line["body"], url=line.get("url") or None,
                            guid=line["id"], language=line["language"])
             label = Label(frozenset(line["expect"]), frozenset(line["expect_not"]))
-            yield StreamItem(line["id"], origin, extract(item)), label, line.get("origin", "")
+            yield StreamItem(line["id"], origin, extract(item)), label
 
 
 def evaluate(matcher: Matcher, feeds: Path, eval_dir: Path,
@@ -121,22 +123,23 @@ def evaluate(matcher: Matcher, feeds: Path, eval_dir: Path,
     labels = load_stream_labels(eval_dir / STREAM_LABELS)
     alone, both = Tally(), Tally()
     seen: set[str] = set()
-    in_feeds: set[tuple[str, str | None]] = set()
+    stories: set[str] = set()
 
     def judge(item: StreamItem, label: Label | None, tallies: Iterable[Tally]) -> None:
+        if item.article.content_hash in stories:
+            for tally in tallies:
+                tally.copies += 1
+            return
+        stories.add(item.article.content_hash)
         got = {m.rule_id for m in matcher.match(item.article)}
         for tally in tallies:
             tally.add(item.key, item.article.title, label, got)
 
     for item in feed_items(feeds, feed_paths):
         seen.add(item.key)
-        in_feeds.add((item.origin, item.article.url))
         found = labels.get(item.key)
         judge(item, found[0] if found else None, (alone, both))
-    for item, label, origin in eval_items(eval_dir):
-        # A corpus item taken from one of the stream's feeds is already in the stream.
-        if (origin, item.article.url) in in_feeds:
-            continue
+    for item, label in eval_items(eval_dir):
         judge(item, label, (both,))
     return alone, both, sorted(set(labels) - seen)
 
@@ -167,8 +170,9 @@ def _listing(title: str, entries: list[Entry]) -> list[str]:
 def report(alone: Tally, both: Tally, stale: list[str], rules: list[str],
            show_errors: bool) -> list[str]:
     """The printed report: both scopes' tables, then what is unjudged and, asked, the errors."""
-    lines = [f"feeds alone: {alone.items} items", *table(alone, rules), "",
-             f"feeds + eval corpus: {both.items} items", *table(both, rules), ""]
+    lines = [f"feeds alone: {alone.items} items (+{alone.copies} copies)", *table(alone, rules),
+             "", f"feeds + eval corpus: {both.items} items (+{both.copies} copies)",
+             *table(both, rules), ""]
     if both.unlabelled:
         lines += [f"items without a label (unjudged): {len(both.unlabelled)}",
                   *(f"  {key}" for key in both.unlabelled)]
@@ -191,13 +195,13 @@ def main() -> None:
                         help="list every false alarm and miss")
     args = parser.parse_args()
     matcher = Matcher.load(args.rules)
-    paths = outlet_feeds(args.feeds)
+    paths = stream_feeds(args.feeds)
     alone, both, stale = evaluate(matcher, args.feeds, args.eval, paths)
     labelled = {*alone.positives, *both.positives, *both.right,
                 *(e.rule for e in both.false + both.unjudged)}
     rules = sorted({r.id for r in matcher.rules if r.enabled} | labelled)
-    print(f"rules {args.rules} (version {matcher.version}); {len(paths)} outlet feeds, "
-          f"{alone.items} feed items; {both.items - alone.items} eval corpus items")
+    print(f"rules {args.rules} (version {matcher.version}); feeds {args.feeds}; "
+          f"eval corpus {args.eval}")
     print("\n".join(report(alone, both, stale, rules, args.show_errors)))
 
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from bench.eval_stream import evaluate, load_stream_labels, report
-from bench.streamfeeds import feed_items, outlet_feeds
+from bench.streamfeeds import feed_items, stream_feeds
 from monitor.rules.matcher import Matcher
 from tests.conftest import CORPUS, needs_corpus
 
@@ -17,6 +17,7 @@ SOURCES = """# feeds
 | news/wire.xml | a/b | `wire.xml` | 0 | MIT | Wire Service | en | rss20; 4 entries |
 | news/spec.xml | a/b | `spec.xml` | 0 | MIT | (an example, not real Wire) | en | 1 entries |
 | news/edge.xml | a/b | `edge.xml` | 0 | MIT |  |  | 1 entries |
+| relay/wire.xml | c/d | `wire.xml` | 0 | MIT |  |  | 1 entries |
 """
 
 ITEMS = [  # guid, title, body
@@ -49,6 +50,11 @@ def _setup(tmp_path: Path) -> tuple[Path, Path, Path]:
     (feeds / "news" / "wire.xml").write_text(_rss(ITEMS), encoding="utf-8")
     (feeds / "news" / "spec.xml").write_text(_rss([("s1", "Sanctions", "sanctions")]), "utf-8")
     (feeds / "news" / "edge.xml").write_text(_rss([("e1", "Sanctions", "sanctions")]), "utf-8")
+    # Another site carrying w1 word for word: one story, so one alert.
+    (feeds / "relay").mkdir()
+    (feeds / "relay" / "wire.xml").write_text(_rss([("r1", *ITEMS[0][1:])]), "utf-8")
+    (feeds / "news" / "output.json").write_text('{"title": "expected output"}', "utf-8")
+    (feeds / "news" / "page.html").write_text("<html><title>Sanctions</title></html>", "utf-8")
     rules.mkdir()
     (rules / "sanctions.yaml").write_text("id: sanctions\nname: Sanctions\nquery: sanctions\n",
                                           encoding="utf-8")
@@ -75,19 +81,21 @@ def _setup(tmp_path: Path) -> tuple[Path, Path, Path]:
     return feeds, rules, evals
 
 
-def test_only_files_with_a_real_outlet_are_in_the_stream(tmp_path: Path) -> None:
+def test_placeholders_fake_content_and_unreadable_files_stay_out(tmp_path: Path) -> None:
     feeds, _rules, _evals = _setup(tmp_path)
-    assert outlet_feeds(feeds) == ["news/wire.xml"]
-    keys = [item.key for item in feed_items(feeds)]
-    assert keys == [f"news/wire.xml w{n}" for n in range(1, 5)]
+    paths = stream_feeds(feeds, frozenset({"news/edge.xml"}))
+    assert paths == ["news/output.json", "news/wire.xml", "relay/wire.xml"]
+    keys = [item.key for item in feed_items(feeds, paths)]
+    assert keys == [*(f"news/wire.xml w{n}" for n in range(1, 5)), "relay/wire.xml r1"]
 
 
 def test_alerts_are_judged_by_the_labels_and_unlabelled_ones_stay_unjudged(
         tmp_path: Path) -> None:
     feeds, rules, evals = _setup(tmp_path)
-    alone, both, stale = evaluate(Matcher.load(rules), feeds, evals)
+    paths = stream_feeds(feeds, frozenset({"news/edge.xml"}))
+    alone, both, stale = evaluate(Matcher.load(rules), feeds, evals, paths)
 
-    assert alone.items == 4 and both.items == 6
+    assert (alone.items, alone.copies, both.items, both.copies) == (4, 1, 6, 1)
     assert alone.unlabelled == ["news/wire.xml w3"]
     assert stale == ["news/wire.xml gone"]
     # (right, false, unjudged, labelled positives)
