@@ -105,7 +105,8 @@ def load_stream_labels(path: Path) -> dict[str, tuple[Label, str]]:
 
 def eval_items(eval_dir: Path) -> Iterator[tuple[StreamItem, Label]]:
     """Each evaluation corpus item as the daemon would read it, with its label."""
-    for path in sorted(eval_dir.glob("*/*.jsonl")):
+    # The dev and test splits; the story-linking set beside them has no topic labels.
+    for path in sorted([*eval_dir.glob("dev/*.jsonl"), *eval_dir.glob("test/*.jsonl")]):
         origin = f"eval/{path.parent.name}/{path.name}"
         for raw in path.read_text(encoding="utf-8").splitlines():
             if not raw.strip():

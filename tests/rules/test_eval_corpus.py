@@ -16,7 +16,8 @@ RULES = {"sanctions", "embassies", "negotiations"}
 
 
 def _lines() -> list[tuple[Path, dict[str, object]]]:
-    return [(path, json.loads(raw)) for path in sorted(EVAL.glob("*/*.jsonl"))
+    paths = sorted([*EVAL.glob("dev/*.jsonl"), *EVAL.glob("test/*.jsonl")])
+    return [(path, json.loads(raw)) for path in paths
             for raw in path.read_text(encoding="utf-8").splitlines() if raw.strip()]
 
 
