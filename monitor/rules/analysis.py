@@ -21,6 +21,8 @@ import py3langid
 import simplemma
 import snowballstemmer  # type: ignore[import-untyped]
 
+from monitor.rules.hanzi import simplify
+
 # Scripts written without spaces: every character is a token, so a multi-character term is a
 # phrase of characters (exact substring) and needs no dictionary-based segmenter.
 _NO_SPACE = (
@@ -95,6 +97,8 @@ def char_fold(text: str, language: str | None) -> str:
         text = text.replace("ё", "е")
     elif language in ("ar", "fa", "ur"):
         text = _ARABIC_DIACRITICS.sub("", text).translate(_ARABIC_ALEF)
+    elif language == "zh":
+        text = simplify(text)
     return text
 
 
