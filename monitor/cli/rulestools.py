@@ -82,7 +82,8 @@ def cmd_collisions(args: argparse.Namespace, directory: Path) -> int:
         new = []
         found = find([concept], vocab)
         if args.accept:
-            added = accept(directory / "concepts", concept.id, found)
+            checked = [lang for lang in concept.languages() if vocab(lang) is not None]
+            added = accept(directory / "concepts", concept.id, found, checked)
             print(f"{concept.id}: {added} words added to the intended list")
             continue
         for catch in found:

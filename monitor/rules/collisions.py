@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -141,25 +142,40 @@ def load_reviewed(directory: Path, concept: str) -> Reviewed:
     return out
 
 
-def accept(directory: Path, concept: str, catches: Iterable[Catch]) -> int:
-    """Add the unreviewed words of ``catches`` to the concept's ``intended`` list (after a
-    reviewer read them); the ``excluded`` section is kept as it is. Returns the words added."""
+def accept(directory: Path, concept: str, catches: Sequence[Catch],
+           languages: Iterable[str]) -> int:
+    """Make the concept's review file agree with ``catches``, the current catches in
+    ``languages``: their unreviewed words become ``intended`` (after a reviewer read them), and
+    entries of terms or words no longer caught are dropped from both sections (a fixed term's
+    collision is gone). Other languages are left as they are. Returns the words added."""
     path = review_path(directory, concept)
     data = (yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None) or {}
     reviewed = load_reviewed(directory, concept)
-    intended = data.setdefault("intended", {}) or {}
-    data["intended"] = intended
+    checked = set(languages)
+    now = {(c.language, c.term): set(c.words) for c in catches}
+    sections: dict[str, dict[str, Any]] = {}
+    for section in ("intended", "excluded"):
+        kept: dict[str, Any] = {}
+        for language, terms in (data.get(section) or {}).items():
+            for term, entry in (terms or {}).items():
+                if language in checked:
+                    caught = now.get((language, term), set())
+                    words = entry.get("words", []) if isinstance(entry, dict) else entry
+                    words = [w for w in words or () if w in caught]
+                    if not words:
+                        continue
+                    entry = {**entry, "words": words} if isinstance(entry, dict) else words
+                kept.setdefault(language, {})[term] = entry
+        sections[section] = kept
     added = 0
     for catch in catches:
         fresh = unreviewed(catch, reviewed)
         if fresh:
-            listed = intended.setdefault(catch.language, {}).setdefault(catch.term, [])
-            listed.extend(fresh)
+            sections["intended"].setdefault(catch.language, {}).setdefault(
+                catch.term, []).extend(fresh)
             added += len(fresh)
-    data.setdefault("excluded", {})
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump({"intended": intended, "excluded": data["excluded"] or {}},
-                          allow_unicode=True, sort_keys=False, width=100,
+    text = yaml.safe_dump(sections, allow_unicode=True, sort_keys=False, width=100,
                           default_flow_style=None)
     path.write_text(_HEADER + text, encoding="utf-8")
     return added

@@ -82,7 +82,7 @@ def test_reviewed_catches_pass_and_a_later_term_fails(tmp_path: Path,
     root = _demo_rules(tmp_path, "  en: [embass*]\n")
     concepts = root / "concepts"
     first = find([_concepts(concepts)["demo"]], vocabulary)  # type: ignore[arg-type]
-    assert accept(concepts, "demo", first) == sum(len(c.words) for c in first) > 0
+    assert accept(concepts, "demo", first, ["en"]) == sum(len(c.words) for c in first) > 0
     reviewed = load_reviewed(concepts, "demo")
     assert all(not unreviewed(c, reviewed) for c in first)
     # Another engineer adds a term after the review: its catches are new, the old ones are not.
@@ -91,6 +91,11 @@ def test_reviewed_catches_pass_and_a_later_term_fails(tmp_path: Path,
     later = find([_concepts(concepts)["demo"]], vocabulary)  # type: ignore[arg-type]
     new = {c.term: unreviewed(c, reviewed) for c in later if unreviewed(c, reviewed)}
     assert list(new) == ["protest*"] and "protestant" in new["protest*"]
+    # Once the first term goes, accepting the current state drops its stale entry.
+    (concepts / "demo.yaml").write_text("id: demo\nterms:\n  en: [protest*]\n", encoding="utf-8")
+    accept(concepts, "demo", find([_concepts(concepts)["demo"]], vocabulary),  # type: ignore[arg-type]
+           ["en"])
+    assert list(load_reviewed(concepts, "demo")["intended"]["en"]) == ["protest*"]
 
 
 def test_excluded_words_count_as_reviewed(tmp_path: Path, vocabulary: object) -> None:
