@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
                                                                        required=True)
     check = rules.add_parser("check", help="validate rule files")
     check.add_argument("directory", nargs="?", type=Path)
+    from monitor.cli.rulestools import add_commands as add_rule_commands
+
+    add_rule_commands(rules)
 
     bt = sub.add_parser("backtest", help="what a rule would have alerted on stored articles")
     bt.add_argument("rule", metavar="RULE_FILE_OR_ID")
@@ -157,6 +160,12 @@ def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
     from monitor.rules.matcher import Matcher
 
     directory = args.directory or settings.rules_dir
+    if args.action != "check":
+        from monitor.cli import rulestools
+
+        run = rulestools.cmd_collisions if args.action == "collisions" else (
+            rulestools.cmd_gazetteer)
+        return run(args, directory)
     try:
         matcher = Matcher.load(directory)
     except RuleError as exc:
