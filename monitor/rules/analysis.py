@@ -70,6 +70,8 @@ DEFAULT_LANGUAGE = "xx"  # analyzer used when the language is unknown: fold only
 
 
 def _strip_accents(word: str) -> str:
+    if word.isascii():  # most words of Latin-script news: nothing to strip, no normalising
+        return word
     decomposed = unicodedata.normalize("NFD", word)
     return unicodedata.normalize(
         "NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
