@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import jsonschema
 import pytest
 
 from monitor.delivery.payload import breaking_payload
@@ -17,6 +19,8 @@ from monitor.store import PollOutcome, Store
 from monitor.store.records import BreakingRule
 
 pytestmark = pytest.mark.backends
+SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "schema" /
+                     "alert-payload.schema.json").read_text(encoding="utf-8"))
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 RULE = BreakingRule("sanctions", "Sanctions", "high", min_sources=3,
@@ -64,6 +68,7 @@ def test_a_story_spreading_above_the_rules_usual_raises_one_breaking_alert(db_ur
     breaking = [a for a in store.alerts() if a.kind == "breaking"]
     assert len(breaking) == 1 and breaking[0].id == third[0].alert_id
     payload = json.loads(breaking[0].payload)
+    jsonschema.validate(payload, SCHEMA, cls=jsonschema.Draft202012Validator)
     assert payload["type"] == "breaking" and payload["version"] == 1
     story = payload["data"]["story"]
     assert [s["id"] for s in story["sources"]] == src[:3]
