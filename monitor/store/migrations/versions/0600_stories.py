@@ -37,8 +37,11 @@ def upgrade() -> None:
         batch_op.create_index('ix_stories_last_seen', ['last_seen'], unique=False)
         batch_op.create_index('ix_stories_sources', ['sources'], unique=False)
     postgres = op.get_bind().dialect.name == 'postgresql'
+    # Sorted, as the poll writes them (SQLite's group_concat follows its input's order).
     langs = ("string_agg(DISTINCT language, ',' ORDER BY language)" if postgres
-             else "group_concat(DISTINCT language)")
+             else "(SELECT group_concat(language) FROM (SELECT DISTINCT language FROM "
+                  "articles AS m WHERE m.story_id = articles.story_id AND language IS NOT "
+                  "NULL ORDER BY language))")
     op.execute(
         "INSERT INTO stories (id, first_seen, last_seen, articles, sources, languages) "
         "SELECT story_id, min(fetched_at), max(fetched_at), count(*), "
@@ -56,8 +59,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("DELETE FROM deliveries WHERE alert_id IN "
-               "(SELECT id FROM alerts WHERE kind = 'breaking')")
+    breaking = "(SELECT id FROM alerts WHERE kind = 'breaking')"
+    op.execute("DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries "
+               f"WHERE alert_id IN {breaking})")
+    op.execute(f"DELETE FROM deliveries WHERE alert_id IN {breaking}")
+    op.execute(f"DELETE FROM alert_triage WHERE alert_id IN {breaking}")
     op.execute("DELETE FROM alerts WHERE kind = 'breaking'")
     with op.batch_alter_table('alerts', schema=None) as batch_op:
         batch_op.drop_index('ix_alerts_rule_kind_created')
