@@ -26,6 +26,7 @@ class StoryFilter:
     rule: str | None = None  # a rule alerted on it
     language: str | None = None  # a member is in this language
     min_sources: int | None = None  # told by at least this many distinct sources
+    min_articles: int | None = None  # told at least this many times (the console's default)
 
 
 @dataclass
@@ -65,6 +66,8 @@ def stories_page(store: Store, f: StoryFilter, *, limit: int, before: int | None
         q = q.where(col(StoryRow.last_seen) >= f.since.astimezone(UTC))
     if f.min_sources:
         q = q.where(col(StoryRow.sources) >= f.min_sources)
+    if f.min_articles:
+        q = q.where(col(StoryRow.articles) >= f.min_articles)
     if f.rule:
         q = q.where(exists().where(and_(col(AlertRow.story_id) == col(StoryRow.id),
                                         col(AlertRow.rule_id) == f.rule)))
