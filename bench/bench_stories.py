@@ -87,6 +87,10 @@ def fill(store: Store, stories: int, now: datetime, rng: random.Random
             s.execute(insert(ArticleRow), articles)
             s.execute(insert(AlertRow), alerts)
             s.execute(insert(StoryRow), rows)
+    # The planner's statistics, as autovacuum (PostgreSQL) or a long-lived database has them.
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql("ANALYZE")
+        conn.commit()
     return ids, hot
 
 
