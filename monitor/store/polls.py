@@ -110,6 +110,7 @@ class PollQueries(StoryQueries):
             own: list[int] = []
             joined: dict[int, list[int]] = {}
             grown: set[int] = set()  # stored stories this poll adds to
+            fresh: dict[int, str | None] = {}  # new stories: their language
             band_rows: list[dict[str, object]] = []
             name = new.get("title") or new.get("url", source.url)
             for n, item in enumerate(items):
@@ -123,6 +124,7 @@ class PollQueries(StoryQueries):
                     story_id = ids.get(dedupe_key(items[-1 - story_id].article), article_id)
                     if story_id == article_id:
                         own.append(article_id)
+                        fresh[article_id] = item.article.language
                     else:
                         joined.setdefault(story_id, []).append(article_id)
                 if item.simhash is not None:
@@ -152,7 +154,8 @@ class PollQueries(StoryQueries):
                 conn.execute(_JOIN_STORY, {"ids": members, "story": story_id})
             if band_rows:
                 conn.execute(_BANDS.insert(), band_rows)
-            self._refresh_stories(conn, [*own, *joined, *grown])
+            self._refresh_stories(conn, {*joined, *grown}, {
+                sid: lang for sid, lang in fresh.items() if sid not in joined}, now)
             alerts.extend(self._breaking(s, grown, plan, now))
         return alerts
 

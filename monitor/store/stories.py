@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, distinct, func
 from sqlalchemy import select as core_select
@@ -62,6 +63,9 @@ _MEMBERS = (core_select(_ARTICLES.c.source_id, _SOURCES.c.title, _SOURCES.c.url,
             .order_by(_ARTICLES.c.id).limit(MEMBERS_NAMED))
 
 
+_UPSERTS: dict[str, Any] = {}
+
+
 def median(values: Sequence[int]) -> float:
     ordered = sorted(values)
     if not ordered:
@@ -71,24 +75,34 @@ def median(values: Sequence[int]) -> float:
 
 
 class StoryQueries(StoreBase):
-    def _refresh_stories(self, conn: Connection, ids: Iterable[int]) -> None:
-        """Recount the ``stories`` rows of these stories from their articles."""
-        wanted = sorted(set(ids))
-        if not wanted:
-            return
-        langs: dict[int, set[str]] = {}
-        for sid, language in conn.execute(_LANGUAGES, {"ids": wanted}):
-            langs.setdefault(sid, set()).add(language)
-        rows = [{"id": sid, "first_seen": first, "last_seen": last, "articles": n,
-                 "sources": sources, "languages": ",".join(sorted(langs.get(sid, ())))}
-                for sid, first, last, n, sources in conn.execute(_AGGREGATE, {"ids": wanted})]
-        if not rows:
-            return
-        stmt = self._insert(_STORIES)
-        conn.execute(stmt.on_conflict_do_update(
-            index_elements=[_STORIES.c.id],
-            set_={c: stmt.excluded[c] for c in ("first_seen", "last_seen", "articles",
-                                                "sources", "languages")}), rows)
+    def _refresh_stories(self, conn: Connection, recount: Iterable[int],
+                         single: Mapping[int, str | None], now: datetime) -> None:
+        """Write the ``stories`` rows of a poll: ``recount`` from their articles, the new
+        stories of one article (``single``, with its language) as they are."""
+        rows = [{"id": sid, "first_seen": now, "last_seen": now, "articles": 1, "sources": 1,
+                 "languages": lang or ""} for sid, lang in single.items()]
+        wanted = sorted(set(recount))
+        if wanted:
+            langs: dict[int, set[str]] = {}
+            for sid, language in conn.execute(_LANGUAGES, {"ids": wanted}):
+                langs.setdefault(sid, set()).add(language)
+            rows.extend({"id": sid, "first_seen": first, "last_seen": last, "articles": n,
+                         "sources": sources, "languages": ",".join(sorted(langs.get(sid, ())))}
+                        for sid, first, last, n, sources in conn.execute(_AGGREGATE,
+                                                                         {"ids": wanted}))
+        if rows:
+            conn.execute(self._upsert_story(), rows)
+
+    def _upsert_story(self) -> Any:
+        """The row upsert, built once per dialect (building costs more than running it)."""
+        name = self.engine.dialect.name
+        if name not in _UPSERTS:
+            stmt = self._insert(_STORIES)
+            _UPSERTS[name] = stmt.on_conflict_do_update(
+                index_elements=[_STORIES.c.id],
+                set_={c: stmt.excluded[c] for c in ("first_seen", "last_seen", "articles",
+                                                    "sources", "languages")})
+        return _UPSERTS[name]
 
     def _breaking(self, s: Session, stories: Iterable[int], plan: PollPlan,
                   now: datetime) -> list[NewAlert]:
