@@ -18,6 +18,9 @@ from monitor.store.tables import AlertRow, ArticleRow, SourceRow, StoryRow
 
 MEMBERS_LISTED = 20  # members of each story in a list; ``show`` gives up to MEMBERS_SHOWN
 MEMBERS_SHOWN = 500
+# Ids and counts are 32-bit INTEGER columns on PostgreSQL, which refuses a bigger operand
+# (and any text holding NUL) instead of comparing: such a filter matches nothing, or all.
+_INT_MAX = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -58,12 +61,26 @@ def iso(value: datetime | None) -> str | None:
         "+00:00", "Z")
 
 
+def _utc(value: datetime) -> datetime:
+    """``value`` in UTC (SQLite compares the digits); a time at the calendar's very ends
+    whose offset would leave it, as the end itself."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return (datetime.min if value.year == 1 else datetime.max).replace(tzinfo=UTC)
+
+
 def stories_page(store: Store, f: StoryFilter, *, limit: int, before: int | None = None,
                  members: int = MEMBERS_LISTED) -> list[StoryView]:
     """Up to ``limit`` stories, newest first (by id, the first article's), below ``before``."""
+    if (f.min_sources or 0) > _INT_MAX or (f.min_articles or 0) > _INT_MAX or any(
+            "\0" in (text or "") for text in (f.rule, f.language)):
+        return []
+    if before is not None and before > _INT_MAX:
+        before = None
     q = select(StoryRow)
     if f.since is not None:
-        q = q.where(col(StoryRow.last_seen) >= f.since.astimezone(UTC))
+        q = q.where(col(StoryRow.last_seen) >= _utc(f.since))
     if f.min_sources:
         q = q.where(col(StoryRow.sources) >= f.min_sources)
     if f.min_articles:
@@ -82,6 +99,8 @@ def stories_page(store: Store, f: StoryFilter, *, limit: int, before: int | None
 
 
 def get_story(store: Store, story_id: int, *, members: int = MEMBERS_SHOWN) -> StoryView | None:
+    if not 0 < story_id <= _INT_MAX:
+        return None
     with store.session() as s:
         row = s.get(StoryRow, story_id)
     return _filled(store, [row], members)[0] if row is not None else None

@@ -65,6 +65,20 @@ def test_stories_are_listed_filtered_paged_and_shown(api_settings: Settings,
         assert one.status_code == 200 and one.json()["members"] == story["members"]
         missing = await client.get("/api/v1/stories/987654")
         assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+        rules = (await client.get("/api/v1/rules")).json()["items"]
+        assert rules and all(r["breaking"] is None for r in rules)  # none opts in as shipped
+        alerts = (await client.get("/api/v1/alerts")).json()["items"]
+        assert {a["kind"] for a in alerts} == {"alert"}
+        # Values at the ends of what the API takes: answers, never a database error.
+        ends = [({"since": "0001-01-01T00:00:00+01:00"}, len(every["items"])),
+                ({"since": "9999-12-31T23:59:59-01:00"}, 0),
+                ({"min_sources": str(2**63 - 1)}, 0), ({"cursor": str(2**63 - 1)}, 50),
+                ({"language": "\0"}, 0), ({"rule": "r\0"}, 0)]
+        for params, count in ends:
+            r = await client.get("/api/v1/stories", params=params)
+            assert r.status_code == 200, (params, r.text)
+            assert len(r.json()["items"]) == min(count, len(every["items"])), params
+        assert (await client.get(f"/api/v1/stories/{2**62 - 1}")).status_code == 404
         bad = await client.get("/api/v1/stories", params={"min_sources": "many"})
         assert bad.status_code == 400
         bare = httpx.AsyncClient(transport=client._transport, base_url=client.base_url)

@@ -85,3 +85,5 @@ def test_a_story_told_by_three_sources_breaks_once_and_is_listed(
     shown = cli("stories", "show", str(top["id"]))
     assert "breaking for quake" in shown.stdout and "C News" in shown.stdout
     assert cli("stories", "show", "999999").returncode == 1
+    alerts = json_lines(cli("alerts", "list", "--json").stdout)
+    assert sorted(a["kind"] for a in alerts) == ["alert", "alert", "breaking"]
