@@ -50,7 +50,8 @@ def breaking_payload(story: BreakingStory, now: datetime) -> dict[str, Any]:
         "data": {
             "rule": {"id": rule.rule_id, "name": rule.rule_name, "severity": rule.severity},
             "score": float(story.in_window),
-            "article": _article(story.lead, story.story_id, story.lead_source),
+            "article": _article(story.lead, int(story.lead.id or story.story_id),
+                                story.lead_source),
             "evidence": [],
             "story": {
                 "id": story.story_id,

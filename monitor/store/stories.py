@@ -51,11 +51,12 @@ _BASELINE = (core_select(_ALERTS.c.story_id, _STORIES.c.sources)
                     _ALERTS.c.created_at >= bindparam("since"),
                     _ALERTS.c.story_id != bindparam("story"))
              .order_by(_ALERTS.c.created_at.desc()).limit(BASELINE_STORIES))
-_LEAD = (core_select(_ARTICLES.c.title, _ARTICLES.c.url, _ARTICLES.c.language,
+_LEAD = (core_select(_ARTICLES.c.id, _ARTICLES.c.title, _ARTICLES.c.url, _ARTICLES.c.language,
                      _ARTICLES.c.published, _ARTICLES.c.author, _ARTICLES.c.source_id,
                      _SOURCES.c.title, _SOURCES.c.url)
          .join(_SOURCES, _SOURCES.c.id == _ARTICLES.c.source_id)
-         .where(_ARTICLES.c.id == bindparam("story")))
+         .where(_ARTICLES.c.story_id == bindparam("story"))
+         .order_by(_ARTICLES.c.id).limit(1))  # the first article, or the first one left
 _MEMBERS = (core_select(_ARTICLES.c.source_id, _SOURCES.c.title, _SOURCES.c.url,
                         _ARTICLES.c.language)
             .join(_SOURCES, _SOURCES.c.id == _ARTICLES.c.source_id)
@@ -76,11 +77,12 @@ def median(values: Sequence[int]) -> float:
 
 class StoryQueries(StoreBase):
     def _refresh_stories(self, conn: Connection, recount: Iterable[int],
-                         single: Mapping[int, str | None], now: datetime) -> None:
+                         single: Mapping[int, str | None] | None = None,
+                         now: datetime | None = None) -> None:
         """Write the ``stories`` rows of a poll: ``recount`` from their articles, the new
-        stories of one article (``single``, with its language) as they are."""
+        stories of one article fetched ``now`` (``single``, with its language) as they are."""
         rows = [{"id": sid, "first_seen": now, "last_seen": now, "articles": 1, "sources": 1,
-                 "languages": lang or ""} for sid, lang in single.items()]
+                 "languages": lang or ""} for sid, lang in (single or {}).items()]
         wanted = sorted(set(recount))
         if wanted:
             langs: dict[int, set[str]] = {}
@@ -92,6 +94,17 @@ class StoryQueries(StoreBase):
                                                                          {"ids": wanted}))
         if rows:
             conn.execute(self._upsert_story(), rows)
+
+    def recount_stories(self, conn: Connection, ids: Iterable[int]) -> None:
+        """After articles were deleted: the rows of these stories recounted, or deleted with
+        their last article."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return
+        conn.execute(_STORIES.delete().where(
+            _STORIES.c.id.in_(wanted),
+            ~core_select(_ARTICLES.c.id).where(_ARTICLES.c.story_id == _STORIES.c.id).exists()))
+        self._refresh_stories(conn, wanted)
 
     def _upsert_story(self) -> Any:
         """The row upsert, built once per dialect (building costs more than running it)."""
@@ -144,9 +157,10 @@ class StoryQueries(StoreBase):
         row = conn.execute(_STORIES.select().where(_STORIES.c.id == story_id)).first()
         if lead is None or row is None:
             return None
-        title, url, language, published, author, source_id, src_title, src_url = lead
+        lead_id, title, url, language, published, author, source_id, src_title, src_url = lead
         article = Article(title=title, body="", url=url, language=language,
-                          published=published, author=author, source_id=source_id)
+                          published=published, author=author, source_id=source_id,
+                          id=str(lead_id))
         return BreakingStory(rule, story_id, article, src_title or src_url, row.first_seen,
                              row.articles, int(in_window), median(list(seen.values())),
                              len(seen))
@@ -169,7 +183,7 @@ class StoryQueries(StoreBase):
                          now: datetime) -> NewAlert | None:
         rule = story.rule
         row = s.execute(self._insert(_ALERTS).values(
-            rule_id=rule.rule_id, rule_name=rule.rule_name, article_id=story.story_id,
+            rule_id=rule.rule_id, rule_name=rule.rule_name, article_id=int(story.lead.id or 0),
             story_id=story.story_id, score=float(story.in_window), evidence="[]",
             payload=json.dumps(payload, ensure_ascii=False), created_at=now, kind="breaking",
         ).on_conflict_do_nothing().returning(_ALERTS.c.id)).first()

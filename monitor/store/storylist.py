@@ -135,7 +135,7 @@ def _filled(store: Store, rows: Sequence[StoryRow], limit: int) -> list[StoryVie
         conn = s.connection()
         for m in conn.execute(members).mappings():
             view = views[m["story_id"]]
-            if m["id"] == m["story_id"]:
+            if not view.members:  # the first article (or, once it was pruned, the next)
                 view.title, view.url = m["title"], m["url"]
             view.members.append({
                 "article": m["id"], "title": m["title"], "url": m["url"],

@@ -1,15 +1,18 @@
-"""Migration 0600 on a database with stories: their rows are filled from the articles, and
-alerts get their kind; back down and up again."""
+"""Story rows: migration 0600 fills them from the articles (and gives alerts their kind), and
+they stay true when a source is removed or old articles are pruned."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
 from sqlalchemy import text
 
+from monitor.models import Article
+from monitor.store import PollOutcome, Store, ops, storylist
 from monitor.store.engine import alembic_config, make_engine
+from tests.pollhelp import save_found
 
 pytestmark = pytest.mark.backends
 
@@ -55,3 +58,25 @@ def test_existing_stories_get_their_rows_and_alerts_a_kind(db_url: str) -> None:
     _to(engine, "0510", down=True)
     _to(engine, "head")
     engine.dispose()
+
+
+def test_removing_a_source_and_pruning_keep_the_rows_true(db_url: str) -> None:
+    store = Store.open(db_url)
+    ids = [int(store.add_source("feed", f"http://127.0.0.1/{n}", interval=60, now=NOW).id or 0)
+           for n in range(3)]
+    for n, (source, lang) in enumerate(zip(ids, ("en", "fr", "de"), strict=True)):
+        article = Article(title=f"Copy {n}", body="Same text.", guid=f"g{n}", language=lang,
+                          content_hash="same")
+        save_found(store, source, PollOutcome("ok", NOW), [(article, [])], targets=[],
+                   now=NOW + timedelta(minutes=n))
+    (story,) = storylist.stories_page(store, storylist.StoryFilter(), limit=10)
+    assert (story.row.articles, story.row.sources, story.row.languages) == (3, 3, "de,en,fr")
+    assert ops.delete_source(store, ids[0])  # the first reporter goes: the story stays
+    left = storylist.get_story(store, story.row.id)
+    assert left is not None and left.title == "Copy 1"
+    assert (left.row.articles, left.row.sources, left.row.languages) == (2, 2, "de,fr")
+    assert str(left.row.first_seen).startswith("2026-02-01 09:01")
+    while store.prune_batch(NOW + timedelta(days=1)).articles:
+        pass
+    assert storylist.stories_page(store, storylist.StoryFilter(), limit=10) == []
+    store.close()
