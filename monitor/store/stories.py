@@ -40,6 +40,8 @@ _AGGREGATE = (core_select(_ARTICLES.c.story_id, func.min(_ARTICLES.c.fetched_at)
 _LANGUAGES = (core_select(_ARTICLES.c.story_id, _ARTICLES.c.language).distinct()
               .where(_ARTICLES.c.story_id.in_(bindparam("ids", expanding=True)),
                      _ARTICLES.c.language.is_not(None)))
+_LOCK = (core_select(_STORIES.c.id).where(_STORIES.c.id.in_(bindparam("ids", expanding=True)))
+         .order_by(_STORIES.c.id).with_for_update())  # in id order: no deadlock between polls
 _STORY_RULES = (core_select(_ALERTS.c.rule_id, _ALERTS.c.kind).distinct()
                 .where(_ALERTS.c.story_id == bindparam("story")))
 _IN_WINDOW = (core_select(func.count(distinct(_ARTICLES.c.source_id)))
@@ -85,6 +87,11 @@ class StoryQueries(StoreBase):
                  "languages": lang or ""} for sid, lang in (single or {}).items()]
         wanted = sorted(set(recount))
         if wanted:
+            if conn.dialect.name == "postgresql":
+                # Polls adding to one story at once would each count without the other's
+                # article; the row lock makes the later one wait, and its counts (and its
+                # breaking check) then see the earlier one's (each statement a new snapshot).
+                conn.execute(_LOCK, {"ids": wanted})
             langs: dict[int, set[str]] = {}
             for sid, language in conn.execute(_LANGUAGES, {"ids": wanted}):
                 langs.setdefault(sid, set()).add(language)

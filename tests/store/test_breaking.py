@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from monitor.delivery.payload import breaking_payload
 from monitor.delivery.targets import choose
 from monitor.models import Article, Evidence, Match, NewAlert
 from monitor.reader.stories import plan_poll
-from monitor.store import PollOutcome, Store
+from monitor.store import PollOutcome, Store, storylist
 from monitor.store.records import BreakingRule
 
 pytestmark = pytest.mark.backends
@@ -104,3 +105,21 @@ def test_sources_outside_the_window_or_a_busy_rules_usual_do_not_make_it_break(
     # Sources 6 and 7 join (the first five gave it already): the sixth source makes it.
     assert _kinds(told("busy new", NOW + timedelta(hours=3, minutes=10), 7)) == ["breaking"]
     store.close()
+
+
+def test_polls_joining_one_story_at_once_count_each_other(db_url: str) -> None:
+    store = Store.open(db_url)
+    src = _sources(store, 9)
+    _poll(store, src[0], "crowded story", NOW)
+    with ThreadPoolExecutor(8) as pool:
+        made = list(pool.map(lambda i: _poll(store, src[i], "crowded story",
+                                             NOW + timedelta(minutes=1)), range(1, 9)))
+    # Eight sources joined together: the row counts all nine, and one of them broke it.
+    assert sorted(k for alerts in made for k in _kinds(alerts)) == ["breaking"]
+    (story,) = [v for v in storylist_page(store) if v.row.articles > 1]
+    assert (story.row.articles, story.row.sources) == (9, 9)
+    store.close()
+
+
+def storylist_page(store: Store) -> list[storylist.StoryView]:
+    return storylist.stories_page(store, storylist.StoryFilter(), limit=50)
