@@ -23,7 +23,7 @@ from monitor.config import Settings, unknown_rule_ids
 from monitor.delivery.notifiers.base import Notifier
 from monitor.delivery.notifiers.transport import LeanTransport
 from monitor.delivery.notifiers.webhook import WebhookNotifier
-from monitor.delivery.payload import alert_payload
+from monitor.delivery.payload import alert_payload, breaking_payload
 from monitor.delivery.targets import (
     DEFAULT_TARGET,
     TargetConfig,
@@ -35,6 +35,7 @@ from monitor.delivery.worker import Deliverer, RetryPolicy
 from monitor.errors import ConfigError
 from monitor.metrics import Metrics
 from monitor.pruner import Pruner
+from monitor.reader.breaking import BreakingDefaults
 from monitor.reader.fetcher import Fetcher, FetchLimits, make_user_agent
 from monitor.reader.poller import Pipeline
 from monitor.reader.schedule import ScheduleBounds
@@ -120,6 +121,13 @@ def schedule_bounds(settings: Settings) -> ScheduleBounds:
     return ScheduleBounds(min_seconds=settings.min_interval_seconds,
                           max_seconds=settings.max_interval_seconds,
                           unhealthy_after_seconds=settings.unhealthy_after_seconds)
+
+
+def breaking_defaults(settings: Settings) -> BreakingDefaults:
+    return BreakingDefaults(settings.breaking_min_sources,
+                            timedelta(minutes=settings.breaking_window_minutes),
+                            settings.breaking_factor,
+                            timedelta(days=settings.breaking_baseline_days), breaking_payload)
 
 
 # -- the delivery side's wiring -----------------------------------------------------------
@@ -254,7 +262,8 @@ async def open_app(stack: AsyncExitStack, settings: Settings, *, clock: Clock = 
                         lease=timedelta(seconds=settings.lease_seconds), metrics=metrics,
                         sitemap_pages=settings.sitemap_pages,
                         backlog=timedelta(hours=settings.backlog_hours), demo=settings.demo,
-                        max_items=settings.max_items_per_poll)
+                        max_items=settings.max_items_per_poll,
+                        breaking=breaking_defaults(settings))
     app = App(settings, store, matcher, http, pipeline, delivery.deliverer, clock, metrics)
     app.rulesync = RuleSync(store, settings.rules_dir, clock, worker=settings.worker_id)
     app.rulesync.publish(matcher)

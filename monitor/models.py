@@ -100,3 +100,4 @@ class NewAlert:
     article_url: str | None
     source: str
     evidence: tuple[Evidence, ...] = field(default_factory=tuple)
+    kind: str = "alert"  # alert | breaking (a story of the rule spreading unusually fast)

@@ -170,6 +170,16 @@ class Settings:
                                     "listed as \"also reported by\"")
     story_window_days: int = setting(7, "how far back near-duplicate copies are looked for",
                                      minimum=1, maximum=36500)
+    breaking_min_sources: int = setting(4, "a story is breaking for a rule with `breaking:` "
+                                        "when at least this many distinct sources report it "
+                                        "within the window…", minimum=2)
+    breaking_window_minutes: int = setting(60, "…of this many minutes…", minimum=1)
+    breaking_factor: float = setting(3.0, "…and at least this many times the rule's usual: the "
+                                     "median of distinct sources per story of the rule…",
+                                     minimum=1)
+    breaking_baseline_days: int = setting(14, "…over its stories alerted within this many days "
+                                          "(a rule's `breaking:` mapping overrides each)",
+                                          minimum=1, maximum=36500)
     lease_seconds: float = setting(60.0, "how long a claimed source stays a worker's without "
                                    "renewal (a live worker renews every third of it); a dead "
                                    "worker's sources are taken over after it", minimum=1)

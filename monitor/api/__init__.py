@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from monitor.api import content, rules, sources, websub
+from monitor.api import content, rules, sources, stories, websub
 from monitor.api.common import ApiError, the_app
 from monitor.api.guard import Guard, allowed_hosts
 from monitor.api.health import Vitals, healthz, metrics, readyz
@@ -74,7 +74,7 @@ async def _monitor_error(request: Request, exc: Exception) -> Response:
 
 def create_api(app: App) -> Starlette:
     """The ASGI application over ``app``."""
-    v1: list[Any] = [*sources.routes, *rules.routes, *content.routes]
+    v1: list[Any] = [*sources.routes, *rules.routes, *content.routes, *stories.routes]
     settings = app.settings
     origins = frozenset(o.strip().lower().rstrip("/")
                         for o in settings.api_allowed_origins.split(",") if o.strip())

@@ -202,8 +202,9 @@ def delivery_dict(d: DeliveryRow) -> dict[str, Any]:
 def alert_dict(a: AlertRow, deliveries: list[DeliveryRow], triage: str | None = None
                ) -> dict[str, Any]:
     payload = json.loads(a.payload)
-    return {"id": a.id, "rule": a.rule_id, "rule_name": a.rule_name, "score": a.score,
-            "created": iso(a.created_at), "article": payload["data"]["article"],
+    return {"id": a.id, "kind": a.kind, "rule": a.rule_id, "rule_name": a.rule_name,
+            "score": a.score, "created": iso(a.created_at),
+            "article": payload["data"]["article"], "story": payload["data"].get("story"),
             "triage": triage,
             "evidence": json.loads(a.evidence),
             "deliveries": [delivery_dict(d) for d in deliveries]}

@@ -140,6 +140,9 @@ def document() -> dict[str, Any]:
                 "Alert": {"type": "object",
                           "required": ["id", "rule", "article", "evidence", "triage"]},
                 "Rule": {"type": "object", "required": ["id", "query"]},
+                "Story": {"type": "object", "required": [
+                    "id", "title", "first_seen", "last_seen", "articles", "sources",
+                    "languages", "rules", "breaking", "members"]},
             },
         },
         "paths": {
@@ -201,6 +204,19 @@ def document() -> dict[str, Any]:
                 *_PAGE_PARAMS])},
             "/api/v1/alerts/{id}": {"get": _op("one alert", {
                 "200": ok("the alert", {"$ref": "#/components/schemas/Alert"}),
+                "404": _ERROR}, params=_ID_PARAM)},
+            "/api/v1/stories": {"get": _op(
+                "list stories (articles telling one story) with their members, sources and "
+                "languages, newest first", {"200": _page("Story")}, params=[
+                    _q("since", {"type": "string", "format": "date-time"},
+                       "last seen at or after"),
+                    _q("rule", {"type": "string"}, "a rule alerted on the story"),
+                    _q("language", {"type": "string"}, "a member is in this language"),
+                    _q("min_sources", {"type": "integer", "minimum": 1,
+                                       "maximum": 2**63 - 1}, "at least this many sources"),
+                    *_PAGE_PARAMS])},
+            "/api/v1/stories/{id}": {"get": _op("one story with its members (up to 500)", {
+                "200": ok("the story", {"$ref": "#/components/schemas/Story"}),
                 "404": _ERROR}, params=_ID_PARAM)},
             "/api/v1/alerts/{id}/replay": {"post": _op(
                 "deliver an alert again (to every target, or the ones named)",

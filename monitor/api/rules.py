@@ -41,7 +41,10 @@ def _rule_dict(rule: Any) -> dict[str, Any]:
     return {"id": rule.id, "name": rule.name, "query": rule.query,
             "description": rule.description, "languages": list(rule.languages),
             "sources": list(rule.sources), "severity": rule.severity,
-            "tags": list(rule.tags), "notify": list(rule.notify), "file": rule.file}
+            "tags": list(rule.tags), "notify": list(rule.notify), "file": rule.file,
+            # null: no breaking alerts; otherwise the rule's own thresholds (null: the setting)
+            "breaking": (None if getattr(rule, "breaking", None) is None
+                         else asdict(rule.breaking))}
 
 
 async def list_rules(request: Request) -> Response:

@@ -102,7 +102,8 @@ def _list(args: argparse.Namespace, store: Store) -> int:
         if args.json:
             # The fields of GET /api/alerts (article with title and url, evidence, deliveries),
             # plus the story and its other copies.
-            print(json.dumps({"id": a.id, "rule": a.rule_id, "rule_name": a.rule_name,
+            print(json.dumps({"id": a.id, "kind": a.kind, "rule": a.rule_id,
+                              "rule_name": a.rule_name,
                               "score": a.score, "created": _iso(a.created_at),
                               "title": article.get("title"), "url": article.get("url"),
                               "article": article, "evidence": json.loads(a.evidence),

@@ -1,4 +1,4 @@
-"""The command line: ``monitor run | match | sources | rules | alerts``.
+"""The command line: ``monitor run | match | sources | rules | alerts | stories``.
 
 Only the parser is built at import: each command imports what it needs when it runs, so that
 ``monitor --help`` and ``--version`` answer without loading the store, the rules or the reader.
@@ -67,6 +67,12 @@ def _parser() -> argparse.ArgumentParser:
     from monitor.cli.alerts import add_commands
 
     add_commands(alerts)
+
+    stories = sub.add_parser("stories", help="stored stories: articles telling one story"
+                             ).add_subparsers(dest="action", required=True)
+    from monitor.cli.stories import add_commands as story_commands
+
+    story_commands(stories)
 
     prune = sub.add_parser("prune", help="delete what is older than MONITOR_RETENTION_DAYS now")
     prune.add_argument("--days", type=int, help="retention in days (default: the setting)")
@@ -230,6 +236,10 @@ def _main(argv: Sequence[str] | None) -> int:
             return cmd_sources(args, settings)
         if args.command == "rules":
             return cmd_rules(args, settings)
+        if args.command == "stories":
+            from monitor.cli.stories import cmd_stories
+
+            return cmd_stories(args, settings)
         if args.command == "prune":
             from monitor.cli.prune import cmd_prune
 

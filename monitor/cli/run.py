@@ -14,7 +14,8 @@ from monitor.reader.poller import PollReport
 
 def print_alert(alert: NewAlert, out: TextIO) -> None:
     """One alert for people at a console: rule, title, source, and the first evidence."""
-    print(f"ALERT [{alert.rule_id}] {alert.article_title}", file=out)
+    label = "BREAKING" if alert.kind == "breaking" else "ALERT"
+    print(f"{label} [{alert.rule_id}] {alert.article_title}", file=out)
     print(f"  source: {alert.source}" + (f"  url: {alert.article_url}" if alert.article_url
                                          else ""), file=out)
     for ev in alert.evidence[:3]:

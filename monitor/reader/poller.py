@@ -21,6 +21,7 @@ from monitor.errors import SourceError, StoreError
 from monitor.heartbeat import Heartbeat
 from monitor.metrics import Metrics
 from monitor.models import Article, NewAlert
+from monitor.reader.breaking import BreakingDefaults, breaking_rules
 from monitor.reader.fetcher import Fetcher, Validators
 from monitor.reader.intake import extract_items as _extract
 from monitor.reader.intake import fresh as _fresh
@@ -29,7 +30,7 @@ from monitor.reader.pages import read_pages
 from monitor.reader.parsers import make_source
 from monitor.reader.parsers.base import PollResult
 from monitor.reader.schedule import ScheduleBounds, next_after_failure, next_after_success
-from monitor.reader.stories import Route, is_backlog, plan_poll
+from monitor.reader.stories import Route, is_backlog, per_story_of, plan_poll
 from monitor.rules.matcher import Matcher
 from monitor.store import PollOutcome, Store
 from monitor.store.records import PayloadBuilder, PollPlan
@@ -66,8 +67,9 @@ class Pipeline:
                  lease: timedelta = timedelta(minutes=10),
                  metrics: Metrics | None = None, sitemap_pages: int = 30,
                  backlog: timedelta = timedelta(hours=24), demo: bool = False,
-                 max_items: int = 500) -> None:
+                 max_items: int = 500, breaking: BreakingDefaults | None = None) -> None:
         self.store = store
+        self.breaking = breaking or BreakingDefaults()  # thresholds a rule's own override
         self.backlog = backlog  # grace before a source's creation: older items are backlog
         self.demo = demo  # sample sources deliver too
         self.max_items = max_items  # items of one poll extracted, matched and stored
@@ -179,14 +181,6 @@ class Pipeline:
                                        rules=[a.rule_id for a in report.alerts])
             return report
 
-    def _per_story(self, matcher: Matcher) -> Callable[[str], bool]:
-        # A rule may say for itself (``alert_per_story``); otherwise the setting decides.
-        own = {r.id: bool(getattr(r, "alert_per_story", True))
-               for r in matcher.rules
-               if getattr(r, "alert_per_story", None) is not None}
-        default = self.alert_per_story
-        return lambda rule_id: own.get(rule_id, default)
-
     def _plan(self, matcher: Matcher, row: SourceRow, articles: Sequence[Article],
               undated: set[str], now: datetime) -> PollPlan:
         """Match, hash and route the new articles (CPU work: run in a thread). The backlog
@@ -195,7 +189,11 @@ class Pipeline:
         targets = [] if row.sample and not self.demo else self.targets
         return plan_poll(((a, () if old(a) else matcher.match(a)) for a in articles),
                          targets=targets, route=self.route, payload=self.payload,
-                         since=now - self.story_window, per_story=self._per_story(matcher))
+                         since=now - self.story_window,
+                         per_story=per_story_of(matcher.rules, self.alert_per_story),
+                         watch=breaking_rules(matcher.rules, self.breaking, targets,
+                                              self.route),
+                         breaking_payload=self.breaking.payload)
 
     async def _poll(self, row: SourceRow) -> PollReport:
         assert row.id is not None

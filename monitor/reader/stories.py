@@ -13,12 +13,14 @@ stories and writes the rows; the decisions are made here, handed to it as a ``Po
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from monitor.models import Article, Match
-from monitor.reader import eventkeys, simhash
+from monitor.reader import breaking, eventkeys, simhash
 from monitor.store.records import (
+    BreakingPayload,
+    BreakingRule,
     PayloadBuilder,
     PollAlert,
     PollArticle,
@@ -101,15 +103,29 @@ def poll_article(article: Article, matches: Iterable[Match], *, targets: Sequenc
 
 def plan_poll(found: Iterable[tuple[Article, Iterable[Match]]], *, targets: Sequence[str],
               route: Route, payload: PayloadBuilder, since: datetime,
-              per_story: Callable[[str], bool] = lambda _rule: True) -> PollPlan:
+              per_story: Callable[[str], bool] = lambda _rule: True,
+              watch: Mapping[str, BreakingRule] | None = None,
+              breaking_payload: BreakingPayload | None = None) -> PollPlan:
     """What the store writes of a poll's new articles and their matches, and how.
 
     ``since``: the start of the story window (older band entries are no candidates);
-    ``per_story(rule_id)``: whether the rule alerts once per story (default: yes).
+    ``per_story(rule_id)``: whether the rule alerts once per story (default: yes);
+    ``watch``: the rules that alert on their breaking stories (``reader.breaking``), whose
+    alert body ``breaking_payload`` makes.
     """
     items = [poll_article(a, matches, targets=targets, route=route, per_story=per_story)
              for a, matches in found]
-    return PollPlan(items, since, functools.partial(plan_stories, items), payload, copy_of)
+    return PollPlan(items, since, functools.partial(plan_stories, items), payload, copy_of,
+                    breaking=dict(watch or {}), breaks=breaking.breaks,
+                    breaking_payload=breaking_payload)
+
+
+def per_story_of(rules: Iterable[object], default: bool) -> Callable[[str], bool]:
+    """Whether each rule alerts once per story: its own ``alert_per_story`` where it says,
+    otherwise ``default`` (the setting)."""
+    own = {str(getattr(r, "id", "")): bool(getattr(r, "alert_per_story", True))
+           for r in rules if getattr(r, "alert_per_story", None) is not None}
+    return lambda rule_id: own.get(rule_id, default)
 
 
 def is_backlog(row: SourceRow, undated: set[str], grace: timedelta

@@ -86,6 +86,8 @@ def delete_source(store: Store, source_id: int) -> bool:
         if s.get(SourceRow, source_id) is None:
             return False
         articles = select(ArticleRow.id).where(ArticleRow.source_id == source_id)
+        stories = [i for i in s.exec(select(ArticleRow.story_id).distinct().where(
+            ArticleRow.source_id == source_id)) if i is not None]
         alerts = select(AlertRow.id).where(col(AlertRow.article_id).in_(articles))
         deliveries = select(DeliveryRow.id).where(col(DeliveryRow.alert_id).in_(alerts))
         s.execute(delete(DeliveryAttemptRow).where(
@@ -99,6 +101,8 @@ def delete_source(store: Store, source_id: int) -> bool:
         s.execute(delete(AlertRow).where(col(AlertRow.article_id).in_(articles)))
         s.execute(delete(ArticleRow).where(col(ArticleRow.source_id) == source_id))
         s.execute(delete(SourceRow).where(col(SourceRow.id) == source_id))
+        # The stories it told: told by fewer now, or gone with it.
+        store.recount_stories(s.connection(), stories)
         return True
 
 

@@ -10,7 +10,6 @@ and are shared by every worker.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -21,7 +20,6 @@ from sqlmodel import Session, col, select
 
 from monitor.errors import StoreError
 from monitor.models import Article, NewAlert
-from monitor.store.base import StoreBase
 from monitor.store.records import (
     PollAlert,
     PollArticle,
@@ -30,14 +28,8 @@ from monitor.store.records import (
     StoryCandidates,
     dedupe_key,
 )
-from monitor.store.tables import (
-    AlertCopyRow,
-    AlertRow,
-    ArticleRow,
-    DeliveryRow,
-    SourceRow,
-    StoryBandRow,
-)
+from monitor.store.stories import StoryQueries
+from monitor.store.tables import AlertCopyRow, AlertRow, ArticleRow, SourceRow, StoryBandRow
 
 _CANDIDATES = 50  # band hits examined per article and band; bounds the near-dup lookup
 _MASK = (1 << 64) - 1
@@ -80,7 +72,7 @@ def _signed(h: int) -> int:
     return h - (1 << 64) if h >= 1 << 63 else h
 
 
-class PollQueries(StoreBase):
+class PollQueries(StoryQueries):
     def known_keys(self, source_id: int, articles: Sequence[Article]) -> set[str]:
         """Which of these articles this source gave already (same key, or same content)."""
         keys = list({dedupe_key(a) for a in articles})
@@ -117,6 +109,8 @@ class PollQueries(StoreBase):
             ids = self._insert_articles(s, source_id, items, planned, now)
             own: list[int] = []
             joined: dict[int, list[int]] = {}
+            grown: set[int] = set()  # stored stories this poll adds to
+            fresh: dict[int, str | None] = {}  # new stories: their language
             band_rows: list[dict[str, object]] = []
             name = new.get("title") or new.get("url", source.url)
             for n, item in enumerate(items):
@@ -124,10 +118,13 @@ class PollQueries(StoreBase):
                 if article_id is None:
                     continue
                 story_id = planned[n]
-                if story_id < 0:
+                if story_id >= 0:
+                    grown.add(story_id)
+                else:
                     story_id = ids.get(dedupe_key(items[-1 - story_id].article), article_id)
                     if story_id == article_id:
                         own.append(article_id)
+                        fresh[article_id] = item.article.language
                     else:
                         joined.setdefault(story_id, []).append(article_id)
                 if item.simhash is not None:
@@ -157,6 +154,9 @@ class PollQueries(StoreBase):
                 conn.execute(_JOIN_STORY, {"ids": members, "story": story_id})
             if band_rows:
                 conn.execute(_BANDS.insert(), band_rows)
+            self._refresh_stories(conn, {*joined, *grown}, {
+                sid: lang for sid, lang in fresh.items() if sid not in joined}, now)
+            alerts.extend(self._breaking(s, grown, plan, now))
         return alerts
 
     @staticmethod
@@ -187,7 +187,8 @@ class PollQueries(StoreBase):
     def _story_alert(s: Session, rule_id: str, story_id: int) -> int | None:
         """The story's earlier alert of this rule, if any."""
         return s.exec(select(AlertRow.id).where(AlertRow.rule_id == rule_id,
-                                                AlertRow.story_id == story_id)
+                                                AlertRow.story_id == story_id,
+                                                AlertRow.kind == "alert")
                       .limit(1)).first()
 
     @staticmethod
@@ -256,12 +257,7 @@ class PollQueries(StoreBase):
         if row is None:
             return None
         alert_id = int(row[0])
-        for target in alert.targets:
-            # ON CONFLICT: one delivery per (alert, target) even if two writers race.
-            s.execute(self._insert(DeliveryRow.__table__).values(  # type: ignore[attr-defined]
-                alert_id=alert_id, target=target, webhook_id=f"msg_{uuid.uuid4().hex}",
-                status="pending", attempts=0, created_at=now, next_attempt_at=now,
-            ).on_conflict_do_nothing())
+        self._insert_deliveries(s, alert_id, alert.targets, now)
         return NewAlert(alert_id, match.rule_id, match.rule_name, article.title, article.url,
                         source, match.evidence)
 

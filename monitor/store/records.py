@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from monitor.models import Article, Match
@@ -72,6 +72,50 @@ PayloadBuilder = Callable[[Match, Article, int, str, datetime], dict[str, Any]]
 
 
 @dataclass(frozen=True)
+class BreakingRule:
+    """A rule that alerts on its breaking stories: at least ``min_sources`` distinct sources
+    within ``window`` and at least ``factor`` times the median number of sources of its
+    stories alerted within ``baseline``; the alert goes to ``targets``."""
+
+    rule_id: str
+    rule_name: str
+    severity: str
+    min_sources: int
+    window: timedelta
+    factor: float
+    baseline: timedelta
+    targets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StorySource:
+    """A source that reported a story, with the languages it reported it in."""
+
+    source_id: int
+    name: str
+    languages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BreakingStory:
+    """What the store found about a story that may be breaking for ``rule``."""
+
+    rule: BreakingRule
+    story_id: int
+    lead: Article  # the story's first article
+    lead_source: str
+    first_seen: datetime
+    articles: int
+    in_window: int  # distinct sources within the rule's window
+    median: float  # distinct sources per story of the rule over its baseline
+    baselined: int  # how many stories that median is taken over
+    sources: tuple[StorySource, ...] = ()  # filled once the story is found breaking
+
+
+BreakingPayload = Callable[[BreakingStory, datetime], dict[str, Any]]
+
+
+@dataclass(frozen=True)
 class PollPlan:
     """A poll's new articles and the decisions the store asks for inside the poll's one
     transaction, as callables: the store runs them without knowing (or importing) the domain.
@@ -89,6 +133,11 @@ class PollPlan:
     stories: Callable[[StoryCandidates], list[int]]
     payload: PayloadBuilder
     copy_of: Callable[[PollAlert, int | None], int | None]
+    # Rules that alert on breaking stories, by id; ``breaks(story)`` decides, with the facts
+    # of a story one of them alerted on, when a new article joins it.
+    breaking: Mapping[str, BreakingRule] = field(default_factory=dict)
+    breaks: Callable[[BreakingStory], bool] = lambda _story: False
+    breaking_payload: BreakingPayload | None = None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Result, delete
 from sqlmodel import col, select
 
-from monitor.store.base import StoreBase
+from monitor.store.stories import StoryQueries
 from monitor.store.tables import (
     AlertCopyRow,
     AlertRow,
@@ -38,7 +38,7 @@ class PruneCounts:
                            self.deliveries + other.deliveries, self.attempts + other.attempts)
 
 
-class RetentionQueries(StoreBase):
+class RetentionQueries(StoryQueries):
     def try_job_lease(self, job: str, *, worker: str, now: datetime, ttl: timedelta) -> bool:
         """Take (or renew) the lease on a cluster-wide job; False while another worker holds it.
 
@@ -95,10 +95,14 @@ class RetentionQueries(StoreBase):
             doomed = select(ArticleRow.id).where(
                 col(ArticleRow.id).in_(ids), col(ArticleRow.id).not_in(pending_articles),
                 col(ArticleRow.id).not_in(select(AlertRow.article_id)))
-            # Story bookkeeping goes with its article: the copy lists and near-duplicate bands.
+            # Story bookkeeping goes with its article: the copy lists, near-duplicate bands and
+            # the story's row (recounted, or gone with its last article).
+            stories = set(s.exec(select(ArticleRow.story_id).where(
+                col(ArticleRow.id).in_(doomed), col(ArticleRow.story_id).is_not(None))))
             s.execute(delete(AlertCopyRow).where(col(AlertCopyRow.article_id).in_(doomed)))
             s.execute(delete(StoryBandRow).where(col(StoryBandRow.article_id).in_(doomed)))
             articles = _count(s.execute(delete(ArticleRow).where(col(ArticleRow.id).in_(doomed))))
+            self.recount_stories(s.connection(), (i for i in stories if i is not None))
             return PruneCounts(articles, alerts, deliveries, attempts)
 
 

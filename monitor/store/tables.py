@@ -78,8 +78,10 @@ class AlertRow(SQLModel, table=True):
     """One rule matching one article; the payload is frozen at creation so retries are identical."""
 
     __tablename__ = "alerts"
-    __table_args__ = (UniqueConstraint("rule_id", "article_id", name="uq_alerts_rule_article"),
-                      Index("ix_alerts_rule_story", "rule_id", "story_id"))
+    __table_args__ = (UniqueConstraint("rule_id", "article_id", "kind",
+                                       name="uq_alerts_rule_article_kind"),
+                      Index("ix_alerts_rule_story", "rule_id", "story_id"),
+                      Index("ix_alerts_rule_kind_created", "rule_id", "kind", "created_at"))
 
     id: int | None = Field(default=None, primary_key=True)
     rule_id: str = Field(max_length=200, index=True)
@@ -90,6 +92,23 @@ class AlertRow(SQLModel, table=True):
     evidence: str = Field(sa_column=Column(Text, nullable=False))  # JSON list
     payload: str = Field(sa_column=Column(Text, nullable=False))  # JSON body sent to receivers
     created_at: datetime = Field(index=True)
+    # alert (a rule matched the article) | breaking (the rule's story spread unusually fast)
+    kind: str = Field(default="alert", max_length=10,
+                      sa_column_kwargs={"server_default": "alert"})
+
+
+class StoryRow(SQLModel, table=True):
+    """A story (its id: its first article's) as listed: when seen, by how many, in which
+    languages; kept up to date by each poll that adds to it."""
+
+    __tablename__ = "stories"
+
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    first_seen: datetime
+    last_seen: datetime = Field(index=True)
+    articles: int
+    sources: int = Field(index=True)
+    languages: str = Field(sa_column=Column(Text, nullable=False))  # sorted, comma-separated
 
 
 class StoryBandRow(SQLModel, table=True):

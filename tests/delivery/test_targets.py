@@ -122,7 +122,7 @@ def test_delivery_timing_settings() -> None:
         load_settings({"MONITOR_RETRY_BASE_SECONDS": "soon"})
 
 
-ALERT = {"type": "alert", "data": {
+ALERT: dict[str, Any] = {"type": "alert", "data": {
     "rule": {"id": "sanctions", "name": "International sanctions"},
     "article": {"title": "EU widens sanctions", "url": "https://n.example/1",
                 "source": "Wire", "published": "2025-01-01T10:00:00Z"},
@@ -138,6 +138,15 @@ def test_chat_messages_are_rendered_from_templates() -> None:
     title, body = render(digest, "msg_2", body="$count:\n$items")
     assert title == "[International sanctions] 2 new matches"
     assert body.splitlines()[1] == "- EU widens sanctions (Wire) https://n.example/1"
+
+
+def test_a_breaking_story_says_so_and_names_its_sources() -> None:
+    story = {"sources": [{"id": 1, "name": "Wire"}, {"id": 2, "name": "Le Monde"}],
+             "sources_in_window": 2, "window_minutes": 60}
+    breaking = {"type": "breaking", "data": {**ALERT["data"], "evidence": [], "story": story}}
+    title, body = render(breaking, "msg_3")
+    assert title == "[International sanctions] Breaking: EU widens sanctions"
+    assert "2 sources within 60 min: Wire, Le Monde" in body
 
 
 def test_the_apprise_channel_posts_to_a_real_server(server: LoopbackServer) -> None:

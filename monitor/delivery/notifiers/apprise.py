@@ -31,13 +31,22 @@ def _alert_fields(data: dict[str, Any]) -> dict[str, str]:
     rule, article = data.get("rule") or {}, data.get("article") or {}
     evidence = data.get("evidence") or []
     terms = sorted({str(e.get("term")) for e in evidence if e.get("term")})
+    title, snippet = str(article.get("title") or ""), ""
+    story = data.get("story")
+    if isinstance(story, dict):  # a breaking story: said so, with who reports it
+        names = ", ".join(str(s.get("name")) for s in story.get("sources") or [])
+        title = f"Breaking: {title}"
+        snippet = (f"{story.get('sources_in_window')} sources within "
+                   f"{story.get('window_minutes')} min: {names}")
+    elif evidence:
+        snippet = str(evidence[0].get("snippet") or "")
     return {
         "rule_id": str(rule.get("id") or ""), "rule_name": str(rule.get("name") or ""),
-        "severity": str(rule.get("severity") or ""), "title": str(article.get("title") or ""),
+        "severity": str(rule.get("severity") or ""), "title": title,
         "url": str(article.get("url") or ""), "source": str(article.get("source") or ""),
         "language": str(article.get("language") or ""),
         "published": str(article.get("published") or ""),
-        "snippet": str(evidence[0].get("snippet") or "") if evidence else "",
+        "snippet": snippet,
         "terms": ", ".join(terms), "score": str(data.get("score", "")),
     }
 
