@@ -11,7 +11,7 @@ from monitor.rules import query as q
 from monitor.rules.analysis import Analyzer, words
 from monitor.rules.concepts import LANGUAGE_FALLBACK, ConceptDef
 from monitor.rules.document import EXACT, PHRASE, PREFIX, TERM, Document, Hit, Leaf, Trigger
-from monitor.rules.proximity import near, same_sentence
+from monitor.rules.proximity import near, near_other, same_sentence
 
 # The matcher imports the document's names from here, with the programs that run on it.
 __all__ = ["EXACT", "PREFIX", "TERM", "AndProgram", "Compiler", "Const", "Document", "Hit",
@@ -175,6 +175,10 @@ class NearProgram(Program):
         # Sorted sides and one lookup per hit (monitor.rules.proximity), never every pair.
         if self.distance is None:
             kept_left, kept_right = same_sentence(left, right, doc.sentences)
+        elif (isinstance(self.left, ConceptProgram) and isinstance(self.right, ConceptProgram)
+              and self.left.key == self.right.key):
+            # One concept on both sides asks for two of its names, not one name twice.
+            kept_left = kept_right = near_other(left, self.distance, doc.body_start)
         else:
             kept_left, kept_right = near(left, right, self.distance, doc.body_start)
         keep: dict[tuple[int, int, int], Hit] = {}

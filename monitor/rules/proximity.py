@@ -28,6 +28,21 @@ def near(left: Sequence[Hit], right: Sequence[Hit], distance: int,
             _with_partner(right, left, distance, body_start))
 
 
+def near_other(hits: Sequence[Hit], distance: int, body_start: int) -> list[Hit]:
+    """The hits of one concept that have a hit of another entry at most ``distance`` apart.
+
+    ``@actors NEAR/12 @actors`` asks for two parties: "Indonesia ... Indonesia" is one name
+    twice, so a partner must come from a different entry (a concept's mentions never share a
+    span, so a different entry is also a different span).
+    """
+    out: list[Hit] = []
+    for in_title in (True, False):
+        mine = [h for h in hits if (h[0] < body_start) == in_title]
+        if len(mine) > 1:
+            out.extend(_other_entry_partners(mine, distance))
+    return out
+
+
 def same_sentence(left: Sequence[Hit], right: Sequence[Hit],
                   sentences: Callable[[list[int]], list[int]]) -> tuple[list[Hit], list[Hit]]:
     """The hits of each side that share a sentence with a hit of the other side.
@@ -99,5 +114,33 @@ def _field_partners(hits: list[Hit], other: list[Hit], distance: int) -> list[Hi
         top, top_span, second = best[i]
         floor = a[0] - distance
         if (top >= floor and top_span != (a[0], a[1])) or second >= floor:
+            out.append(a)
+    return out
+
+
+def _other_entry_partners(hits: list[Hit], distance: int) -> list[Hit]:
+    # As in _field_partners, with entries instead of spans: for every prefix of the hits by
+    # start, the greatest end and its entry, and the greatest end among the other entries.
+    spans = sorted(hits, key=lambda h: h[0])
+    starts = [h[0] for h in spans]
+    best: list[tuple[int, int, int]] = []  # (greatest end, id of its entry, best other end)
+    top, top_leaf, other = _NONE, 0, _NONE
+    for h in spans:
+        end, leaf = h[1], id(h[2])
+        if end > top:
+            if leaf != top_leaf:
+                other = top
+            top, top_leaf = end, leaf
+        elif leaf != top_leaf and end > other:
+            other = end
+        best.append((top, top_leaf, other))
+    out = []
+    for a in hits:
+        i = bisect.bisect_right(starts, a[1] + distance) - 1
+        if i < 0:
+            continue
+        top, top_leaf, other = best[i]
+        end = top if top_leaf != id(a[2]) else other
+        if end >= a[0] - distance:
             out.append(a)
     return out

@@ -1,5 +1,6 @@
 """A concept's hits are mentions: a hit nested in a longer hit of the same concept is not a
-second occurrence, so that ``@c NEAR/n @c`` needs two different names."""
+second occurrence, so that ``@c NEAR/n @c`` needs two different names; one name repeated is
+one party."""
 
 from __future__ import annotations
 
@@ -57,3 +58,20 @@ def test_a_concept_is_looked_up_once_per_article() -> None:
     spans = [(s, e) for s, e, _leaf in title_only.run(doc) or []]
     assert spans == [(s, e) for s, e, _leaf in first or []]  # a field is looked up apart
     assert doc.work > work
+
+
+def test_one_name_repeated_is_not_two_parties() -> None:
+    # "Indonesia ... Indonesia" near a talk word is one party: a partner is another entry.
+    assert not _two("Amerika Serikat kata Amerika Serikat akan", "id")
+    assert not _two("俄罗斯说俄罗斯", "zh")
+    assert _two("Amerika Serikat kata Amerika Serikat dan Korea Utara", "id")
+    # Another entry farther than the distance is no partner.
+    assert not _two("Amerika " + "kata " * 13 + "Korea", "id")
+    assert _two("Amerika " + "kata " * 12 + "Korea", "id")
+
+
+def test_title_and_body_names_are_not_partners() -> None:
+    rule = make_rule("two", "@states NEAR/12 @states")
+    matcher = Matcher((rule,), "test", CONCEPTS)
+    assert not matcher.match(Article("Amerika", "Korea", language="id"))
+    assert matcher.match(Article("Amerika dan Korea", "Korea", language="id"))
