@@ -251,6 +251,7 @@ async def open_app(stack: AsyncExitStack, settings: Settings, *, clock: Clock = 
                         bounds=schedule_bounds(settings),
                         alert_per_story=settings.alert_per_story,
                         story_window=timedelta(days=settings.story_window_days),
+                        link_window=timedelta(hours=settings.story_link_hours),
                         lease=timedelta(seconds=settings.lease_seconds), metrics=metrics,
                         sitemap_pages=settings.sitemap_pages,
                         backlog=timedelta(hours=settings.backlog_hours), demo=settings.demo,

@@ -170,6 +170,10 @@ class Settings:
                                     "listed as \"also reported by\"")
     story_window_days: int = setting(7, "how far back near-duplicate copies are looked for",
                                      minimum=1, maximum=36500)
+    story_link_hours: float = setting(48.0, "how far back an article looks for the story it "
+                                      "retells in other words or another language (the same "
+                                      "names, across scripts, and figures); `0`: "
+                                      "near-duplicates only", minimum=0, maximum=8760)
     lease_seconds: float = setting(60.0, "how long a claimed source stays a worker's without "
                                    "renewal (a live worker renews every third of it); a dead "
                                    "worker's sources are taken over after it", minimum=1)

@@ -60,9 +60,9 @@ class Pipeline:
     def __init__(self, store: Store, matcher: Callable[[], Matcher], fetcher: Fetcher,
                  clock: Clock, *, targets: Sequence[str], route: Route,
                  payload: PayloadBuilder, worker: str, concurrency: int = 16,
-                 rng: random.Random | None = None,
-                 bounds: ScheduleBounds | None = None, alert_per_story: bool = True,
-                 story_window: timedelta = timedelta(days=7),
+                 rng: random.Random | None = None, bounds: ScheduleBounds | None = None,
+                 alert_per_story: bool = True, story_window: timedelta = timedelta(days=7),
+                 link_window: timedelta = timedelta(hours=48),
                  lease: timedelta = timedelta(minutes=10),
                  metrics: Metrics | None = None, sitemap_pages: int = 30,
                  backlog: timedelta = timedelta(hours=24), demo: bool = False,
@@ -86,6 +86,7 @@ class Pipeline:
         self.bounds = bounds or ScheduleBounds()
         self.alert_per_story = alert_per_story
         self.story_window = story_window
+        self.link_window = link_window  # retellings in other words or languages; 0: off
         self.concurrency = concurrency
         self.lease = lease  # how long a claimed source is ours before others may take it
         # A poll can outlast its lease (a slow host, a long queue in ``everything`` mode): the
@@ -181,8 +182,7 @@ class Pipeline:
 
     def _per_story(self, matcher: Matcher) -> Callable[[str], bool]:
         # A rule may say for itself (``alert_per_story``); otherwise the setting decides.
-        own = {r.id: bool(getattr(r, "alert_per_story", True))
-               for r in matcher.rules
+        own = {r.id: bool(getattr(r, "alert_per_story", True)) for r in matcher.rules
                if getattr(r, "alert_per_story", None) is not None}
         default = self.alert_per_story
         return lambda rule_id: own.get(rule_id, default)
@@ -195,7 +195,8 @@ class Pipeline:
         targets = [] if row.sample and not self.demo else self.targets
         return plan_poll(((a, () if old(a) else matcher.match(a)) for a in articles),
                          targets=targets, route=self.route, payload=self.payload,
-                         since=now - self.story_window, per_story=self._per_story(matcher))
+                         since=now - self.story_window, per_story=self._per_story(matcher),
+                         link_since=now - self.link_window if self.link_window else None)
 
     async def _poll(self, row: SourceRow) -> PollReport:
         assert row.id is not None

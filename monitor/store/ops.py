@@ -25,6 +25,7 @@ from monitor.store.tables import (
     DeliveryRow,
     SourceRow,
     StoryBandRow,
+    StoryTermRow,
     TriageRow,
 )
 
@@ -95,6 +96,7 @@ def delete_source(store: Store, source_id: int) -> bool:
         s.execute(delete(AlertCopyRow).where(or_(col(AlertCopyRow.alert_id).in_(alerts),
                                                  col(AlertCopyRow.article_id).in_(articles))))
         s.execute(delete(StoryBandRow).where(col(StoryBandRow.article_id).in_(articles)))
+        s.execute(delete(StoryTermRow).where(col(StoryTermRow.article_id).in_(articles)))
         s.execute(delete(TriageRow).where(col(TriageRow.alert_id).in_(alerts)))
         s.execute(delete(AlertRow).where(col(AlertRow.article_id).in_(articles)))
         s.execute(delete(ArticleRow).where(col(ArticleRow.source_id) == source_id))

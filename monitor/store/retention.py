@@ -18,6 +18,7 @@ from monitor.store.tables import (
     DeliveryAttemptRow,
     DeliveryRow,
     StoryBandRow,
+    StoryTermRow,
     TriageRow,
 )
 
@@ -98,6 +99,7 @@ class RetentionQueries(StoreBase):
             # Story bookkeeping goes with its article: the copy lists and near-duplicate bands.
             s.execute(delete(AlertCopyRow).where(col(AlertCopyRow.article_id).in_(doomed)))
             s.execute(delete(StoryBandRow).where(col(StoryBandRow.article_id).in_(doomed)))
+            s.execute(delete(StoryTermRow).where(col(StoryTermRow.article_id).in_(doomed)))
             articles = _count(s.execute(delete(ArticleRow).where(col(ArticleRow.id).in_(doomed))))
             return PruneCounts(articles, alerts, deliveries, attempts)
 

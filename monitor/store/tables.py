@@ -111,6 +111,26 @@ class StoryBandRow(SQLModel, table=True):
     created_at: datetime
 
 
+class StoryTermRow(SQLModel, table=True):
+    """One name skeleton or figure of an article: the index that finds the story it retells
+    in another language (``reader.linking``)."""
+
+    __tablename__ = "story_terms"
+    __table_args__ = (
+        Index("ix_story_terms_lookup", "term", "created_at"),
+        Index("ix_story_terms_article_id", "article_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    term: str = Field(sa_column=Column(Text, nullable=False))
+    article_id: int = Field(foreign_key="articles.id")
+    story_id: int
+    language: str | None = Field(default=None, max_length=16)
+    terms: int  # how many terms the article has: the overlap is measured against it
+    figures: int = 0  # how many of them are figures
+    created_at: datetime
+
+
 class AlertCopyRow(SQLModel, table=True):
     """A later copy of an alerted story from another article or source ("also reported by")."""
 
@@ -127,6 +147,7 @@ class AlertCopyRow(SQLModel, table=True):
     source: str = Field(sa_column=Column(Text, nullable=False))
     url: str | None = Field(default=None, sa_column=Column(Text))
     title: str = Field(sa_column=Column(Text, nullable=False))
+    language: str | None = Field(default=None, max_length=16)  # None: stored before 0610
     created_at: datetime
 
 

@@ -1,0 +1,54 @@
+"""The cross-language story index (``story_terms``): recent articles by name skeleton or figure.
+
+Data access only: the terms are made, and weighed, by ``monitor.reader.linking``. A lookup
+reads each term's newest entries through the ``(term, created_at)`` index, at most ``cap`` of
+them: a term with more (a country, a year, a head of state in a busy week) is reported
+crowded, tells no event apart, and costs no further reading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, bindparam
+from sqlalchemy import select as core_select
+
+from monitor.store.records import PollArticle, StoryCandidates
+from monitor.store.tables import StoryTermRow
+
+TERM_CAP = 60  # entries read per term; more: crowded
+
+_TERMS = StoryTermRow.__table__  # type: ignore[attr-defined]
+_BY_TERM = (core_select(_TERMS.c.story_id, _TERMS.c.article_id, _TERMS.c.language,
+                        _TERMS.c.terms, _TERMS.c.figures)
+            .where(_TERMS.c.term == bindparam("term"),
+                   _TERMS.c.created_at >= bindparam("since"))
+            .order_by(_TERMS.c.created_at.desc())
+            .limit(bindparam("limit")))
+
+
+def find_terms(conn: Connection, found: StoryCandidates, items: Sequence[PollArticle],
+               since: datetime, cap: int = TERM_CAP) -> None:
+    """Fill ``found.by_term`` and ``found.crowded`` for the terms of these articles."""
+    for term in sorted({t for i in items for t in i.terms}):
+        rows = conn.execute(_BY_TERM, {"term": term, "since": since, "limit": cap + 1}).all()
+        if len(rows) > cap:
+            found.crowded.add(term)
+        elif rows:
+            found.by_term[term] = [(int(r[0]), int(r[1]), r[2], int(r[3]), int(r[4]))
+                                   for r in rows]
+
+
+def term_rows(item: PollArticle, article_id: int, story_id: int,
+              now: datetime) -> Iterable[dict[str, object]]:
+    """The index rows of one stored article."""
+    figures = sum(1 for t in item.terms if not t.startswith("n:"))
+    return ({"term": term, "article_id": article_id, "story_id": story_id,
+             "language": item.article.language, "terms": len(item.terms), "figures": figures,
+             "created_at": now} for term in item.terms)
+
+
+def insert_terms(conn: Connection, rows: Sequence[dict[str, object]]) -> None:
+    if rows:
+        conn.execute(_TERMS.insert(), rows)
