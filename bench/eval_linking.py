@@ -28,7 +28,7 @@ from typing import Any
 from monitor.delivery.payload import alert_payload
 from monitor.delivery.targets import choose
 from monitor.models import Article
-from monitor.reader import linking
+from monitor.reader import linking, semantic
 from monitor.reader.stories import plan_poll
 from monitor.store import PollOutcome, Store
 
@@ -43,7 +43,8 @@ def _when(line: dict[str, Any]) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def replay(lines: list[dict[str, Any]], window: timedelta = WINDOW) -> list[int]:
+def replay(lines: list[dict[str, Any]], window: timedelta = WINDOW,
+           vectors: bool = False) -> list[int]:
     """Each line's story id after the replay, in the lines' order."""
     order = sorted(range(len(lines)), key=lambda k: (_when(lines[k]) is None,
                                                      _when(lines[k]) or datetime.min, k))
@@ -63,7 +64,8 @@ def replay(lines: list[dict[str, Any]], window: timedelta = WINDOW) -> list[int]
                               language=line.get("language"), published=now,
                               content_hash=hashlib.sha256(text.encode()).hexdigest())
             plan = plan_poll([(article, ())], targets=[], route=choose, payload=alert_payload,
-                             since=now - timedelta(days=7), link_since=now - window)
+                             since=now - timedelta(days=7), link_since=now - window,
+                             vectors=vectors)
             store.save_poll(source.id, PollOutcome("ok", now), plan, now=now)
         store.close()
         with sqlite3.connect(path) as db:
@@ -101,23 +103,46 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("file", type=Path)
     parser.add_argument("--sweep", action="store_true")
+    parser.add_argument("--semantic", action="store_true")
     parser.add_argument("--window-hours", type=float, default=WINDOW.total_seconds() / 3600)
     args = parser.parse_args()
+    if args.semantic and not semantic.available():
+        parser.error("--semantic needs the optional encoder: pip install 'monitor[semantic]'")
     lines = [json.loads(raw) for raw in args.file.read_text(encoding="utf-8").splitlines()
              if raw.strip()]
     window = timedelta(hours=args.window_hours)
     print(f"{len(lines)} articles, {len({x['event'] for x in lines})} events, "
           f"{len({x.get('language') for x in lines})} languages")
-    print(report(pairs(lines, replay(lines, window)), "default   "))
-    if args.sweep:
+    print(report(pairs(lines, replay(lines, window, args.semantic)), "default   "))
+    if args.sweep and args.semantic:
+        sweep_semantic(lines, window)
+    elif args.sweep:
         default = linking.DEFAULT
-        for names, shared, overlap in itertools.product((1, 2, 3), (3, 4, 5),
-                                                         (0.3, 0.4, 0.5, 0.6)):
+        for names, shared, overlap in itertools.product((1, 2), (3, 4),
+                                                         (0.4, 0.5, 0.6, 0.7)):
             linking.DEFAULT = replace(default, min_names=names, min_shared=shared,
                                       min_overlap=overlap)
             label = f"n{names} s{shared} o{overlap:.1f}"
-            print(report(pairs(lines, replay(lines, window)), f"{label:<10}"))
+            print(report(pairs(lines, replay(lines, window, args.semantic)), f"{label:<10}"))
         linking.DEFAULT = default
+
+
+def sweep_semantic(lines: list[dict[str, Any]], window: timedelta) -> None:
+    """The encoder's bars over a grid, its vectors made once for all the replays."""
+    made = dict(zip([(x.get("title") or "", x.get("body") or "") for x in lines],
+                    semantic.vectors([(x.get("title") or "", x.get("body") or "")
+                                      for x in lines]), strict=True))
+    encode, default = semantic.vectors, linking.DEFAULT
+    semantic.vectors = lambda texts: [made[t] for t in texts]
+    try:
+        for cosine, shared, overlap in itertools.product((0.5, 0.55, 0.6, 0.65), (1, 2, 3),
+                                                         (0.0, 0.2, 0.4)):
+            linking.DEFAULT = replace(default, semantic=cosine, semantic_shared=shared,
+                                      semantic_overlap=overlap)
+            label = f"c{cosine:.2f} s{shared} o{overlap:.1f}"
+            print(report(pairs(lines, replay(lines, window, True)), f"{label:<14}"))
+    finally:
+        semantic.vectors, linking.DEFAULT = encode, default
 
 
 if __name__ == "__main__":

@@ -26,12 +26,16 @@ from anyascii import anyascii
 from monitor.reader import eventkeys
 
 NAME, FIGURE = "n:", "f:"
-_KEEP = 3  # consonant classes kept: case endings follow the stem
+_KEEP = 5  # consonant classes kept: case endings follow the stem
 _CLASSES = str.maketrans({"p": "b", "v": "b", "f": "b", "w": "b", "l": "r", "m": "n",
                           "g": "k", "q": "k", "c": "k", "z": "s", "x": "s", "j": "s"})
 _DIGRAPHS = (("sh", "s"), ("ch", "s"), ("zh", "s"), ("kh", "k"), ("ph", "b"), ("th", "t"),
              ("ng", "n"), ("ck", "k"), ("ts", "s"))
 _DROP = re.compile(r"[aeiouyh'\W\d_]+")
+# Slavic case endings that add a consonant class (Трампом, Лавровым): cut off a long name.
+_CASE_ENDING = re.compile(r"(?<=[а-яёіїєґ]{4})"
+                          r"(?:ами|ями|ого|его|ому|ему|ым|им|ом|ем|ой|ей|ах|ях|ам|ям)$",
+                          re.IGNORECASE)
 _KATAKANA = re.compile(r"[\u30a1-\u30faー・]{2,}")
 _CASELESS = re.compile(r"[\u0600-\u06ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _LATIN_WORD = re.compile(r"[^\W\d_]+")
@@ -72,7 +76,7 @@ _LATIN_ALIASES = {"us": "states", "usa": "states", "as": "states", "сша": "st
 
 def skeleton(word: str) -> str:
     """The cross-script key of one name: its first consonant classes, or "" when too short."""
-    ascii_ = anyascii(word).casefold()
+    ascii_ = anyascii(_CASE_ENDING.sub("", word)).casefold()
     for pair, single in _DIGRAPHS:
         ascii_ = ascii_.replace(pair, single)
     consonants = _DROP.sub("", ascii_).translate(_CLASSES)

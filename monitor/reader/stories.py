@@ -14,12 +14,13 @@ stories and writes the rows; the decisions are made here, handed to it as a ``Po
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from monitor.models import Article, Match
-from monitor.reader import crossnames, eventkeys, linking, simhash
+from monitor.reader import crossnames, eventkeys, linking, semantic, simhash
 from monitor.store.records import (
     PayloadBuilder,
     PollAlert,
@@ -46,6 +47,7 @@ class StoryIndex:
         self.by_term: dict[str, list[TermHit]] = {
             term: list(hits) for term, hits in candidates.by_term.items()}
         self.crowded = set(candidates.crowded)
+        self.vectors = dict(candidates.vectors)  # article (this poll's: -1 - n) -> vector
 
     def find(self, item: PollArticle) -> int | None:
         """The story of an exact copy, else of the nearest near-duplicate, else of the
@@ -56,7 +58,18 @@ class StoryIndex:
             story = self.by_url.get(article.url)
         if story is None:
             story = self._near(item)
-        return story if story is not None else linking.best_link(item, self.by_term)
+        if story is not None:
+            return story
+        return linking.best_link(item, self.by_term, crowded=self.crowded,
+                                 similarity=self.similarity if item.vector else None)
+
+    def similarity(self, item: PollArticle, article: int) -> float | None:
+        """The cosine of the item's and a candidate article's title and lead, if both have
+        vectors."""
+        other = self.vectors.get(article)
+        if item.vector is None or other is None:
+            return None
+        return semantic.cosine(item.vector, other)
 
     def _near(self, item: PollArticle) -> int | None:
         h = item.simhash
@@ -80,6 +93,8 @@ class StoryIndex:
             for band, value in enumerate(item.bands):
                 self.by_band.setdefault((band, value), []).append(
                     (story_id, item.simhash, item.event_key))
+        if item.vector is not None:
+            self.vectors[-1 - n] = item.vector
         hit = (story_id, -1 - n, item.article.language, len(item.terms),
                sum(1 for t in item.terms if t.startswith(crossnames.FIGURE)))
         for term in item.terms:
@@ -122,17 +137,21 @@ def poll_article(article: Article, matches: Iterable[Match], *, targets: Sequenc
 
 def plan_poll(found: Iterable[tuple[Article, Iterable[Match]]], *, targets: Sequence[str],
               route: Route, payload: PayloadBuilder, since: datetime,
-              link_since: datetime | None = None,
+              link_since: datetime | None = None, vectors: bool = False,
               per_story: Callable[[str], bool] = lambda _rule: True) -> PollPlan:
     """What the store writes of a poll's new articles and their matches, and how.
 
     ``since``: the start of the story window (older band entries are no candidates);
     ``link_since``: the start of the window of retellings in other words or languages
-    (``linking``; None: near-duplicates only);
+    (``linking``; None: near-duplicates only); ``vectors``: the articles' title and lead
+    are embedded too (``semantic``, when its encoder is installed), one batch per poll;
     ``per_story(rule_id)``: whether the rule alerts once per story (default: yes).
     """
     items = [poll_article(a, matches, targets=targets, route=route, per_story=per_story)
              for a, matches in found]
+    if vectors and link_since is not None and items:
+        embedded = semantic.vectors([(i.article.title, i.article.body) for i in items])
+        items = [dataclasses.replace(i, vector=v) for i, v in zip(items, embedded, strict=True)]
     return PollPlan(items, since, functools.partial(plan_stories, items), payload, copy_of,
                     link_since)
 

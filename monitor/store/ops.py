@@ -26,6 +26,7 @@ from monitor.store.tables import (
     SourceRow,
     StoryBandRow,
     StoryTermRow,
+    StoryVectorRow,
     TriageRow,
 )
 
@@ -97,6 +98,8 @@ def delete_source(store: Store, source_id: int) -> bool:
                                                  col(AlertCopyRow.article_id).in_(articles))))
         s.execute(delete(StoryBandRow).where(col(StoryBandRow.article_id).in_(articles)))
         s.execute(delete(StoryTermRow).where(col(StoryTermRow.article_id).in_(articles)))
+        s.execute(delete(StoryVectorRow).where(
+            col(StoryVectorRow.article_id).in_(articles)))
         s.execute(delete(TriageRow).where(col(TriageRow.alert_id).in_(alerts)))
         s.execute(delete(AlertRow).where(col(AlertRow.article_id).in_(articles)))
         s.execute(delete(ArticleRow).where(col(ArticleRow.source_id) == source_id))

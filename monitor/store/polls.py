@@ -123,6 +123,7 @@ class PollQueries(StoreBase):
             joined: dict[int, list[int]] = {}
             band_rows: list[dict[str, object]] = []
             term_list: list[dict[str, object]] = []
+            vectors: list[dict[str, object]] = []
             name = new.get("title") or new.get("url", source.url)
             for n, item in enumerate(items):
                 article_id = ids.get(dedupe_key(item.article))
@@ -142,6 +143,9 @@ class PollQueries(StoreBase):
                          "event_key": item.event_key, "created_at": now}
                         for band, value in enumerate(item.bands))
                 term_list.extend(term_rows(item, article_id, story_id, now))
+                if item.vector is not None:
+                    vectors.append({"article_id": article_id, "vector": item.vector,
+                                    "created_at": now})
                 for alert in item.alerts:
                     earlier = (self._story_alert(s, alert.match.rule_id, story_id)
                                if story_id != article_id else None)
@@ -163,7 +167,7 @@ class PollQueries(StoreBase):
                 conn.execute(_JOIN_STORY, {"ids": members, "story": story_id})
             if band_rows:
                 conn.execute(_BANDS.insert(), band_rows)
-            insert_terms(conn, term_list)
+            insert_terms(conn, term_list, vectors)
         return alerts
 
     @staticmethod

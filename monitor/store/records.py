@@ -56,6 +56,7 @@ class PollArticle:
     bands: tuple[int, ...] = ()  # the SimHash's band values, band 0 first: the near-dup index
     event_key: str | None = None  # names and figures: a near-duplicate naming others is news
     terms: tuple[str, ...] = ()  # cross-script name skeletons and figures: the language link
+    vector: bytes | None = None  # title and lead, from the optional encoder
     alerts: tuple[PollAlert, ...] = ()
 
 
@@ -75,6 +76,7 @@ class StoryCandidates:
     # a term more common than the lookup's cap is ``crowded`` instead: it tells nothing apart
     by_term: dict[str, list[TermHit]] = field(default_factory=dict)
     crowded: set[str] = field(default_factory=set)
+    vectors: dict[int, bytes] = field(default_factory=dict)  # article -> its stored vector
 
 
 PayloadBuilder = Callable[[Match, Article, int, str, datetime], dict[str, Any]]

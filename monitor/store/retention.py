@@ -19,6 +19,7 @@ from monitor.store.tables import (
     DeliveryRow,
     StoryBandRow,
     StoryTermRow,
+    StoryVectorRow,
     TriageRow,
 )
 
@@ -100,6 +101,8 @@ class RetentionQueries(StoreBase):
             s.execute(delete(AlertCopyRow).where(col(AlertCopyRow.article_id).in_(doomed)))
             s.execute(delete(StoryBandRow).where(col(StoryBandRow.article_id).in_(doomed)))
             s.execute(delete(StoryTermRow).where(col(StoryTermRow.article_id).in_(doomed)))
+            s.execute(delete(StoryVectorRow).where(
+                col(StoryVectorRow.article_id).in_(doomed)))
             articles = _count(s.execute(delete(ArticleRow).where(col(ArticleRow.id).in_(doomed))))
             return PruneCounts(articles, alerts, deliveries, attempts)
 

@@ -15,11 +15,14 @@ from sqlalchemy import Connection, bindparam
 from sqlalchemy import select as core_select
 
 from monitor.store.records import PollArticle, StoryCandidates
-from monitor.store.tables import StoryTermRow
+from monitor.store.tables import StoryTermRow, StoryVectorRow
 
-TERM_CAP = 60  # entries read per term; more: crowded
+TERM_CAP = 200  # entries read per term; more: crowded
 
 _TERMS = StoryTermRow.__table__  # type: ignore[attr-defined]
+_VECTORS = StoryVectorRow.__table__  # type: ignore[attr-defined]
+_VECTORS_OF = core_select(_VECTORS.c.article_id, _VECTORS.c.vector).where(
+    _VECTORS.c.article_id.in_(bindparam("ids", expanding=True)))
 _BY_TERM = (core_select(_TERMS.c.story_id, _TERMS.c.article_id, _TERMS.c.language,
                         _TERMS.c.terms, _TERMS.c.figures)
             .where(_TERMS.c.term == bindparam("term"),
@@ -30,7 +33,8 @@ _BY_TERM = (core_select(_TERMS.c.story_id, _TERMS.c.article_id, _TERMS.c.languag
 
 def find_terms(conn: Connection, found: StoryCandidates, items: Sequence[PollArticle],
                since: datetime, cap: int = TERM_CAP) -> None:
-    """Fill ``found.by_term`` and ``found.crowded`` for the terms of these articles."""
+    """Fill ``found.by_term`` and ``found.crowded`` for the terms of these articles, and
+    ``found.vectors`` for the candidates when the articles have vectors."""
     for term in sorted({t for i in items for t in i.terms}):
         rows = conn.execute(_BY_TERM, {"term": term, "since": since, "limit": cap + 1}).all()
         if len(rows) > cap:
@@ -38,6 +42,11 @@ def find_terms(conn: Connection, found: StoryCandidates, items: Sequence[PollArt
         elif rows:
             found.by_term[term] = [(int(r[0]), int(r[1]), r[2], int(r[3]), int(r[4]))
                                    for r in rows]
+    if any(i.vector is not None for i in items):
+        ids = list({hit[1] for hits in found.by_term.values() for hit in hits})
+        for start in range(0, len(ids), 500):  # within every backend's parameter limit
+            for article_id, vector in conn.execute(_VECTORS_OF, {"ids": ids[start:start + 500]}):
+                found.vectors[int(article_id)] = bytes(vector)
 
 
 def term_rows(item: PollArticle, article_id: int, story_id: int,
@@ -49,6 +58,9 @@ def term_rows(item: PollArticle, article_id: int, story_id: int,
              "created_at": now} for term in item.terms)
 
 
-def insert_terms(conn: Connection, rows: Sequence[dict[str, object]]) -> None:
+def insert_terms(conn: Connection, rows: Sequence[dict[str, object]],
+                 vectors: Sequence[dict[str, object]] = ()) -> None:
     if rows:
         conn.execute(_TERMS.insert(), rows)
+    if vectors:
+        conn.execute(_VECTORS.insert(), vectors)

