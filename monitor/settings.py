@@ -177,7 +177,8 @@ class Settings:
     story_semantic: bool = setting(False, "with `pip install 'monitor[semantic]'`: articles' "
                                    "titles and leads are embedded by a multilingual encoder, "
                                    "and a candidate story with fewer shared names links when "
-                                   "they say the same (about 80 ms per article on one core)")
+                                   "they say the same (about 0.1 s per article, embedded in "
+                                   "a poll's batch)")
     lease_seconds: float = setting(60.0, "how long a claimed source stays a worker's without "
                                    "renewal (a live worker renews every third of it); a dead "
                                    "worker's sources are taken over after it", minimum=1)

@@ -20,6 +20,8 @@ from monitor.store import PollOutcome, Store
 from monitor.store.engine import make_engine, migrate
 from monitor.store.records import PollArticle, TermHit
 from monitor.store.storyterms import _BY_TERM
+from monitor.testing import LoopbackServer, Reply
+from tests.conftest import CLI
 
 NOW = datetime(2025, 2, 14, 9, tzinfo=UTC)
 SEED = Path(__file__).parents[2] / "seeds" / "000_6dba894c3f267814.txt"
@@ -145,3 +147,27 @@ def test_the_encoder_lowers_the_bar_of_the_names() -> None:
     assert best_link(item, hits) is None  # two names: too few on their own
     assert best_link(item, hits, similarity=lambda _i, _a: semantic.cosine(b, a)) == 5
     assert best_link(item, hits, similarity=lambda _i, _a: semantic.cosine(b, c)) is None
+
+
+def _feed(title: str, body: str, guid: str, language: str) -> bytes:
+    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+            f"<title>{guid} news</title><language>{language}</language><item>"
+            f"<title>{title}</title><guid>{guid}</guid><link>http://127.0.0.1/{guid}</link>"
+            f"<description>{body}</description></item></channel></rss>").encode()
+
+
+def test_a_translation_is_listed_under_the_original_alert(cli: CLI,
+                                                         server: LoopbackServer) -> None:
+    title, body = _seed()
+    server.route("/en", Reply(200, _feed(*ENGLISH, "en-1", "en")))
+    server.route("/id", Reply(200, _feed(title, body.split("MEMBACA")[0], "id-1", "id")))
+    assert cli("sources", "add", server.url("/en"), "--kind", "feed").returncode == 0
+    first = cli("run", "--once", MONITOR_SEEDS_DIR="/nonexistent")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.count("ALERT [negotiations]") == 1
+    assert cli("sources", "add", server.url("/id"), "--kind", "feed").returncode == 0
+    second = cli("run", "--once", MONITOR_SEEDS_DIR="/nonexistent")
+    assert second.returncode == 0, second.stderr
+    assert "ALERT [negotiations]" not in second.stdout  # one story: no second alert
+    listed = cli("alerts", "list").stdout
+    assert "also reported by id-1 news (id): http://127.0.0.1/id-1" in listed
