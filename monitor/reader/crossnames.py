@@ -6,15 +6,17 @@ Each name is transliterated to ASCII (``anyascii``: ISC licence, kept up to date
 one table per script) and reduced to a *skeleton*: vowels, ``h`` and ``y`` dropped (Arabic and
 Russian spell them differently or not at all), consonants merged into classes that scripts
 confuse (b/p/v/f/w: Arabic has no p or v, Japanese writes v as b; l/r: Japanese and Chinese have
-one of them; m/n; k/g/q/c; s/z/x/sh), repeats collapsed, and the first three classes kept (case
-endings come after them: Трампом and Trump are both ``trnb``'s ``trn``). Lavrov is ``rbr`` in
-Latin, Cyrillic, Arabic and katakana alike. The classes are coarse on purpose: a skeleton is a
-candidate key, a collision costs one shared key, and a link needs several (``linking``).
+one of them; m/n; k/g/q/c; s/z/x/sh), repeats collapsed, and the first five classes kept.
+Slavic case endings are cut first (Трампом is Trump, ``trnb``). Lavrov is ``rbrb`` in Latin,
+Cyrillic, Arabic and katakana alike. The classes are coarse on purpose (a collision costs one
+shared key, and a link needs several, ``linking``), the length is not: the keys are looked up
+in an index, and three classes made too few of them (about 400) to tell stories apart once
+thousands are in the window.
 
 Caseless scripts have no capitals to tell names: katakana runs (Japanese writes foreign names in
 it) are names; Chinese, Korean and Arabic text is scanned for a short table of the most reported
 names (``_ALIASES``), since romanised Chinese is a syllable string (特朗普 is TeLangPu) that
-rarely meets its Latin spelling. Measured figures are in ``bench/eval_linking.py``.
+rarely meets its Latin spelling. ``bench/eval_linking.py`` measures how well all this links.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from anyascii import anyascii
 from monitor.reader import eventkeys
 
 NAME, FIGURE = "n:", "f:"
-_KEEP = 5  # consonant classes kept: case endings follow the stem
+_KEEP = 5  # consonant classes kept: enough keys for the index, few spelling tails
 _CLASSES = str.maketrans({"p": "b", "v": "b", "f": "b", "w": "b", "l": "r", "m": "n",
                           "g": "k", "q": "k", "c": "k", "z": "s", "x": "s", "j": "s"})
 _DIGRAPHS = (("sh", "s"), ("ch", "s"), ("zh", "s"), ("kh", "k"), ("ph", "b"), ("th", "t"),
@@ -36,6 +38,9 @@ _DROP = re.compile(r"[aeiouyh'\W\d_]+")
 _CASE_ENDING = re.compile(r"(?<=[а-яёіїєґ]{4})"
                           r"(?:ами|ями|ого|его|ому|ему|ым|им|ом|ем|ой|ей|ах|ях|ам|ям)$",
                           re.IGNORECASE)
+# Arabic-Indic, Persian and full-width digits, as the figures of Latin text write them.
+_DIGITS = str.maketrans({chr(base + n): str(n) for base in (0x660, 0x6F0, 0xFF10)
+                         for n in range(10)})
 _KATAKANA = re.compile(r"[\u30a1-\u30faー・]{2,}")
 _CASELESS = re.compile(r"[\u0600-\u06ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _LATIN_WORD = re.compile(r"[^\W\d_]+")
@@ -103,7 +108,8 @@ def link_terms(title: str, body: str, key: str | None = None) -> tuple[str, ...]
     (``key``: its event key, when already made), sorted: the keys candidates are found by."""
     text = f"{title}\n{body[:eventkeys.LEAD]}"
     words = set((eventkeys.event_key(title, body) if key is None else key).split())
-    terms = {FIGURE + w[1:] for w in words if w.startswith("#") and _telling(w[1:])}
+    terms = {FIGURE + w[1:].translate(_DIGITS) for w in words
+             if w.startswith("#") and _telling(w[1:])}
     for w in words:
         if w.startswith("@"):
             name = _LATIN_ALIASES.get(w[1:], w[1:])
@@ -111,7 +117,8 @@ def link_terms(title: str, body: str, key: str | None = None) -> tuple[str, ...]
     if _CASELESS.search(text):
         # A figure inside CJK text is glued to its counter (24日, 第16轮): spaced out first.
         spaced = _CASELESS.sub(" ", text)
-        terms |= {FIGURE + f for f in eventkeys.figures(spaced) if _telling(f)}
+        terms |= {FIGURE + f.translate(_DIGITS) for f in eventkeys.figures(spaced)
+                  if _telling(f)}
         for run in _KATAKANA.findall(text):
             terms |= _name_keys(run.replace("ー", "").replace("・", " "))
         for spelling, canonical in _ALIAS_PAIRS:

@@ -1,9 +1,10 @@
 """The cross-language story index (``story_terms``): recent articles by name skeleton or figure.
 
 Data access only: the terms are made, and weighed, by ``monitor.reader.linking``. A lookup
-reads each term's newest entries through the ``(term, created_at)`` index, at most ``cap`` of
-them: a term with more (a country, a year, a head of state in a busy week) is reported
-crowded, tells no event apart, and costs no further reading.
+reads each term's newest entries through the ``(term, created_at, ...)`` index, which covers
+every column read (no table row is visited), at most ``cap`` of them: a term with more (a
+country, a year, a head of state in a busy week) is reported crowded, tells no event apart,
+and costs no further reading.
 """
 
 from __future__ import annotations
@@ -29,6 +30,13 @@ _BY_TERM = (core_select(_TERMS.c.story_id, _TERMS.c.article_id, _TERMS.c.languag
                    _TERMS.c.created_at >= bindparam("since"))
             .order_by(_TERMS.c.created_at.desc())
             .limit(bindparam("limit")))
+# Whether a term is crowded: its entry past the cap exists. Stepping over the index in the
+# database is cheaper than handing every entry to Python to count them.
+_PAST_CAP = (core_select(_TERMS.c.article_id)
+             .where(_TERMS.c.term == bindparam("term"),
+                    _TERMS.c.created_at >= bindparam("since"))
+             .order_by(_TERMS.c.created_at.desc())
+             .limit(1).offset(bindparam("cap")))
 
 
 def find_terms(conn: Connection, found: StoryCandidates, items: Sequence[PollArticle],
@@ -36,10 +44,11 @@ def find_terms(conn: Connection, found: StoryCandidates, items: Sequence[PollArt
     """Fill ``found.by_term`` and ``found.crowded`` for the terms of these articles, and
     ``found.vectors`` for the candidates when the articles have vectors."""
     for term in sorted({t for i in items for t in i.terms}):
-        rows = conn.execute(_BY_TERM, {"term": term, "since": since, "limit": cap + 1}).all()
-        if len(rows) > cap:
+        if conn.execute(_PAST_CAP, {"term": term, "since": since, "cap": cap}).first():
             found.crowded.add(term)
-        elif rows:
+            continue
+        rows = conn.execute(_BY_TERM, {"term": term, "since": since, "limit": cap}).all()
+        if rows:
             found.by_term[term] = [(int(r[0]), int(r[1]), r[2], int(r[3]), int(r[4]))
                                    for r in rows]
     if any(i.vector is not None for i in items):

@@ -67,6 +67,7 @@ def test_names_read_alike_across_scripts() -> None:
     assert skeleton("Lavrov") == skeleton("Лавровым") == skeleton("لافروف") == skeleton("ラブロフ")
     assert skeleton("Trump") == skeleton("Трампом") == skeleton("ترامب") == skeleton("トランプ")
     assert skeleton("Biden") != skeleton("Putin")
+    assert "f:2024" in link_terms("", "قال ترامب في ٢٠٢٤ إن المحادثات ستستمر")
     assert "n:trnb" in link_terms("特朗普与普京通话", "美国总统特朗普12日与俄罗斯总统普京通话。")
 
 
