@@ -9,9 +9,9 @@ syllable strings, so that the key space and its collisions are those of real nam
 evenly over ``--spread-days`` (90: the default retention; 2: every stored story in the 48-hour
 link window, the worst case). Then new articles are linked, half retelling a story of the
 window (its names, shuffled, in other sentences), half new;
-per article the bench prints the time of each step: terms (``crossnames.link_terms``), lookup
-(``store.storyterms.find_terms`` through the covering ``(term, created_at, ...)`` index) and decision
-(``reader.stories.plan_stories``), and how many index rows the lookup read. It prints the
+per article the bench prints the time of each step: terms (``crossnames.link_terms``),
+lookup (``store.storyterms.find_terms`` through the covering ``(term, created_at, ...)``
+index) and decision (``reader.stories.plan_stories``), and how many index rows it read. It prints the
 lookup's query plan too: the candidates come from the index, never from a scan.
 """
 
