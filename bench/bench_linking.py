@@ -11,8 +11,8 @@ link window, the worst case). Then new articles are linked, half retelling a sto
 window (its names, shuffled, in other sentences), half new;
 per article the bench prints the time of each step: terms (``crossnames.link_terms``),
 lookup (``store.storyterms.find_terms`` through the covering ``(term, created_at, ...)``
-index) and decision (``reader.stories.plan_stories``), and how many index rows it read. It prints the
-lookup's query plan too: the candidates come from the index, never from a scan.
+index) and decision (``reader.stories.plan_stories``), and how many index rows it read. It
+prints the lookup's query plan too: the candidates come from the index, never from a scan.
 """
 
 from __future__ import annotations
