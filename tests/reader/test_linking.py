@@ -71,6 +71,7 @@ def test_names_read_alike_across_scripts() -> None:
     assert "n:trnb" in link_terms("特朗普与普京通话", "美国总统特朗普12日与俄罗斯总统普京通话。")
 
 
+@pytest.mark.parametrize("db_backend", ["sqlite", "postgres"], indirect=True)
 def test_the_seed_and_its_english_original_are_one_story(db_url: str) -> None:
     store = Store.open(db_url)
     en = store.add_source("feed", "http://127.0.0.1/en", interval=60, now=NOW)
