@@ -171,8 +171,8 @@ class Settings:
     story_window_days: int = setting(7, "how far back near-duplicate copies are looked for",
                                      minimum=1, maximum=36500)
     story_link_hours: float = setting(48.0, "how far back an article looks for the story it "
-                                      "retells in other words or another language (the same "
-                                      "names, across scripts, and figures); `0`: "
+                                      "retells in another language (the same names, across "
+                                      "scripts, and figures); `0`: "
                                       "near-duplicates only", minimum=0, maximum=8760)
     story_semantic: bool = setting(False, "with `pip install 'monitor[semantic]'`: articles' "
                                    "titles and leads are embedded by a multilingual encoder, "

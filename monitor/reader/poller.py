@@ -85,7 +85,7 @@ class Pipeline:
         self.rng = rng or random.Random()
         self.bounds = bounds or ScheduleBounds()
         self.alert_per_story = alert_per_story
-        # Near-duplicates, then retellings in other words or languages (0: none), embedded?
+        # Near-duplicates, then retellings in other languages (0: none), embedded or not.
         self.story_window, self.link_window, self.vectors = story_window, link_window, vectors
         self.concurrency = concurrency
         self.lease = lease  # how long a claimed source is ours before others may take it

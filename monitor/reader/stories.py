@@ -5,8 +5,8 @@ hash or canonical URL (any source), or with a SimHash within ``simhash.MAX_DISTA
 found through the banded index (recent window only, so the lookup stays bounded) whose event
 key does not name another event (``eventkeys.distinct``: templated wire copy about Japan is
 a few bits from the same about Canada, and must alert on its own), or else the story of an
-article it retells in other words or another language (``linking``: the same names, across
-scripts, and figures, found through the term index). A rule that
+article it retells in another language (``linking``: the same names, across scripts, and
+figures, found through the term index). A rule that
 already alerted on the story records the later copy as "also reported by" instead of alerting
 again, unless it alerts on every copy (``alert_per_story`` off). The store finds the candidate
 stories and writes the rows; the decisions are made here, handed to it as a ``PollPlan``.
@@ -142,7 +142,7 @@ def plan_poll(found: Iterable[tuple[Article, Iterable[Match]]], *, targets: Sequ
     """What the store writes of a poll's new articles and their matches, and how.
 
     ``since``: the start of the story window (older band entries are no candidates);
-    ``link_since``: the start of the window of retellings in other words or languages
+    ``link_since``: the start of the window of retellings in other languages
     (``linking``; None: near-duplicates only); ``vectors``: the articles' title and lead
     are embedded too (``semantic``, when its encoder is installed), one batch per poll;
     ``per_story(rule_id)``: whether the rule alerts once per story (default: yes).
