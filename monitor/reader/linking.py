@@ -10,9 +10,10 @@ smaller set of telling terms, and do not both give figures without one in common
 vote, a package's number apart): two reports of one event name the same people, places and
 figures; an actor's two events differ in whom else they name and in their figures.
 
-Within one language nothing links on names alone: there a retelling is a near-duplicate
-(``simhash``) or news of its own, and the labelled set folded distinct same-language events
-(two rounds of talks by the same envoys) at every bar that linked anything. The bars were
+Within one language (or when either language is unknown) nothing links on names alone:
+there a retelling is a near-duplicate (``simhash``) or news of its own, and the labelled set
+folded distinct same-language events (two rounds of talks by the same envoys) at every bar
+that linked anything. The bars were
 tuned for precision on the labelled development set with ``bench/eval_linking.py`` (which
 prints them); with the optional encoder (``semantic``), a candidate sharing fewer terms links
 when the two titles and leads say the same.
@@ -86,13 +87,13 @@ def best_link(item: PollArticle, by_term: dict[str, list[TermHit]], *,
     hundreds of stories and a retelling shares its rarer names only)."""
     at = at or DEFAULT
     telling = sum(1 for term in item.terms if term not in crowded)
-    if len(item.terms) < MIN_TERMS:
+    if len(item.terms) < MIN_TERMS or item.article.language is None:
         return None
     figures = sum(1 for term in item.terms if not term.startswith(NAME))
     best: tuple[float, int] | None = None
     for article, t in tally(item, by_term).items():
-        if t.language is not None and t.language == item.article.language:
-            continue
+        if t.language is None or t.language == item.article.language:
+            continue  # one language (or an unknown one, maybe the same): near-duplicates only
         if figures and t.figures and not t.shared_figures:
             continue  # both give figures, none the same: a toll, a vote, a date apart
         overlap = t.shared / max(1, min(telling, t.terms))

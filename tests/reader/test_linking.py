@@ -111,7 +111,7 @@ def _item(terms: list[str], language: str) -> PollArticle:
 NAMES = ["n:rbrb", "n:rbs", "n:srk", "n:nsk", "n:btkb"]  # Lavrov, Rubio, Sergei, Moscow, Witkoff
 
 
-def _hits(terms: list[str], language: str, figures: int = 0, count: int = 0
+def _hits(terms: list[str], language: str | None, figures: int = 0, count: int = 0
           ) -> dict[str, list[TermHit]]:
     """Story 5's article 50 found by ``terms`` (of ``count`` terms in all, else these)."""
     return {t: [(5, 50, language, count or len(terms), figures)] for t in terms}
@@ -122,6 +122,7 @@ def test_the_bars_of_a_link() -> None:
     assert best_link(_item(NAMES, "ru"), _hits(stored, "en", figures=1)) == 5
     # Within one language, names alone never link: near-duplicates do (SimHash).
     assert best_link(_item(NAMES, "en"), _hits(stored, "en", figures=1)) is None
+    assert best_link(_item(NAMES, "ru"), _hits(stored, None, figures=1)) is None  # unknown
     # Both give figures, none the same: another vote, toll or round.
     assert best_link(_item([*NAMES, "f:2017"], "ru"), _hits(stored, "en", figures=1)) is None
     # Three shared names are not enough.
