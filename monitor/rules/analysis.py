@@ -20,6 +20,8 @@ import py3langid
 import simplemma
 import snowballstemmer  # type: ignore[import-untyped]
 
+from monitor.rules.hanzi import simplify
+
 # Scripts written without spaces: every character is a token, so a multi-character term is a
 # phrase of characters (exact substring) and needs no dictionary-based segmenter. Korean is
 # written with spaces, but between phrases, not words: nouns compound and take particles with
@@ -113,6 +115,8 @@ def char_fold(text: str, language: str | None) -> str:
             text = text.translate(_PERSIAN_LETTERS if language == "fa" else _URDU_LETTERS)
     elif language == "vi":
         text = _vietnamese_tones(text)
+    elif language == "zh":
+        text = simplify(text)
     return text
 
 

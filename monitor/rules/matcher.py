@@ -231,7 +231,8 @@ def _evaluate(c: _Compiled, doc: Document) -> Match | None:
             got = program.run(doc)
             if got is not None:
                 score += weight
-                hits.extend(got)
+                if weight > 0:  # a negative weight counts against; its words are no evidence
+                    hits.extend(got)
         if rule.threshold is not None and score < rule.threshold:
             return None
         stretches = _stretches(hits)

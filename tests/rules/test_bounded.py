@@ -147,7 +147,9 @@ def test_a_10_mb_article_matches_on_what_fits_and_is_logged(
     matcher = Matcher.load(RULES)
     body = "The embassy of Russia " * (10_000_000 // 22)
     with caplog.at_level(logging.WARNING, "monitor.rules.matcher"):
-        [match] = matcher.match(Article("Report", body, language="en"))
+        # A mission word beside a state scores once per sentence; the headline naming the
+        # embassy makes it an embassy story (rules/embassies.yaml).
+        [match] = matcher.match(Article("Embassy report", body, language="en"))
     assert match.rule_id == "embassies"
     assert len(match.evidence) == MAX_EVIDENCE
     assert matcher.overruns == 1
