@@ -49,9 +49,11 @@ _HAS_MARKS = re.compile(f"[{_MARKS}]")
 _ASCII_SEPARATORS = str.maketrans(
     {c: " " for c in map(chr, range(128)) if not (c.isalnum() or c == "_")})
 _NO_SPACE_RE = re.compile(f"[{_NO_SPACE}]")
-# A sentence ends at . ! ? … (not after a lone capital initial such as "U."), at the CJK,
-# Arabic, Devanagari (danda) and Urdu stops, or at a blank line.
-_SENTENCE_END = re.compile(r"(?<!\b[A-Z])[.!?…]+[\"'”’»)\]]*\s+|[。！？؟।॥۔]+|\n\s*\n")
+# A sentence ends at . ! ? … (not after a lone capital initial such as "U.", nor a Hebrew
+# one: Hebrew has no capitals and writes initials "א."), at the CJK, Arabic, Devanagari
+# (danda) and Urdu stops, or at a blank line.
+_SENTENCE_END = re.compile(
+    r"(?<!\b[A-Z\u05d0-\u05ea])[.!?…]+[\"'”’»)\]]*\s+|[。！？؟।॥۔]+|\n\s*\n")
 
 _SNOWBALL = {
     "ar": "arabic", "ca": "catalan", "cs": "czech", "da": "danish", "de": "german",

@@ -162,8 +162,9 @@ def test_arabic_keeps_its_letters() -> None:
 @pytest.mark.parametrize(("text", "sentences"), [
     ("राजदूत को तलब किया। प्रतिबंध लगाए गए।", [0, 0, 0, 0, 1, 1, 1]),
     ("سفیر کو طلب کیا گیا۔ پابندیاں عائد", [0, 0, 0, 0, 0, 1, 1]),
+    ("השגריר ח. כהן זומן. נמסר", [0, 0, 0, 0, 1]),  # a Hebrew initial ends no sentence
 ])
-def test_danda_and_urdu_full_stop_end_sentences(text: str, sentences: list[int]) -> None:
+def test_sentence_ends_of_new_languages(text: str, sentences: list[int]) -> None:
     ends = sentence_ends(text)
     assert [bisect.bisect_right(ends, a) for a, _b in spans(text)] == sentences
 
