@@ -126,6 +126,24 @@ class OrProgram(Program):
         return frozenset(out)
 
 
+class ConceptProgram(OrProgram):
+    """A concept's entries, hit as mentions: a hit inside a longer hit of the same concept is
+    that mention again ("Korea" inside "Korea Utara", 俄 inside 俄罗斯), so that
+    ``@actors NEAR/12 @actors`` means two parties, not one name matched by two entries."""
+
+    def run(self, doc: Document) -> list[Hit] | None:
+        hits = super().run(doc)
+        if hits is None or len(hits) < 2:
+            return hits
+        out: list[Hit] = []
+        reach = -1
+        for hit in sorted(hits, key=lambda h: (h[0], -h[1])):
+            if hit[1] > reach:
+                reach = hit[1]
+                out.append(hit)
+        return out
+
+
 class NearProgram(Program):
     """Both sides hit in the same field, at most ``distance`` words apart or in one sentence."""
 
@@ -174,7 +192,7 @@ class Compiler:
             kids = [self._leaf(t.text.strip('"'), node.name, t.weight, field, t.text,
                                exact=t.text.startswith('"') or " " in t.text.strip())
                     for t in entries]
-            return OrProgram(kids) if kids else Const(False)
+            return ConceptProgram(kids) if kids else Const(False)
         if isinstance(node, q.Lang):
             return Const(node.code in (self.language, LANGUAGE_FALLBACK.get(self.language)))
         if isinstance(node, q.Field):
