@@ -129,19 +129,33 @@ class OrProgram(Program):
 class ConceptProgram(OrProgram):
     """A concept's entries, hit as mentions: a hit inside a longer hit of the same concept is
     that mention again ("Korea" inside "Korea Utara", 俄 inside 俄罗斯), so that
-    ``@actors NEAR/12 @actors`` means two parties, not one name matched by two entries."""
+    ``@actors NEAR/12 @actors`` means two parties, not one name matched by two entries.
+
+    The mentions are kept on the document: weighted rules name one concept in several
+    expressions, and every rule of an article reads the same document (never shared between
+    threads), so each concept's hundreds of entries are looked up once per article.
+    """
+
+    def __init__(self, children: list[Program], key: tuple[str, str | None]) -> None:
+        super().__init__(children)
+        self.key = key  # (concept, field): the language is the document's index's
 
     def run(self, doc: Document) -> list[Hit] | None:
+        memo: dict[tuple[str, str | None], list[Hit] | None] = vars(doc).setdefault(
+            "_concept_mentions", {})
+        if self.key in memo:
+            return memo[self.key]
         hits = super().run(doc)
-        if hits is None or len(hits) < 2:
-            return hits
-        out: list[Hit] = []
-        reach = -1
-        for hit in sorted(hits, key=lambda h: (h[0], -h[1])):
-            if hit[1] > reach:
-                reach = hit[1]
-                out.append(hit)
-        return out
+        if hits is not None and len(hits) > 1:
+            out: list[Hit] = []
+            reach = -1
+            for hit in sorted(hits, key=lambda h: (h[0], -h[1])):
+                if hit[1] > reach:
+                    reach = hit[1]
+                    out.append(hit)
+            hits = out
+        memo[self.key] = hits
+        return hits
 
 
 class NearProgram(Program):
@@ -192,7 +206,7 @@ class Compiler:
             kids = [self._leaf(t.text.strip('"'), node.name, t.weight, field, t.text,
                                exact=t.text.startswith('"') or " " in t.text.strip())
                     for t in entries]
-            return ConceptProgram(kids) if kids else Const(False)
+            return ConceptProgram(kids, (node.name, field)) if kids else Const(False)
         if isinstance(node, q.Lang):
             return Const(node.code in (self.language, LANGUAGE_FALLBACK.get(self.language)))
         if isinstance(node, q.Field):

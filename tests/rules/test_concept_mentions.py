@@ -4,6 +4,7 @@ second occurrence, so that ``@c NEAR/n @c`` needs two different names."""
 from __future__ import annotations
 
 from monitor.models import Article
+from monitor.rules.compiler import Document
 from monitor.rules.concepts import ConceptDef, ConceptTerm
 from monitor.rules.files import make_rule
 from monitor.rules.matcher import Matcher
@@ -38,3 +39,21 @@ def test_the_longest_mention_is_the_evidence() -> None:
     [match] = Matcher((rule,), "test", CONCEPTS).match(
         Article("Amerika Serikat umumkan tarif", "", language="id"))
     assert [e.text for e in match.evidence] == ["Amerika Serikat"]
+
+
+def test_a_concept_is_looked_up_once_per_article() -> None:
+    rule = make_rule("w", "@states", weights={"@states": 1, "title:@states": 1}, threshold=1)
+    matcher = Matcher((rule,), "test", CONCEPTS)
+    index = matcher.index("id")
+    doc = Document("Korea Utara dan Amerika Serikat", "", index.lexicon)
+    [compiled] = index.compiled
+    assert compiled.query is not None
+    first = compiled.query.run(doc)
+    work = doc.work
+    assert work > 0
+    same, title_only = (program for program, _weight in compiled.weights)
+    assert same.run(doc) == first  # another expression naming the concept: no new lookups
+    assert doc.work == work
+    spans = [(s, e) for s, e, _leaf in title_only.run(doc) or []]
+    assert spans == [(s, e) for s, e, _leaf in first or []]  # a field is looked up apart
+    assert doc.work > work
