@@ -35,6 +35,7 @@ from monitor.delivery.worker import Deliverer, RetryPolicy
 from monitor.errors import ConfigError
 from monitor.metrics import Metrics
 from monitor.pruner import Pruner
+from monitor.reader import semantic
 from monitor.reader.breaking import BreakingDefaults
 from monitor.reader.fetcher import Fetcher, FetchLimits, make_user_agent
 from monitor.reader.poller import Pipeline
@@ -253,12 +254,18 @@ async def open_app(stack: AsyncExitStack, settings: Settings, *, clock: Clock = 
 
     metrics.rules_loaded(matcher.version, len(matcher.rules))
     metrics.watch_outbox(lambda: outbox_depth(store))
+    if settings.story_semantic and not semantic.available():
+        # Linking still works on names and figures: a missing extra costs recall, not a start.
+        log.warning("story.semantic.unavailable",
+                    extra={"install": "pip install 'monitor[semantic]'"})
     pipeline = Pipeline(store, matcher_now, make_fetcher(http, settings), clock,
                         targets=delivery.target_names, route=choose, payload=alert_payload,
                         worker=settings.worker_id,
                         bounds=schedule_bounds(settings),
                         alert_per_story=settings.alert_per_story,
                         story_window=timedelta(days=settings.story_window_days),
+                        link_window=timedelta(hours=settings.story_link_hours),
+                        vectors=settings.story_semantic,
                         lease=timedelta(seconds=settings.lease_seconds), metrics=metrics,
                         sitemap_pages=settings.sitemap_pages,
                         backlog=timedelta(hours=settings.backlog_hours), demo=settings.demo,

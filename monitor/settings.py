@@ -180,6 +180,15 @@ class Settings:
     breaking_baseline_days: int = setting(14, "…over its stories alerted within this many days "
                                           "(a rule's `breaking:` mapping overrides each)",
                                           minimum=1, maximum=36500)
+    story_link_hours: float = setting(48.0, "how far back an article looks for the story it "
+                                      "retells in another language (the same names, across "
+                                      "scripts, and figures); `0`: "
+                                      "near-duplicates only", minimum=0, maximum=8760)
+    story_semantic: bool = setting(False, "with `pip install 'monitor[semantic]'`: articles' "
+                                   "titles and leads are embedded by a multilingual encoder, "
+                                   "and a candidate story with fewer shared names links when "
+                                   "they say the same (about 0.1 s per article, embedded in "
+                                   "a poll's batch)")
     lease_seconds: float = setting(60.0, "how long a claimed source stays a worker's without "
                                    "renewal (a live worker renews every third of it); a dead "
                                    "worker's sources are taken over after it", minimum=1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import time
 from contextlib import AsyncExitStack
 from dataclasses import replace
 from datetime import timedelta
@@ -46,19 +47,23 @@ def test_a_live_poll_longer_than_its_lease_keeps_it(settings: Settings,
                                                     server: LoopbackServer) -> None:
     server.route("/slow", Reply(200, RSS, {"content-type": "application/rss+xml"}, delay=SLOW))
     settings = replace(settings, lease_seconds=LEASE, seeds_dir=settings.seeds_dir / "none")
-    others: list[int] = []
+    others: list[float] = []  # when another worker took the source, seconds into the poll
 
     async def go() -> str:
         async with AsyncExitStack() as stack:
             app = await open_app(stack, settings)
             app.store.add_source("feed", server.url("/slow"), interval=600, now=utcnow())
+            began = time.monotonic()
             polling = asyncio.ensure_future(app.pipeline.poll_due())
-            for _ in range(int(SLOW / 0.2)):  # another worker tries all along the poll
+            # Another worker tries all along the poll, past two leases, and stops a second
+            # before the slow answer can have come: a poll that has ended has released its
+            # lease, and a claim then, delayed on a loaded machine, would take it rightly.
+            while time.monotonic() - began < SLOW - 1.0:
                 await asyncio.sleep(0.2)
                 claimed = await asyncio.to_thread(app.store.claim_sources, utcnow(),
                                                   worker="other", lease=timedelta(minutes=1),
                                                   due_only=False)
-                others.extend(r.id or 0 for r in claimed)
+                others.extend(round(time.monotonic() - began, 2) for _r in claimed)
             reports = await polling
             return reports[0].status
 

@@ -95,8 +95,8 @@ def _list(args: argparse.Namespace, store: Store) -> int:
     alerts = store.alerts(limit=args.limit)
     copies = store.alert_copies([a.id for a in alerts if a.id is not None])
     for a in alerts:
-        also = [{"source": c.source, "url": c.url, "title": c.title, "article": c.article_id}
-                for c in copies.get(a.id or 0, [])]
+        also = [{"source": c.source, "url": c.url, "title": c.title, "article": c.article_id,
+                 "language": c.language} for c in copies.get(a.id or 0, [])]
         article = json.loads(a.payload)["data"]["article"]
         sent = per_alert.get(a.id or 0, [])
         if args.json:
@@ -116,6 +116,7 @@ def _list(args: argparse.Namespace, store: Store) -> int:
                   f"{' '.join(labels)}")
             for c in also:
                 print(f"      also reported by {c['source']}"
+                      + (f" ({c['language']})" if c["language"] else "")
                       + (f": {c['url']}" if c["url"] else ""))
     return 0
 

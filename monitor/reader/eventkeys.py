@@ -68,7 +68,8 @@ def _opens_sentence(text: str, at: int) -> bool:
     return not before or before[-1] in ".!?…:;\n-–—"
 
 
-def _figures(text: str) -> set[str]:
+def figures(text: str) -> set[str]:
+    """The numbers of ``text``, grouping and decimal commas normalised."""
     out: set[str] = set()
     for m in _NUMBER.finditer(text):
         grouped = m.group(1) is not None  # thousands grouping: drop the separators
@@ -87,14 +88,14 @@ def event_key(title: str, body: str) -> str:
     text = f"{title}\n{lead}" if short else lead
     lower = {w for w in _WORD.findall(text) if w.islower()}
     names = _names(lead, lower)
-    figures = _figures(text)
+    found = figures(text)
     if short:
         # A headline's first word is capitalised whatever it is ("Evacuation ordered"): it
         # counts when the lead names it too.
         first = _WORD.search(title)
         opening = _fold(first.group(0)) if first else ""
         names |= {n for n in _names(title, lower) if n != opening or n in names}
-    return " ".join(sorted({_NAME + n for n in names} | {_FIGURE + f for f in figures}))
+    return " ".join(sorted({_NAME + n for n in names} | {_FIGURE + f for f in found}))
 
 
 def distinct(a: str | None, b: str | None) -> bool:

@@ -61,9 +61,9 @@ class Pipeline:
     def __init__(self, store: Store, matcher: Callable[[], Matcher], fetcher: Fetcher,
                  clock: Clock, *, targets: Sequence[str], route: Route,
                  payload: PayloadBuilder, worker: str, concurrency: int = 16,
-                 rng: random.Random | None = None,
-                 bounds: ScheduleBounds | None = None, alert_per_story: bool = True,
-                 story_window: timedelta = timedelta(days=7),
+                 rng: random.Random | None = None, bounds: ScheduleBounds | None = None,
+                 alert_per_story: bool = True, story_window: timedelta = timedelta(days=7),
+                 link_window: timedelta = timedelta(hours=48), vectors: bool = False,
                  lease: timedelta = timedelta(minutes=10),
                  metrics: Metrics | None = None, sitemap_pages: int = 30,
                  backlog: timedelta = timedelta(hours=24), demo: bool = False,
@@ -87,7 +87,8 @@ class Pipeline:
         self.rng = rng or random.Random()
         self.bounds = bounds or ScheduleBounds()
         self.alert_per_story = alert_per_story
-        self.story_window = story_window
+        # Near-duplicates, then retellings in other languages (0: none), embedded or not.
+        self.story_window, self.link_window, self.vectors = story_window, link_window, vectors
         self.concurrency = concurrency
         self.lease = lease  # how long a claimed source is ours before others may take it
         # A poll can outlast its lease (a slow host, a long queue in ``everything`` mode): the
@@ -173,8 +174,7 @@ class Pipeline:
                 report = await self._failed(row, f"cannot store the poll: {exc}")
             except Exception as exc:  # a bug must cost one poll, never the daemon
                 log.exception("source.poll.crashed", extra={"source": row.id})
-                report = await self._failed(row,
-                                            f"internal error: {type(exc).__name__}: {exc}")
+                report = await self._failed(row, f"internal error: {type(exc).__name__}: {exc}")
             if self.metrics is not None:
                 self.metrics.poll_done(status=report.status, seconds=time.monotonic() - started,
                                        new_articles=report.new_articles, source_id=row.id,
@@ -193,7 +193,9 @@ class Pipeline:
                          per_story=per_story_of(matcher.rules, self.alert_per_story),
                          watch=breaking_rules(matcher.rules, self.breaking, targets,
                                               self.route),
-                         breaking_payload=self.breaking.payload)
+                         breaking_payload=self.breaking.payload,
+                         link_since=now - self.link_window if self.link_window else None,
+                         vectors=self.vectors)
 
     async def _poll(self, row: SourceRow) -> PollReport:
         assert row.id is not None

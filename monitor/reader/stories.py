@@ -4,7 +4,9 @@ One story is alerted once: an article joins the story of an earlier one with the
 hash or canonical URL (any source), or with a SimHash within ``simhash.MAX_DISTANCE`` bits
 found through the banded index (recent window only, so the lookup stays bounded) whose event
 key does not name another event (``eventkeys.distinct``: templated wire copy about Japan is
-a few bits from the same about Canada, and must alert on its own). A rule that
+a few bits from the same about Canada, and must alert on its own), or else the story of an
+article it retells in another language (``linking``: the same names, across scripts, and
+figures, found through the term index). A rule that
 already alerted on the story records the later copy as "also reported by" instead of alerting
 again, unless it alerts on every copy (``alert_per_story`` off). The store finds the candidate
 stories and writes the rows; the decisions are made here, handed to it as a ``PollPlan``.
@@ -12,12 +14,13 @@ stories and writes the rows; the decisions are made here, handed to it as a ``Po
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from monitor.models import Article, Match
-from monitor.reader import breaking, eventkeys, simhash
+from monitor.reader import breaking, crossnames, eventkeys, linking, semantic, simhash
 from monitor.store.records import (
     BreakingPayload,
     BreakingRule,
@@ -26,6 +29,7 @@ from monitor.store.records import (
     PollArticle,
     PollPlan,
     StoryCandidates,
+    TermHit,
     dedupe_key,
 )
 from monitor.store.tables import SourceRow
@@ -42,15 +46,37 @@ class StoryIndex:
         self.by_hash = dict(candidates.by_hash)
         self.by_url = dict(candidates.by_url)
         self.by_band = {key: list(hits) for key, hits in candidates.by_band.items()}
+        self.by_term: dict[str, list[TermHit]] = {
+            term: list(hits) for term, hits in candidates.by_term.items()}
+        self.crowded = set(candidates.crowded)
+        self.vectors = dict(candidates.vectors)  # article (this poll's: -1 - n) -> vector
 
     def find(self, item: PollArticle) -> int | None:
-        """The story of an exact copy, else of the nearest near-duplicate, else None."""
-        article, h = item.article, item.simhash
+        """The story of an exact copy, else of the nearest near-duplicate, else of the
+        article it retells, else None."""
+        article = item.article
         story = self.by_hash.get(article.content_hash)
         if story is None and article.url:
             story = self.by_url.get(article.url)
-        if story is not None or h is None:
+        if story is None:
+            story = self._near(item)
+        if story is not None:
             return story
+        return linking.best_link(item, self.by_term, crowded=self.crowded,
+                                 similarity=self.similarity if item.vector else None)
+
+    def similarity(self, item: PollArticle, article: int) -> float | None:
+        """The cosine of the item's and a candidate article's title and lead, if both have
+        vectors."""
+        other = self.vectors.get(article)
+        if item.vector is None or other is None:
+            return None
+        return semantic.cosine(item.vector, other)
+
+    def _near(self, item: PollArticle) -> int | None:
+        h = item.simhash
+        if h is None:
+            return None
         best: tuple[int, int] | None = None
         for band, value in enumerate(item.bands):
             for story_id, other, key in self.by_band.get((band, value), ()):
@@ -60,7 +86,8 @@ class StoryIndex:
                     best = (d, story_id)
         return best[1] if best else None
 
-    def add(self, item: PollArticle, story_id: int) -> None:
+    def add(self, item: PollArticle, story_id: int, n: int) -> None:
+        """Index article ``n`` of this poll as a member of ``story_id``."""
         self.by_hash.setdefault(item.article.content_hash, story_id)
         if item.article.url:
             self.by_url.setdefault(item.article.url, story_id)
@@ -68,6 +95,13 @@ class StoryIndex:
             for band, value in enumerate(item.bands):
                 self.by_band.setdefault((band, value), []).append(
                     (story_id, item.simhash, item.event_key))
+        if item.vector is not None:
+            self.vectors[-1 - n] = item.vector
+        hit = (story_id, -1 - n, item.article.language, len(item.terms),
+               sum(1 for t in item.terms if t.startswith(crossnames.FIGURE)))
+        for term in item.terms:
+            if term not in self.crowded:
+                self.by_term.setdefault(term, []).append(hit)
 
 
 def plan_stories(items: Sequence[PollArticle], candidates: StoryCandidates) -> list[int]:
@@ -79,7 +113,7 @@ def plan_stories(items: Sequence[PollArticle], candidates: StoryCandidates) -> l
         story = index.find(item)
         if story is None:
             story = -1 - n
-        index.add(item, story)
+        index.add(item, story, n)
         planned.append(story)
     return planned
 
@@ -92,32 +126,41 @@ def copy_of(alert: PollAlert, earlier: int | None) -> int | None:
 
 def poll_article(article: Article, matches: Iterable[Match], *, targets: Sequence[str],
                  route: Route, per_story: Callable[[str], bool]) -> PollArticle:
-    """A new article with its SimHash, event key and matches routed to their targets."""
+    """A new article with its SimHash, event key, link terms and matches routed to their
+    targets."""
     h = simhash.text_simhash(article.title, article.body)
     alerts = tuple(PollAlert(m, tuple(route(targets, m.notify)), per_story(m.rule_id))
                    for m in matches)
-    key = eventkeys.event_key(article.title, article.body) if h is not None else None
+    key = eventkeys.event_key(article.title, article.body)
     return PollArticle(article, h, tuple(simhash.bands(h)) if h is not None else (),
-                       event_key=key, alerts=alerts)
+                       event_key=key if h is not None else None, alerts=alerts,
+                       terms=crossnames.link_terms(article.title, article.body, key))
 
 
 def plan_poll(found: Iterable[tuple[Article, Iterable[Match]]], *, targets: Sequence[str],
               route: Route, payload: PayloadBuilder, since: datetime,
               per_story: Callable[[str], bool] = lambda _rule: True,
               watch: Mapping[str, BreakingRule] | None = None,
-              breaking_payload: BreakingPayload | None = None) -> PollPlan:
+              breaking_payload: BreakingPayload | None = None,
+              link_since: datetime | None = None, vectors: bool = False) -> PollPlan:
     """What the store writes of a poll's new articles and their matches, and how.
 
     ``since``: the start of the story window (older band entries are no candidates);
     ``per_story(rule_id)``: whether the rule alerts once per story (default: yes);
     ``watch``: the rules that alert on their breaking stories (``reader.breaking``), whose
-    alert body ``breaking_payload`` makes.
+    alert body ``breaking_payload`` makes; ``link_since``: the start of the window of
+    retellings in other languages (``linking``; None: near-duplicates only); ``vectors``:
+    the articles' title and lead are embedded too (``semantic``, when its encoder is
+    installed), one batch per poll.
     """
     items = [poll_article(a, matches, targets=targets, route=route, per_story=per_story)
              for a, matches in found]
+    if vectors and link_since is not None and items:
+        embedded = semantic.vectors([(i.article.title, i.article.body) for i in items])
+        items = [dataclasses.replace(i, vector=v) for i, v in zip(items, embedded, strict=True)]
     return PollPlan(items, since, functools.partial(plan_stories, items), payload, copy_of,
                     breaking=dict(watch or {}), breaks=breaking.breaks,
-                    breaking_payload=breaking_payload)
+                    breaking_payload=breaking_payload, link_since=link_since)
 
 
 def per_story_of(rules: Iterable[object], default: bool) -> Callable[[str], bool]:

@@ -24,10 +24,14 @@ import snowballstemmer  # type: ignore[import-untyped]
 from monitor.rules.hanzi import simplify
 
 # Scripts written without spaces: every character is a token, so a multi-character term is a
-# phrase of characters (exact substring) and needs no dictionary-based segmenter.
+# phrase of characters (exact substring) and needs no dictionary-based segmenter. Korean is
+# written with spaces, but between phrases, not words: nouns compound and take particles with
+# no space ("주러시아대사관은", "대러제재"), so Hangul syllables are tokens too, and "대사관"
+# is found inside both.
 _NO_SPACE = (
     "\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff"  # Thai, Lao, Myanmar, Khmer
     "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # kana, CJK ideographs
+    "\u1100-\u11ff\u3130-\u318f\uac00-\ud7af"  # Hangul jamo and syllables
 )
 # Combining marks are not ``\w`` for Python's re, but they belong inside words (Arabic harakat,
 # Indic vowel signs, decomposed accents); without them a vowelled Arabic word splits in three.
@@ -46,9 +50,11 @@ _HAS_MARKS = re.compile(f"[{_MARKS}]")
 _ASCII_SEPARATORS = str.maketrans(
     {c: " " for c in map(chr, range(128)) if not (c.isalnum() or c == "_")})
 _NO_SPACE_RE = re.compile(f"[{_NO_SPACE}]")
-# A sentence ends at . ! ? … (not after a lone capital initial such as "U."), at the CJK and
-# Arabic stops, or at a blank line.
-_SENTENCE_END = re.compile(r"(?<!\b[A-Z])[.!?…]+[\"'”’»)\]]*\s+|[。！？؟]+|\n\s*\n")
+# A sentence ends at . ! ? … (not after a lone capital initial such as "U.", nor a Hebrew
+# one: Hebrew has no capitals and writes initials "א."), at the CJK, Arabic, Devanagari
+# (danda) and Urdu stops, or at a blank line.
+_SENTENCE_END = re.compile(
+    r"(?<!\b[A-Z\u05d0-\u05ea])[.!?…]+[\"'”’»)\]]*\s+|[。！？؟।॥۔]+|\n\s*\n")
 
 _SNOWBALL = {
     "ar": "arabic", "ca": "catalan", "cs": "czech", "da": "danish", "de": "german",
@@ -65,6 +71,17 @@ _ACCENT_FOLD = frozenset({"ca", "de", "en", "es", "fr", "id", "it", "ms", "nl", 
 _LEMMATIZE = frozenset({"uk"})  # no Snowball stemmer; simplemma ships a dictionary
 _ARABIC_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _ARABIC_ALEF = str.maketrans("أإآٱ", "اااا")
+# Persian and Urdu text is often typed with Arabic keyboards (ي ك for ی ک), Urdu with the
+# Arabic heh for ہ; the zero-width non-joiner inside words ("تحریم‌ها") is left out by some
+# writers ("تحریمها"): all fold to one spelling.
+_PERSIAN_LETTERS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "\u200c": None})
+_URDU_LETTERS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ه": "ہ", "\u200c": None})
+# Vietnamese puts the tone of oa, oe, uy either on the first vowel (hòa, thủy: the common
+# newspaper style) or on the second (hoà, thuỷ: the reformed style); both are everywhere.
+# Decomposed, the reformed style's tone follows the second vowel at the end of a syllable
+# (and no other mark follows it: thuận, whose dot below comes before the circumflex).
+_VI_TONE = re.compile(
+    "(?<![qQ])([oOuU])([aAeEyY])([\u0300\u0301\u0303\u0309\u0323])(?![\\w\u0300-\u036f])")
 _CACHE_LIMIT = 300_000  # rule words per language memoised
 DEFAULT_LANGUAGE = "xx"  # analyzer used when the language is unknown: fold only, no stemming
 
@@ -99,9 +116,20 @@ def char_fold(text: str, language: str | None) -> str:
         text = text.replace("ё", "е")
     elif language in ("ar", "fa", "ur"):
         text = _ARABIC_DIACRITICS.sub("", text).translate(_ARABIC_ALEF)
+        if language != "ar":
+            text = text.translate(_PERSIAN_LETTERS if language == "fa" else _URDU_LETTERS)
+    elif language == "vi":
+        text = _vietnamese_tones(text)
     elif language == "zh":
         text = simplify(text)
     return text
+
+
+def _vietnamese_tones(text: str) -> str:
+    """The common (old) tone placement of oa, oe, uy: hoà → hòa, thuỷ → thủy."""
+    decomposed = unicodedata.normalize("NFD", text)
+    moved = _VI_TONE.sub(r"\1\3\2", decomposed)
+    return text if moved == decomposed else unicodedata.normalize("NFC", moved)
 
 
 def normalise(text: str, language: str | None = None) -> str:

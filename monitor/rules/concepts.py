@@ -28,8 +28,9 @@ from monitor.rules.located import Source, compose, entries
 
 ANY_LANGUAGE = "any"
 # When a concept has no list for a detected language, the list of a close language is used:
-# language detectors often call Indonesian text Malay, and short Chinese text Wu.
-LANGUAGE_FALLBACK = {"ms": "id", "be": "ru", "wuu": "zh", "yue": "zh"}
+# language detectors often call Indonesian text Malay, short Chinese text Wu, and short Hindi
+# text Nepali (same script, much shared vocabulary).
+LANGUAGE_FALLBACK = {"ms": "id", "be": "ru", "wuu": "zh", "yue": "zh", "ne": "hi"}
 _CONCEPT_ID = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 _LANGUAGE = re.compile(r"[a-z]{2,3}\Z")
 _ENTRY_WORD = re.compile(r"[^\s*\"()@]+\*?\Z")

@@ -25,6 +25,8 @@ from monitor.store.tables import (
     DeliveryRow,
     SourceRow,
     StoryBandRow,
+    StoryTermRow,
+    StoryVectorRow,
     TriageRow,
 )
 
@@ -97,6 +99,9 @@ def delete_source(store: Store, source_id: int) -> bool:
         s.execute(delete(AlertCopyRow).where(or_(col(AlertCopyRow.alert_id).in_(alerts),
                                                  col(AlertCopyRow.article_id).in_(articles))))
         s.execute(delete(StoryBandRow).where(col(StoryBandRow.article_id).in_(articles)))
+        s.execute(delete(StoryTermRow).where(col(StoryTermRow.article_id).in_(articles)))
+        s.execute(delete(StoryVectorRow).where(
+            col(StoryVectorRow.article_id).in_(articles)))
         s.execute(delete(TriageRow).where(col(TriageRow.alert_id).in_(alerts)))
         s.execute(delete(AlertRow).where(col(AlertRow.article_id).in_(articles)))
         s.execute(delete(ArticleRow).where(col(ArticleRow.source_id) == source_id))

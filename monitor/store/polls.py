@@ -29,7 +29,14 @@ from monitor.store.records import (
     dedupe_key,
 )
 from monitor.store.stories import StoryQueries
-from monitor.store.tables import AlertCopyRow, AlertRow, ArticleRow, SourceRow, StoryBandRow
+from monitor.store.storyterms import find_terms, insert_terms, term_rows
+from monitor.store.tables import (
+    AlertCopyRow,
+    AlertRow,
+    ArticleRow,
+    SourceRow,
+    StoryBandRow,
+)
 
 _CANDIDATES = 50  # band hits examined per article and band; bounds the near-dup lookup
 _MASK = (1 << 64) - 1
@@ -105,13 +112,18 @@ class PollQueries(StoryQueries):
             items = plan.articles
             # Stories are decided first (a copy later in this poll joins an earlier article,
             # named by -1 - its index until it has an id), then all rows go in one statement.
-            planned = plan.stories(self._candidates(conn, items, plan.since))
+            found = self._candidates(conn, items, plan.since)
+            if plan.link_since is not None:
+                find_terms(conn, found, items, plan.link_since)
+            planned = plan.stories(found)
             ids = self._insert_articles(s, source_id, items, planned, now)
             own: list[int] = []
             joined: dict[int, list[int]] = {}
             grown: set[int] = set()  # stored stories this poll adds to
             fresh: dict[int, str | None] = {}  # new stories: their language
             band_rows: list[dict[str, object]] = []
+            term_list: list[dict[str, object]] = []
+            vectors: list[dict[str, object]] = []
             name = new.get("title") or new.get("url", source.url)
             for n, item in enumerate(items):
                 article_id = ids.get(dedupe_key(item.article))
@@ -133,6 +145,10 @@ class PollQueries(StoryQueries):
                          "story_id": story_id, "simhash": _signed(item.simhash),
                          "event_key": item.event_key, "created_at": now}
                         for band, value in enumerate(item.bands))
+                term_list.extend(term_rows(item, article_id, story_id, now))
+                if item.vector is not None:
+                    vectors.append({"article_id": article_id, "vector": item.vector,
+                                    "created_at": now})
                 for alert in item.alerts:
                     earlier = (self._story_alert(s, alert.match.rule_id, story_id)
                                if story_id != article_id else None)
@@ -141,7 +157,7 @@ class PollQueries(StoryQueries):
                         s.add(AlertCopyRow(alert_id=copy, article_id=article_id,
                                            source_id=source_id, source=name,
                                            url=item.article.url, title=item.article.title,
-                                           created_at=now))
+                                           language=item.article.language, created_at=now))
                         continue
                     payload = plan.payload(alert.match, item.article, article_id, name, now)
                     made = self._insert_alert(s, article_id, story_id, item.article, alert,
@@ -154,6 +170,7 @@ class PollQueries(StoryQueries):
                 conn.execute(_JOIN_STORY, {"ids": members, "story": story_id})
             if band_rows:
                 conn.execute(_BANDS.insert(), band_rows)
+            insert_terms(conn, term_list, vectors)
             self._refresh_stories(conn, {*joined, *grown}, {
                 sid: lang for sid, lang in fresh.items() if sid not in joined}, now)
             alerts.extend(self._breaking(s, grown, plan, now))

@@ -55,7 +55,12 @@ class PollArticle:
     simhash: int | None = None  # unsigned 64 bits; None: too short to compare
     bands: tuple[int, ...] = ()  # the SimHash's band values, band 0 first: the near-dup index
     event_key: str | None = None  # names and figures: a near-duplicate naming others is news
+    terms: tuple[str, ...] = ()  # cross-script name skeletons and figures: the language link
+    vector: bytes | None = None  # title and lead, from the optional encoder
     alerts: tuple[PollAlert, ...] = ()
+
+
+TermHit = tuple[int, int, str | None, int, int]
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,12 @@ class StoryCandidates:
     by_url: dict[str, int]  # canonical URL -> story id
     # (band, value) -> (story, simhash, event key) of each member article with that band
     by_band: dict[tuple[int, int], list[tuple[int, int, str | None]]]
+    # term -> (story, article, language, the article's numbers of terms and of figures) of
+    # recent articles;
+    # a term more common than the lookup's cap is ``crowded`` instead: it tells nothing apart
+    by_term: dict[str, list[TermHit]] = field(default_factory=dict)
+    crowded: set[str] = field(default_factory=set)
+    vectors: dict[int, bytes] = field(default_factory=dict)  # article -> its stored vector
 
 
 PayloadBuilder = Callable[[Match, Article, int, str, datetime], dict[str, Any]]
@@ -138,6 +149,7 @@ class PollPlan:
     breaking: Mapping[str, BreakingRule] = field(default_factory=dict)
     breaks: Callable[[BreakingStory], bool] = lambda _story: False
     breaking_payload: BreakingPayload | None = None
+    link_since: datetime | None = None  # term index entries older: no candidates (None: off)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from monitor.store.tables import (
     DeliveryAttemptRow,
     DeliveryRow,
     StoryBandRow,
+    StoryTermRow,
+    StoryVectorRow,
     TriageRow,
 )
 
@@ -101,6 +103,9 @@ class RetentionQueries(StoryQueries):
                 col(ArticleRow.id).in_(doomed), col(ArticleRow.story_id).is_not(None))))
             s.execute(delete(AlertCopyRow).where(col(AlertCopyRow.article_id).in_(doomed)))
             s.execute(delete(StoryBandRow).where(col(StoryBandRow.article_id).in_(doomed)))
+            s.execute(delete(StoryTermRow).where(col(StoryTermRow.article_id).in_(doomed)))
+            s.execute(delete(StoryVectorRow).where(
+                col(StoryVectorRow.article_id).in_(doomed)))
             articles = _count(s.execute(delete(ArticleRow).where(col(ArticleRow.id).in_(doomed))))
             self.recount_stories(s.connection(), (i for i in stories if i is not None))
             return PruneCounts(articles, alerts, deliveries, attempts)

@@ -5,7 +5,16 @@ No ``from __future__ import annotations`` here: SQLModel reads the annotations a
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Column, Index, Text, UniqueConstraint, false
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    LargeBinary,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -130,6 +139,38 @@ class StoryBandRow(SQLModel, table=True):
     created_at: datetime
 
 
+class StoryTermRow(SQLModel, table=True):
+    """One name skeleton or figure of an article: the index that finds the story it retells
+    in another language (``reader.linking``)."""
+
+    __tablename__ = "story_terms"
+    __table_args__ = (
+        # Covering: a lookup reads the index alone, however many rows a common term has.
+        Index("ix_story_terms_lookup", "term", "created_at", "story_id", "article_id",
+              "language", "terms", "figures"),
+        Index("ix_story_terms_article_id", "article_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    term: str = Field(sa_column=Column(Text, nullable=False))
+    article_id: int = Field(foreign_key="articles.id")
+    story_id: int
+    language: str | None = Field(default=None, max_length=16)
+    terms: int  # how many terms the article has: the overlap is measured against it
+    figures: int = 0  # how many of them are figures
+    created_at: datetime
+
+
+class StoryVectorRow(SQLModel, table=True):
+    """An article's title-and-lead vector (optional encoder): read for term-index candidates."""
+
+    __tablename__ = "story_vectors"
+
+    article_id: int = Field(foreign_key="articles.id", primary_key=True)
+    vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime
+
+
 class AlertCopyRow(SQLModel, table=True):
     """A later copy of an alerted story from another article or source ("also reported by")."""
 
@@ -146,6 +187,7 @@ class AlertCopyRow(SQLModel, table=True):
     source: str = Field(sa_column=Column(Text, nullable=False))
     url: str | None = Field(default=None, sa_column=Column(Text))
     title: str = Field(sa_column=Column(Text, nullable=False))
+    language: str | None = Field(default=None, max_length=16)  # None: stored before 0610
     created_at: datetime
 
 

