@@ -37,6 +37,7 @@ MAX_HITS_PER_LEAF = 1_000
 # Steps (hits handled by the programs) per article for all rules: well under a second.
 MAX_WORK = 1_000_000
 _FEW = 64  # sentences of more hits than this are looked up in a table of every token
+_FEW_WORDS = 8  # offsets of more cited words than this come from a table of every token
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class Leaf:
     concept: str | None
     weight: float
     field: str | None  # None: title or body
+    # The far side of a NEAR/SENT (who, where): its evidence is listed after the topic's.
+    context: bool = False
 
     def trigger(self) -> Trigger:
         if self.kind != PHRASE:
@@ -63,6 +66,7 @@ class Leaf:
 
 
 Hit = tuple[int, int, Leaf]
+Quote = tuple[str, int, int, str, str]  # field, character offsets, the words, the snippet
 
 
 def clip(text: str, limit: int) -> str:
@@ -106,6 +110,8 @@ class Document:
         self._separated: dict[bool, str | None] = {}
         self._starts: dict[tuple[bool, str], list[int]] = {}
         self.memo: dict[tuple[int, str, tuple[tuple[str, int], ...]], list[Span]] = {}
+        # Span → (field, start, end, text, snippet): many rules of a broad set cite one hit.
+        self.quotes: dict[Span, Quote] = {}
         self.work, self.budget = 0, MAX_WORK
 
     def charge(self, steps: int) -> None:
@@ -182,6 +188,12 @@ class Document:
     def char_span(self, position: int) -> Span:
         """Character offsets of a token in its field's text."""
         in_title = position < self.body_start
+        if not in_title and self._body_spans is not None:
+            return self._body_spans[position - self.body_start]
+        if not in_title and len(self._starts) > _FEW_WORDS:
+            # Many words cited (a broad rule set): one pass over every token beats a search
+            # of the text per word.
+            return self.body_spans()[position - self.body_start]
         text = self._separated.get(in_title, "")
         if text == "":
             text = self._separated[in_title] = separated(self.title if in_title else self.body)

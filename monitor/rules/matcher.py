@@ -16,7 +16,7 @@ from pathlib import Path
 import ahocorasick  # type: ignore[import-not-found]
 
 from monitor.errors import MatchBudgetExceeded, RuleProblem
-from monitor.models import Article, Evidence, Match
+from monitor.models import Article, Match
 from monitor.rules.analysis import Analyzer, Analyzers, detect_language, normalise
 from monitor.rules.compiler import (
     EXACT,
@@ -34,6 +34,7 @@ from monitor.rules.compiler import (
     Program,
 )
 from monitor.rules.concepts import LANGUAGE_FALLBACK, ConceptDef
+from monitor.rules.evidence import build_evidence, ordered, snippet, stretches
 from monitor.rules.files import Rule, load_rule_files
 from monitor.rules.lexicon import Lexicon, rules_of
 from monitor.rules.syntax import Node, parse
@@ -43,15 +44,6 @@ _TITLE_FACTOR = 2.0  # a term in the title says more about the article than one 
 MAX_EVIDENCE = 100
 
 log = logging.getLogger("monitor.rules.matcher")
-
-
-def snippet(text: str, start: int, end: int, width: int = 60) -> str:
-    """The hit in its context, marked with « », trimmed to about ``width`` chars each side."""
-    left = max(0, start - width)
-    right = min(len(text), end + width)
-    pre = ("…" if left else "") + text[left:start]
-    post = text[end:right] + ("…" if right < len(text) else "")
-    return " ".join(f"{pre}«{text[start:end]}»{post}".split())
 
 
 @dataclass(frozen=True)
@@ -224,7 +216,7 @@ def _evaluate(c: _Compiled, doc: Document) -> Match | None:
         got = c.query.run(doc)
         if got is None:
             return None
-        hits.extend(got)
+        hits = got  # a fresh list from the program: extended below, never shared
     if c.weights:
         score = 0.0
         for program, weight in c.weights:
@@ -234,46 +226,26 @@ def _evaluate(c: _Compiled, doc: Document) -> Match | None:
                 hits.extend(got)
         if rule.threshold is not None and score < rule.threshold:
             return None
-        stretches = _stretches(hits)
+        found = stretches(hits)
     else:
-        stretches = _stretches(hits)
-        score = _score(stretches, doc.body_start)
-    if not stretches or score < rule.min_score:
+        found = stretches(hits)
+        score = _score(found, doc.body_start)
+    if not found or score < rule.min_score:
         return None
-    evidence = tuple(_make(leaf, doc, start, end) for start, end, leaf
-                     in stretches[:MAX_EVIDENCE])
+    evidence = build_evidence(doc, ordered(found)[:MAX_EVIDENCE])
     return Match(rule.id, rule.name, score, evidence, rule.severity, rule.notify)
 
 
-def _score(stretches: list[Hit], body_start: int) -> float:
+def _score(found: list[Hit], body_start: int) -> float:
+    if len(found) == 1:
+        start, _end, leaf = found[0]
+        return leaf.weight * (_TITLE_FACTOR if start < body_start else 1.0)
     best: dict[tuple[str, str | None], float] = {}
-    for start, _end, leaf in stretches:
+    for start, _end, leaf in found:
         value = leaf.weight * (_TITLE_FACTOR if start < body_start else 1.0)
         key = (leaf.label, leaf.concept)
         best[key] = max(best.get(key, 0.0), value)
     return sum(best.values())
-
-
-def _stretches(hits: list[Hit]) -> list[Hit]:
-    """The hits to report: longest first at each start, none inside an earlier one."""
-    out: list[Hit] = []
-    reach = -1
-    # A hit inside an earlier one ("kedutaan" inside "kedutaan besar") adds nothing, so each
-    # stretch of text is reported once.
-    for hit in sorted(hits, key=lambda h: (h[0], -h[1])):
-        if hit[1] > reach:
-            reach = hit[1]
-            out.append(hit)
-    return out
-
-
-def _make(leaf: Leaf, doc: Document, start: int, end: int) -> Evidence:
-    field, text = ("title", doc.title) if start < doc.body_start else ("body", doc.body)
-    a, b = doc.char_span(start)
-    if end - start > 1:
-        b = doc.char_span(end - 1)[1]
-    return Evidence(leaf.label, field, a, b, text[a:b], snippet(text, a, b),
-                    leaf.concept, leaf.weight)
 
 
 def language_of(article: Article) -> str | None:

@@ -30,7 +30,8 @@ DEFAULT_DIGEST_BODY = "$items"
 def _alert_fields(data: dict[str, Any]) -> dict[str, str]:
     rule, article = data.get("rule") or {}, data.get("article") or {}
     evidence = data.get("evidence") or []
-    terms = sorted({str(e.get("term")) for e in evidence if e.get("term")})
+    # In the matcher's order, the topic's terms first: "sanksi, AS, rusia", not "AS, rusia".
+    terms = list(dict.fromkeys(str(e.get("term")) for e in evidence if e.get("term")))
     return {
         "rule_id": str(rule.get("id") or ""), "rule_name": str(rule.get("name") or ""),
         "severity": str(rule.get("severity") or ""), "title": str(article.get("title") or ""),
