@@ -11,6 +11,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import ahocorasick  # type: ignore[import-not-found]
@@ -37,6 +38,7 @@ from monitor.rules.concepts import LANGUAGE_FALLBACK, ConceptDef
 from monitor.rules.evidence import build_evidence, ordered, snippet, stretches
 from monitor.rules.files import Rule, load_rule_files
 from monitor.rules.lexicon import Lexicon, rules_of
+from monitor.rules.rulecache import RuleCache
 from monitor.rules.syntax import Node, parse
 
 _TITLE_FACTOR = 2.0  # a term in the title says more about the article than one in the body
@@ -148,9 +150,12 @@ class Matcher:
         self.overruns = 0  # articles whose matching ran out of budget (docs/rules.md, "Limits")
 
     @classmethod
-    def load(cls, directory: Path) -> Matcher:
-        """Load and compile the rules of ``directory``; raise RuleError with every problem."""
-        files = load_rule_files(directory)
+    def load(cls, directory: Path, cache: Path | None = None) -> Matcher:
+        """Load and compile the rules of ``directory``; raise RuleError with every problem.
+
+        ``cache``: the directory of parsed rule files (monitor.rules.rulecache), if any."""
+        opened = None if cache is None else partial(RuleCache.open, cache, directory)
+        files = load_rule_files(directory, opened)
         return cls(files.rules, files.version, files.concepts, files.warnings)
 
     def index(self, language: str | None) -> _LanguageIndex:
