@@ -16,7 +16,6 @@ from collections.abc import Callable
 from itertools import accumulate, compress, count
 from operator import add
 
-import py3langid
 import simplemma
 import snowballstemmer  # type: ignore[import-untyped]
 
@@ -226,13 +225,37 @@ def sentence_ends(text: str) -> list[int]:
     return [m.end() for m in _SENTENCE_END.finditer(text)]
 
 
+_model_loading: threading.Thread | None = None
+
+
+def warm_language_model() -> None:
+    """Start loading the language identifier in the background. Its model takes ~0.4 s to
+    decompress, mostly outside the GIL: a command that reads rules and files meanwhile (``monitor
+    match``) gets its first detection sooner."""
+    global _model_loading
+    if _model_loading is None:
+        _model_loading = threading.Thread(target=_classify, args=("warm up",), daemon=True,
+                                          name="language-model")
+        _model_loading.start()
+
+
+def _classify(sample: str) -> str:
+    import py3langid
+
+    lang, _score = py3langid.classify(sample)
+    return str(lang)
+
+
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code of the text's language, or None when there is too little text to tell.
 
-    py3langid ships its model inside the package, so detection needs no download.
+    py3langid ships its model inside the package, so detection needs no download. It is
+    imported on first use: it loads numpy (~0.2 s), which articles of a declared language and
+    the quick commands never need.
     """
     sample = text[:4000].strip()
     if len(sample) < 20:
         return None
-    lang, _score = py3langid.classify(sample)
-    return str(lang)
+    if _model_loading is not None:
+        _model_loading.join()  # one load of the model, not a second one racing it
+    return _classify(sample)
