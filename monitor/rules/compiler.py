@@ -5,7 +5,7 @@ must contain.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from monitor.rules import query as q
 from monitor.rules.analysis import Analyzer, words
@@ -191,6 +191,9 @@ class Compiler:
     language: str
     analyzer: Analyzer
     concepts: dict[str, ConceptDef]
+    # One object per distinct leaf: the rules naming @actors share its leaves, and so the
+    # evidence built for them once per article (monitor.rules.evidence).
+    interned: dict[Leaf, Leaf] = field(default_factory=dict)
 
     def compile(self, node: q.Node, field: str | None = None,
                 context: bool = False) -> Program:
@@ -242,6 +245,7 @@ class Compiler:
             return Const(False)
         if len(parts) == 1:
             key, mode = parts[0]
-            return LeafProgram(Leaf(mode, key, (), label, concept, weight, field, context))
-        return LeafProgram(Leaf(PHRASE, "", tuple(parts), label, concept, weight, field,
-                                context))
+            leaf = Leaf(mode, key, (), label, concept, weight, field, context)
+        else:
+            leaf = Leaf(PHRASE, "", tuple(parts), label, concept, weight, field, context)
+        return LeafProgram(self.interned.setdefault(leaf, leaf))

@@ -21,6 +21,7 @@ from itertools import compress
 from typing import cast
 
 from monitor.errors import MatchBudgetExceeded
+from monitor.models import Evidence
 from monitor.rules.analysis import sentence_ends, separated, spans, token_starts, words
 from monitor.rules.lexicon import Known, Lexicon, folded_of, prefix_table, stem_of
 from monitor.rules.positions import Occurrences, Positions
@@ -37,7 +38,6 @@ MAX_HITS_PER_LEAF = 1_000
 # Steps (hits handled by the programs) per article for all rules: well under a second.
 MAX_WORK = 1_000_000
 _FEW = 64  # sentences of more hits than this are looked up in a table of every token
-_FEW_WORDS = 8  # offsets of more cited words than this come from a table of every token
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,7 @@ class Document:
         self.memo: dict[tuple[int, str, tuple[tuple[str, int], ...]], list[Span]] = {}
         # Span → (field, start, end, text, snippet): many rules of a broad set cite one hit.
         self.quotes: dict[Span, Quote] = {}
+        self.cited: dict[tuple[int, int, int], Evidence] = {}  # (start, end, id(leaf))
         self.work, self.budget = 0, MAX_WORK
 
     def charge(self, steps: int) -> None:
@@ -189,11 +190,7 @@ class Document:
         """Character offsets of a token in its field's text."""
         in_title = position < self.body_start
         if not in_title and self._body_spans is not None:
-            return self._body_spans[position - self.body_start]
-        if not in_title and len(self._starts) > _FEW_WORDS:
-            # Many words cited (a broad rule set): one pass over every token beats a search
-            # of the text per word.
-            return self.body_spans()[position - self.body_start]
+            return self._body_spans[position - self.body_start]  # made for sentences already
         text = self._separated.get(in_title, "")
         if text == "":
             text = self._separated[in_title] = separated(self.title if in_title else self.body)

@@ -52,16 +52,22 @@ def ordered(hits: list[Hit]) -> list[Hit]:
 
 
 def build_evidence(doc: Document, hits: list[Hit]) -> tuple[Evidence, ...]:
-    """Evidence of ``hits``, in their order. Only matches get here, and each stretch of text
-    is located and quoted once per article, whatever the number of rules that cite it."""
-    cached, quotes = doc.quotes.get, doc.quotes
+    """Evidence of ``hits``, in their order. Only matches get here, and each hit of a leaf is
+    made into evidence once per article, however many rules cite it (leaves are shared:
+    monitor.rules.compiler), each stretch of text located and quoted once."""
+    made, cited, quotes = doc.cited.get, doc.cited, doc.quotes
     out = []
     for start, end, leaf in hits:
-        got = cached((start, end))
-        if got is None:
-            got = quotes[(start, end)] = _quote(doc, start, end)
-        out.append(Evidence(leaf.label, got[0], got[1], got[2], got[3], got[4], leaf.concept,
-                            leaf.weight, "context" if leaf.context else "topic"))
+        key = (start, end, id(leaf))
+        evidence = made(key)
+        if evidence is None:
+            got = quotes.get((start, end))
+            if got is None:
+                got = quotes[(start, end)] = _quote(doc, start, end)
+            evidence = cited[key] = Evidence(
+                leaf.label, got[0], got[1], got[2], got[3], got[4], leaf.concept, leaf.weight,
+                "context" if leaf.context else "topic")
+        out.append(evidence)
     return tuple(out)
 
 
