@@ -29,7 +29,8 @@ __all__ = ["EXACT", "PREFIX", "TERM", "AndProgram", "Compiler", "Const", "Docume
 
 
 class Program:
-    """A compiled query node: ``run`` gives its hits, or None when it does not hold."""
+    """A compiled query node: ``run`` gives its hits, or None when it does not hold. The list
+    is a new one at each call, the caller's to extend."""
 
     def run(self, doc: Document) -> list[Hit] | None:
         raise NotImplementedError
@@ -140,8 +141,9 @@ class OrProgram(Program):
             if got is not None:
                 doc.charge(len(got))
                 # Extend one list: ``hits + got`` per child copied the hits of a long OR anew.
+                # Every program returns a list of its own, so the first one is taken as is.
                 if hits is None:
-                    hits = list(got)
+                    hits = got
                 else:
                     hits.extend(got)
         return hits
