@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -23,15 +23,10 @@ from monitor.rules.compiler import (
     EXACT,
     PREFIX,
     TERM,
-    AndProgram,
     Compiler,
     Document,
     Hit,
     Leaf,
-    LeafProgram,
-    NearProgram,
-    NotProgram,
-    OrProgram,
     Program,
 )
 from monitor.rules.concepts import LANGUAGE_FALLBACK, ConceptDef
@@ -58,18 +53,19 @@ class _Compiled:
 class _LanguageIndex:
     """Every enabled rule that applies to one language, compiled with its analyzer."""
 
-    def __init__(self, compiled: list[_Compiled], analyzer: Analyzer) -> None:
+    def __init__(self, compiled: list[_Compiled], analyzer: Analyzer,
+                 leaves: Iterable[Leaf]) -> None:
+        """``leaves``: every distinct leaf of ``compiled`` (the compiler interned them)."""
         self.compiled = compiled
         self.always: list[int] = []
         terms: dict[str, list[int]] = {}
         exact: dict[str, list[int]] = {}
         prefix_rules: dict[str, list[int]] = {}
         named: dict[int, set[str]] = {TERM: set(), EXACT: set(), PREFIX: set()}
+        for leaf in leaves:
+            for key, mode in leaf.parts or ((leaf.key, leaf.kind),):
+                named[mode].add(key)
         for i, c in enumerate(compiled):
-            for program in _programs(c):
-                for leaf in _leaves(program):
-                    for key, mode in leaf.parts or ((leaf.key, leaf.kind),):
-                        named[mode].add(key)
             triggers = _rule_triggers(c)
             if triggers is None:
                 self.always.append(i)
@@ -92,25 +88,6 @@ class _LanguageIndex:
         found: set[int] = set(self.always)
         found.update(*filter(None, map(rules_of, doc.entries)))
         return sorted(found)
-
-
-def _programs(c: _Compiled) -> list[Program]:
-    return ([c.query] if c.query else []) + [p for p, _w in c.weights]
-
-
-def _leaves(program: Program) -> Iterator[Leaf]:
-    if isinstance(program, LeafProgram):
-        yield program.leaf
-        return
-    kids: list[Program] = []
-    if isinstance(program, AndProgram | OrProgram):
-        kids = program.children
-    elif isinstance(program, NotProgram):
-        kids = [program.child]
-    elif isinstance(program, NearProgram):
-        kids = [program.left, program.right]
-    for kid in kids:
-        yield from _leaves(kid)
 
 
 def _rule_triggers(c: _Compiled) -> frozenset[tuple[int, str]] | None:
@@ -180,7 +157,7 @@ class Matcher:
             compiled.append(_Compiled(
                 rule, compiler.compile(ast) if ast is not None else None,
                 tuple((compiler.compile(w.ast), w.weight) for w in rule.weights)))
-        return _LanguageIndex(compiled, self._analyzers.get(language))
+        return _LanguageIndex(compiled, self._analyzers.get(language), compiler.interned)
 
     def match(self, article: Article) -> list[Match]:
         """Every enabled rule that matches ``article``, with evidence, in rule order."""
