@@ -6,13 +6,15 @@ Usage: python bench/bench_startup.py [--runs 10] [--tree PATH ...]
 Each ``--tree`` (a checkout; default: this one) runs with its own ``monitor`` package first on
 PYTHONPATH and this checkout's rules and seed, so that an older commit is measured on the same
 input. The minimum and the median of ``--runs`` runs are printed: on a shared machine the
-minimum is the command's own cost, the median what a user waits.
+minimum is the command's own cost, the median what a user waits; the CPU time (user + system,
+all threads) is what it costs the machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -24,14 +26,21 @@ ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_6dba894c3f267814.txt"
 
 
-def wall(argv: list[str], env: dict[str, str], runs: int) -> list[float]:
-    out = []
+def wall(argv: list[str], env: dict[str, str], runs: int, cwd: str
+         ) -> tuple[list[float], list[float]]:
+    """Wall and CPU (user + system) seconds of each run."""
+    walls, cpus = [], []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "monitor", *argv], env=env, check=True,
+        # Run elsewhere than a checkout: ``python -m`` puts the working directory first on
+        # sys.path, before PYTHONPATH, and this checkout's package would shadow the tree's.
+        subprocess.run([sys.executable, "-m", "monitor", *argv], env=env, check=True, cwd=cwd,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        out.append(time.perf_counter() - start)
-    return out
+        walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return walls, cpus
 
 
 def main() -> None:
@@ -46,10 +55,11 @@ def main() -> None:
                        MONITOR_DATABASE_URL=f"sqlite:///{tmp}/unused.db",
                        MONITOR_RULES_CACHE=str(Path(tmp) / "cache"))
             for name, argv in (("--help", ["--help"]), ("match", ["match", str(SEED)])):
-                wall(argv, env, 1)  # warm: page cache, .pyc files, the rule cache
-                got = wall(argv, env, args.runs)
-                print(f"{tree}: monitor {name}: min {min(got):.3f} s, "
-                      f"median {statistics.median(got):.3f} s ({args.runs} runs)", flush=True)
+                wall(argv, env, 1, tmp)  # warm: page cache, .pyc files, the rule cache
+                got, cpu = wall(argv, env, args.runs, tmp)
+                print(f"{tree}: monitor {name}: wall min {min(got):.3f} s, median "
+                      f"{statistics.median(got):.3f} s; CPU min {min(cpu):.3f} s "
+                      f"({args.runs} runs)", flush=True)
 
 
 if __name__ == "__main__":
