@@ -44,7 +44,9 @@ def cache_dir(setting: str) -> Path | None:
         return None
     if value.lower() != "auto":
         return Path(value).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    if not os.path.isabs(base):  # no home directory (a bare container user): no cache
+        return None
     return Path(base) / "monitor" / "rules"
 
 

@@ -144,3 +144,5 @@ def test_the_setting_names_the_directory(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert cache_dir("auto") == tmp_path / "home" / ".cache" / "monitor" / "rules"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")  # not a place to trust: none
+    assert cache_dir("auto") is None
