@@ -44,6 +44,7 @@ from monitor.reader.urlpolicy import URLPolicy, pinned_transport
 from monitor.reader.websub import Subscriber
 from monitor.reload import Reloader
 from monitor.rules.matcher import Matcher
+from monitor.rules.rulecache import cache_dir
 from monitor.rules.versions import RuleSync
 from monitor.store import Store
 from monitor.store.ops import outbox_depth
@@ -239,7 +240,7 @@ def ensure_default_source(store: Store, settings: Settings, clock: Clock) -> Non
 
 async def open_app(stack: AsyncExitStack, settings: Settings, *, clock: Clock = utcnow) -> App:
     """Build the application; the rule set is loaded first so a broken one stops the start."""
-    matcher = Matcher.load(settings.rules_dir)
+    matcher = Matcher.load(settings.rules_dir, cache_dir(settings.rules_cache))
     store = Store.open(settings.database_url)
     stack.callback(store.close)
     ensure_default_source(store, settings, clock)

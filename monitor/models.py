@@ -54,6 +54,8 @@ class Evidence:
     snippet: str  # a short excerpt around the hit, the hit between « and »
     concept: str | None = None
     weight: float = 1.0
+    # "topic": what the rule is about; "context": who or where (the far side of a NEAR/SENT).
+    role: str = "topic"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +67,7 @@ class Evidence:
             "snippet": self.snippet,
             "concept": self.concept,
             "weight": self.weight,
+            "role": self.role,
         }
 
 

@@ -21,6 +21,7 @@ from monitor.errors import ConfigError, MonitorError, RuleError, shorten
 from monitor.metrics import Metrics
 from monitor.reader.urlpolicy import URLPolicy
 from monitor.rules.matcher import Matcher
+from monitor.rules.rulecache import cache_dir
 from monitor.store import Store
 from monitor.subscriptions import FolderAccess, Subscriptions, declared_sources
 
@@ -94,7 +95,8 @@ class Reloader:
             return False
         self._rules_seen = seen
         try:
-            matcher = Matcher.load(self.settings.rules_dir)
+            matcher = Matcher.load(self.settings.rules_dir,
+                                   cache_dir(self.settings.rules_cache))
         except RuleError as exc:
             # The first problems say what to fix; thousands would make /readyz megabytes.
             shown = [str(p) for p in exc.problems[:_SHOWN]]

@@ -64,6 +64,10 @@ class Settings:
                                 "(`postgresql+psycopg://...` for PostgreSQL)")
     rules_dir: Path = setting(None, "directory of rule files", factory=lambda: _default_dir(
         "rules"), shown="`./rules`, else the rules shipped in the package")
+    rules_cache: str = setting("auto", "directory where parsed rule files are cached (only "
+                               "changed files are parsed again); `off` disables it",
+                               shown="`auto`: `$XDG_CACHE_HOME/monitor/rules`, else "
+                               "`~/.cache/monitor/rules`")
     seeds_dir: Path = setting(None, "the first source of a new database", factory=lambda:
                               _default_dir("seeds"),
                               shown="`./seeds`, else the seeds shipped in the package")
@@ -225,7 +229,8 @@ def secret_values(settings: Settings) -> list[str]:
     """The values of every secret setting, for log redaction."""
     values = [getattr(settings, f.name) for f in fields(Settings) if f.metadata.get("secret")]
     out = [str(v) for v in values if v]
-    if "@" in settings.database_url or ":" in settings.database_url:
+    # A password in a URL comes before an "@": without one, SQLAlchemy need not be loaded.
+    if "@" in settings.database_url:
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError
 

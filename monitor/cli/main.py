@@ -119,9 +119,13 @@ def _with_id(article: Article, ident: str) -> Article:
 
 
 def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
-    from monitor.rules.matcher import Matcher
+    from monitor.rules.analysis import warm_language_model
 
-    matcher = Matcher.load(args.rules or settings.rules_dir)
+    warm_language_model()  # an article without a language needs it, after the rules load
+    from monitor.rules.matcher import Matcher
+    from monitor.rules.rulecache import cache_dir
+
+    matcher = Matcher.load(args.rules or settings.rules_dir, cache_dir(settings.rules_cache))
     status = 0
     try:
         for ident, article in _articles(args.paths):
@@ -164,6 +168,7 @@ def cmd_backtest(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
     from monitor.rules.matcher import Matcher
+    from monitor.rules.rulecache import cache_dir
 
     directory = args.directory or settings.rules_dir
     if args.action != "check":
@@ -173,7 +178,7 @@ def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
             rulestools.cmd_gazetteer)
         return run(args, directory)
     try:
-        matcher = Matcher.load(directory)
+        matcher = Matcher.load(directory, cache_dir(settings.rules_cache))
     except RuleError as exc:
         for problem in exc.problems:
             print(problem)

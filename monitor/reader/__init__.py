@@ -1,13 +1,8 @@
 """Reader: from a source to Articles: fetch, URL policy, schedule, parsers, extraction, stories.
 
-The other rooms use the fetcher and its URL policy (the webhook transport shares the policy),
-and extraction of a raw item into an ``Article``. The poller (``poller.Pipeline``), which
-writes to the store and hands alerts on, is imported from its module: re-exported here, every
-import of the URL policy would load the whole pipeline and the rooms it calls.
+The other rooms use the fetcher (``fetcher``) and its URL policy (``urlpolicy``: the webhook
+transport shares it), and extraction of a raw item into an ``Article`` (``article.extract``),
+each imported from its module. Nothing is re-exported here: Python runs this file before any
+submodule, so a re-export would make every import of the URL policy load the fetcher and HTTP
+client, and every extraction load the poller and the rooms it calls.
 """
-
-from monitor.reader.article import extract
-from monitor.reader.fetcher import Fetcher, FetchLimits, FetchResult, Validators
-from monitor.reader.urlpolicy import URLPolicy
-
-__all__ = ["FetchLimits", "FetchResult", "Fetcher", "URLPolicy", "Validators", "extract"]

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import AsyncIterator, Iterable, Iterator
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import brotli
-import httpx
 
 from monitor.errors import FetchError
+
+if TYPE_CHECKING:
+    import httpx  # the response's own module: loaded by whoever made the response
 
 _STEP = 64 * 1024  # decompressed bytes produced per step, so a bomb is caught early
 
@@ -122,6 +124,8 @@ def _through(dec: _Decoder, pieces: Iterable[bytes]) -> Iterator[bytes]:
 
 
 async def _raw(response: httpx.Response) -> AsyncIterator[bytes]:
+    import httpx
+
     try:
         async for chunk in response.aiter_raw():
             yield chunk

@@ -14,13 +14,17 @@ import asyncio
 import hashlib
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
-
-import httpx
 
 from monitor.errors import FetchError, URLPolicyError
 from monitor.reader.body import read_body
 from monitor.reader.urlpolicy import URLPolicy
+
+if TYPE_CHECKING:
+    # The caller brings the client, so httpx is loaded by then; importing it here would make
+    # every user of the parsers' types (``monitor match`` reading a file) load it too.
+    import httpx
 
 ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, "
           "application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.8, */*;q=0.5")
@@ -123,6 +127,8 @@ class Fetcher:
 
     async def get(self, url: str, previous: Validators | None = None) -> FetchResult:
         """GET ``url`` conditionally; raises FetchError/URLPolicyError when it cannot."""
+        import httpx  # loaded already: the client passed in is one of its objects
+
         previous = previous or Validators()
         async with self._all, self._host_slot(url):
             try:

@@ -13,13 +13,15 @@ import ipaddress
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpcore
-import httpx
 
 from monitor.errors import ConfigError, URLPolicyError
+
+if TYPE_CHECKING:
+    import httpx
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -203,6 +205,10 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
 
 def pinned_transport(policy: URLPolicy, **options: Any) -> httpx.AsyncHTTPTransport:
     """An httpx transport whose every connection goes to an address ``policy`` allows."""
+    # Imported here: reading the settings checks networks with this module, and the commands
+    # that never fetch (``monitor match``) need not load the HTTP client.
+    import httpx
+
     transport = httpx.AsyncHTTPTransport(**options)
     if not policy.allow_all:
         # httpx builds its connection pool without a way to pass a network backend in.

@@ -5,12 +5,22 @@ must contain.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from monitor.rules import query as q
 from monitor.rules.analysis import Analyzer, words
 from monitor.rules.concepts import LANGUAGE_FALLBACK, ConceptDef
-from monitor.rules.document import EXACT, PHRASE, PREFIX, TERM, Document, Hit, Leaf, Trigger
+from monitor.rules.document import (
+    EXACT,
+    MAX_HITS_PER_LEAF,
+    PHRASE,
+    PREFIX,
+    TERM,
+    Document,
+    Hit,
+    Leaf,
+    Trigger,
+)
 from monitor.rules.proximity import near, near_other, same_sentence
 
 # The matcher imports the document's names from here, with the programs that run on it.
@@ -19,7 +29,8 @@ __all__ = ["EXACT", "PREFIX", "TERM", "AndProgram", "Compiler", "Const", "Docume
 
 
 class Program:
-    """A compiled query node: ``run`` gives its hits, or None when it does not hold."""
+    """A compiled query node: ``run`` gives its hits, or None when it does not hold. The list
+    is a new one at each call, the caller's to extend."""
 
     def run(self, doc: Document) -> list[Hit] | None:
         raise NotImplementedError
@@ -35,13 +46,33 @@ class LeafProgram(Program):
 
     def run(self, doc: Document) -> list[Hit] | None:
         leaf = self.leaf
+        kind = leaf.kind
         # Most leaves of a candidate rule are absent (the other words of an OR): answer with
-        # one set lookup, before building the memo key of ``find``.
-        if leaf.kind == TERM:
+        # one set lookup. A single word's positions are memoised by the document already, so
+        # only phrases go through ``find``.
+        if kind == TERM:
             if leaf.key not in doc.distinct_stems:
                 return None
-        elif leaf.kind == EXACT and leaf.key not in doc.distinct_folded:
-            return None
+            at = doc.stem_positions(leaf.key)
+        elif kind == EXACT:
+            if leaf.key not in doc.distinct_folded:
+                return None
+            at = doc.folded_positions(leaf.key)
+        elif kind == PREFIX:
+            at = doc.prefix_positions(leaf.key)
+        else:
+            return self._phrase(doc)
+        if len(at) > MAX_HITS_PER_LEAF:
+            at = at[:MAX_HITS_PER_LEAF]
+        doc.charge(len(at) + 1)
+        if leaf.field == "title":
+            at = [i for i in at if i < doc.body_start]
+        elif leaf.field == "body":
+            at = [i for i in at if i >= doc.body_start]
+        return [(i, i + 1, leaf) for i in at] or None
+
+    def _phrase(self, doc: Document) -> list[Hit] | None:
+        leaf = self.leaf
         found = doc.find(leaf)
         doc.charge(len(found) + 1)
         if leaf.field == "title":
@@ -110,8 +141,9 @@ class OrProgram(Program):
             if got is not None:
                 doc.charge(len(got))
                 # Extend one list: ``hits + got`` per child copied the hits of a long OR anew.
+                # Every program returns a list of its own, so the first one is taken as is.
                 if hits is None:
-                    hits = list(got)
+                    hits = got
                 else:
                     hits.extend(got)
         return hits
@@ -197,35 +229,43 @@ class Compiler:
     language: str
     analyzer: Analyzer
     concepts: dict[str, ConceptDef]
+    # One object per distinct leaf: the rules naming @actors share its leaves, and so the
+    # evidence built for them once per article (monitor.rules.evidence).
+    interned: dict[Leaf, Leaf] = field(default_factory=dict)
 
-    def compile(self, node: q.Node, field: str | None = None) -> Program:
+    def compile(self, node: q.Node, field: str | None = None,
+                context: bool = False) -> Program:
+        """``node`` as a program; ``context``: its hits say who or where, not what (the right
+        side of a NEAR/SENT, and everything inside it)."""
         if isinstance(node, q.Term):
             text = node.text + ("*" if node.prefix else "")
-            return self._leaf(text, None, 1.0, field, text, exact=False)
+            return self._leaf(text, None, 1.0, field, text, exact=False, context=context)
         if isinstance(node, q.Phrase):
-            return self._leaf(node.text, None, 1.0, field, node.text, exact=True)
+            return self._leaf(node.text, None, 1.0, field, node.text, exact=True,
+                              context=context)
         if isinstance(node, q.Concept):
             concept = self.concepts.get(node.name)
             entries = concept.for_language(self.language) if concept else ()
             kids = [self._leaf(t.text.strip('"'), node.name, t.weight, field, t.text,
-                               exact=t.text.startswith('"') or " " in t.text.strip())
+                               exact=t.text.startswith('"') or " " in t.text.strip(),
+                               context=context)
                     for t in entries]
             return ConceptProgram(kids, (node.name, field)) if kids else Const(False)
         if isinstance(node, q.Lang):
             return Const(node.code in (self.language, LANGUAGE_FALLBACK.get(self.language)))
         if isinstance(node, q.Field):
-            return self.compile(node.child, node.field)
+            return self.compile(node.child, node.field, context)
         if isinstance(node, q.Not):
-            return NotProgram(self.compile(node.child, field))
+            return NotProgram(self.compile(node.child, field, context))
         if isinstance(node, q.And):
-            return AndProgram([self.compile(c, field) for c in node.children])
+            return AndProgram([self.compile(c, field, context) for c in node.children])
         if isinstance(node, q.Or):
-            return OrProgram([self.compile(c, field) for c in node.children])
-        return NearProgram(self.compile(node.left, field), self.compile(node.right, field),
-                           node.distance)
+            return OrProgram([self.compile(c, field, context) for c in node.children])
+        return NearProgram(self.compile(node.left, field, context),
+                           self.compile(node.right, field, True), node.distance)
 
     def _leaf(self, text: str, concept: str | None, weight: float, field: str | None,
-              label: str, *, exact: bool) -> Program:
+              label: str, *, exact: bool, context: bool) -> Program:
         """A phrase (``exact``) compares folded words, a bare term compares stems."""
         parts: list[tuple[str, int]] = []
         an = self.analyzer
@@ -243,5 +283,7 @@ class Compiler:
             return Const(False)
         if len(parts) == 1:
             key, mode = parts[0]
-            return LeafProgram(Leaf(mode, key, (), label, concept, weight, field))
-        return LeafProgram(Leaf(PHRASE, "", tuple(parts), label, concept, weight, field))
+            leaf = Leaf(mode, key, (), label, concept, weight, field, context)
+        else:
+            leaf = Leaf(PHRASE, "", tuple(parts), label, concept, weight, field, context)
+        return LeafProgram(self.interned.setdefault(leaf, leaf))

@@ -21,6 +21,7 @@ from itertools import compress
 from typing import cast
 
 from monitor.errors import MatchBudgetExceeded
+from monitor.models import Evidence
 from monitor.rules.analysis import sentence_ends, separated, spans, token_starts, words
 from monitor.rules.lexicon import Known, Lexicon, folded_of, prefix_table, stem_of
 from monitor.rules.positions import Occurrences, Positions
@@ -50,6 +51,8 @@ class Leaf:
     concept: str | None
     weight: float
     field: str | None  # None: title or body
+    # The far side of a NEAR/SENT (who, where): its evidence is listed after the topic's.
+    context: bool = False
 
     def trigger(self) -> Trigger:
         if self.kind != PHRASE:
@@ -63,6 +66,7 @@ class Leaf:
 
 
 Hit = tuple[int, int, Leaf]
+Quote = tuple[str, int, int, str, str]  # field, character offsets, the words, the snippet
 
 
 def clip(text: str, limit: int) -> str:
@@ -106,6 +110,9 @@ class Document:
         self._separated: dict[bool, str | None] = {}
         self._starts: dict[tuple[bool, str], list[int]] = {}
         self.memo: dict[tuple[int, str, tuple[tuple[str, int], ...]], list[Span]] = {}
+        # Span → (field, start, end, text, snippet): many rules of a broad set cite one hit.
+        self.quotes: dict[Span, Quote] = {}
+        self.cited: dict[tuple[int, int, int], Evidence] = {}  # (start, end, id(leaf))
         self.work, self.budget = 0, MAX_WORK
 
     def charge(self, steps: int) -> None:
@@ -182,6 +189,8 @@ class Document:
     def char_span(self, position: int) -> Span:
         """Character offsets of a token in its field's text."""
         in_title = position < self.body_start
+        if not in_title and self._body_spans is not None:
+            return self._body_spans[position - self.body_start]  # made for sentences already
         text = self._separated.get(in_title, "")
         if text == "":
             text = self._separated[in_title] = separated(self.title if in_title else self.body)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -230,11 +230,42 @@ def _rule(source: Source, node: yaml.Node, known: dict[str, ConceptDef],
 
 
 def _rule_files(directory: Path) -> list[Path]:
-    return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+    # By name: one directory's paths sort as their names do, and Path comparisons are slow.
+    return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")], key=lambda p: p.name)
 
 
-def read_dir(directory: Path) -> tuple[RuleFiles, list[RuleProblem]]:
-    """Load rules and concepts of ``directory``, collecting every problem instead of raising."""
+# A file's rules, problems and warnings: what the cache keeps (monitor.rules.rulecache).
+Entry = tuple[list[Rule], list[RuleProblem], list[RuleProblem]]
+
+
+class FileCache(Protocol):
+    def get(self, name: str, content: bytes, file: str) -> Entry | None: ...
+
+    def put(self, name: str, content: bytes, entry: Entry) -> None: ...
+
+    def save(self) -> None: ...
+
+
+def read_file(path: Path, known: dict[str, ConceptDef]) -> Entry:
+    """The rules of one file, with its problems and warnings."""
+    rules: list[Rule] = []
+    problems: list[RuleProblem] = []
+    warnings: list[RuleProblem] = []
+    source, root = compose(path, problems)
+    if root is not None:
+        nodes = root.value if isinstance(root, yaml.SequenceNode) else [root]
+        for node in nodes:
+            rule = _rule(source, node, known, problems, warnings)
+            if rule is not None:
+                rules.append(rule)
+    return rules, problems, warnings
+
+
+def read_dir(directory: Path, cache: Callable[[Iterable[str]], FileCache] | None = None,
+             ) -> tuple[RuleFiles, list[RuleProblem]]:
+    """Load rules and concepts of ``directory``, collecting every problem instead of raising.
+
+    ``cache(concept_names)`` gives the cache of parsed files to use, if any."""
     problems: list[RuleProblem] = []
     warnings: list[RuleProblem] = []
     if not directory.is_dir():
@@ -242,32 +273,39 @@ def read_dir(directory: Path) -> tuple[RuleFiles, list[RuleProblem]]:
         return RuleFiles((), ""), problems
     digest = hashlib.sha256()
     concept_dir = directory / "concepts"
-    for path in [*_rule_files(directory), *concept_files(concept_dir)]:
-        digest.update(str(path.relative_to(directory)).encode() + b"\0" + path.read_bytes())
+    paths = _rule_files(directory)
+    contents = {}
+    for path in [*paths, *concept_files(concept_dir)]:
+        contents[path] = data = path.read_bytes()
+        digest.update(str(path.relative_to(directory)).encode() + b"\0" + data)
     known = load_concepts(concept_dir, problems)
+    files = cache(known) if cache is not None else None
     rules: list[Rule] = []
     first: dict[str, Rule] = {}
-    for path in _rule_files(directory):
-        source, root = compose(path, problems)
-        if root is None:
-            continue
-        nodes = root.value if isinstance(root, yaml.SequenceNode) else [root]
-        for node in nodes:
-            rule = _rule(source, node, known, problems, warnings)
-            if rule is None:
-                continue
+    for path in paths:
+        entry = files.get(path.name, contents[path], str(path)) if files is not None else None
+        if entry is None:
+            entry = read_file(path, known)
+            if files is not None:
+                files.put(path.name, contents[path], entry)
+        problems.extend(entry[1])
+        warnings.extend(entry[2])
+        for rule in entry[0]:
             if rule.id in first:
                 problems.append(RuleProblem(rule.file, rule.line, 1, f"duplicate rule id "
                                             f"{rule.id!r} (first in {first[rule.id].file})"))
                 continue
             first[rule.id] = rule
             rules.append(rule)
+    if files is not None:
+        files.save()
     return RuleFiles(tuple(rules), digest.hexdigest()[:12], known, tuple(warnings)), problems
 
 
-def load_rule_files(directory: Path) -> RuleFiles:
+def load_rule_files(directory: Path, cache: Callable[[Iterable[str]], FileCache] | None = None,
+                    ) -> RuleFiles:
     """Rules and concepts of ``directory``; raise RuleError listing all problems."""
-    files, problems = read_dir(directory)
+    files, problems = read_dir(directory, cache)
     if problems:
         raise RuleError(problems)
     return files

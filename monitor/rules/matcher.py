@@ -9,33 +9,31 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import ahocorasick  # type: ignore[import-not-found]
 
 from monitor.errors import MatchBudgetExceeded, RuleProblem
-from monitor.models import Article, Evidence, Match
+from monitor.models import Article, Match
 from monitor.rules.analysis import Analyzer, Analyzers, detect_language, normalise
 from monitor.rules.compiler import (
     EXACT,
     PREFIX,
     TERM,
-    AndProgram,
     Compiler,
     Document,
     Hit,
     Leaf,
-    LeafProgram,
-    NearProgram,
-    NotProgram,
-    OrProgram,
     Program,
 )
 from monitor.rules.concepts import LANGUAGE_FALLBACK, ConceptDef
+from monitor.rules.evidence import build_evidence, ordered, snippet, stretches
 from monitor.rules.files import Rule, load_rule_files
 from monitor.rules.lexicon import Lexicon, rules_of
+from monitor.rules.rulecache import RuleCache
 from monitor.rules.syntax import Node, parse
 
 _TITLE_FACTOR = 2.0  # a term in the title says more about the article than one in the body
@@ -43,15 +41,6 @@ _TITLE_FACTOR = 2.0  # a term in the title says more about the article than one 
 MAX_EVIDENCE = 100
 
 log = logging.getLogger("monitor.rules.matcher")
-
-
-def snippet(text: str, start: int, end: int, width: int = 60) -> str:
-    """The hit in its context, marked with « », trimmed to about ``width`` chars each side."""
-    left = max(0, start - width)
-    right = min(len(text), end + width)
-    pre = ("…" if left else "") + text[left:start]
-    post = text[end:right] + ("…" if right < len(text) else "")
-    return " ".join(f"{pre}«{text[start:end]}»{post}".split())
 
 
 @dataclass(frozen=True)
@@ -64,18 +53,19 @@ class _Compiled:
 class _LanguageIndex:
     """Every enabled rule that applies to one language, compiled with its analyzer."""
 
-    def __init__(self, compiled: list[_Compiled], analyzer: Analyzer) -> None:
+    def __init__(self, compiled: list[_Compiled], analyzer: Analyzer,
+                 leaves: Iterable[Leaf]) -> None:
+        """``leaves``: every distinct leaf of ``compiled`` (the compiler interned them)."""
         self.compiled = compiled
         self.always: list[int] = []
         terms: dict[str, list[int]] = {}
         exact: dict[str, list[int]] = {}
         prefix_rules: dict[str, list[int]] = {}
         named: dict[int, set[str]] = {TERM: set(), EXACT: set(), PREFIX: set()}
+        for leaf in leaves:
+            for key, mode in leaf.parts or ((leaf.key, leaf.kind),):
+                named[mode].add(key)
         for i, c in enumerate(compiled):
-            for program in _programs(c):
-                for leaf in _leaves(program):
-                    for key, mode in leaf.parts or ((leaf.key, leaf.kind),):
-                        named[mode].add(key)
             triggers = _rule_triggers(c)
             if triggers is None:
                 self.always.append(i)
@@ -98,25 +88,6 @@ class _LanguageIndex:
         found: set[int] = set(self.always)
         found.update(*filter(None, map(rules_of, doc.entries)))
         return sorted(found)
-
-
-def _programs(c: _Compiled) -> list[Program]:
-    return ([c.query] if c.query else []) + [p for p, _w in c.weights]
-
-
-def _leaves(program: Program) -> Iterator[Leaf]:
-    if isinstance(program, LeafProgram):
-        yield program.leaf
-        return
-    kids: list[Program] = []
-    if isinstance(program, AndProgram | OrProgram):
-        kids = program.children
-    elif isinstance(program, NotProgram):
-        kids = [program.child]
-    elif isinstance(program, NearProgram):
-        kids = [program.left, program.right]
-    for kid in kids:
-        yield from _leaves(kid)
 
 
 def _rule_triggers(c: _Compiled) -> frozenset[tuple[int, str]] | None:
@@ -156,9 +127,12 @@ class Matcher:
         self.overruns = 0  # articles whose matching ran out of budget (docs/rules.md, "Limits")
 
     @classmethod
-    def load(cls, directory: Path) -> Matcher:
-        """Load and compile the rules of ``directory``; raise RuleError with every problem."""
-        files = load_rule_files(directory)
+    def load(cls, directory: Path, cache: Path | None = None) -> Matcher:
+        """Load and compile the rules of ``directory``; raise RuleError with every problem.
+
+        ``cache``: the directory of parsed rule files (monitor.rules.rulecache), if any."""
+        opened = None if cache is None else partial(RuleCache.open, cache, directory)
+        files = load_rule_files(directory, opened)
         return cls(files.rules, files.version, files.concepts, files.warnings)
 
     def index(self, language: str | None) -> _LanguageIndex:
@@ -183,7 +157,7 @@ class Matcher:
             compiled.append(_Compiled(
                 rule, compiler.compile(ast) if ast is not None else None,
                 tuple((compiler.compile(w.ast), w.weight) for w in rule.weights)))
-        return _LanguageIndex(compiled, self._analyzers.get(language))
+        return _LanguageIndex(compiled, self._analyzers.get(language), compiler.interned)
 
     def match(self, article: Article) -> list[Match]:
         """Every enabled rule that matches ``article``, with evidence, in rule order."""
@@ -224,7 +198,7 @@ def _evaluate(c: _Compiled, doc: Document) -> Match | None:
         got = c.query.run(doc)
         if got is None:
             return None
-        hits.extend(got)
+        hits = got  # a fresh list from the program: extended below, never shared
     if c.weights:
         score = 0.0
         for program, weight in c.weights:
@@ -235,46 +209,26 @@ def _evaluate(c: _Compiled, doc: Document) -> Match | None:
                     hits.extend(got)
         if rule.threshold is not None and score < rule.threshold:
             return None
-        stretches = _stretches(hits)
+        found = stretches(hits)
     else:
-        stretches = _stretches(hits)
-        score = _score(stretches, doc.body_start)
-    if not stretches or score < rule.min_score:
+        found = stretches(hits)
+        score = _score(found, doc.body_start)
+    if not found or score < rule.min_score:
         return None
-    evidence = tuple(_make(leaf, doc, start, end) for start, end, leaf
-                     in stretches[:MAX_EVIDENCE])
+    evidence = build_evidence(doc, ordered(found)[:MAX_EVIDENCE])
     return Match(rule.id, rule.name, score, evidence, rule.severity, rule.notify)
 
 
-def _score(stretches: list[Hit], body_start: int) -> float:
+def _score(found: list[Hit], body_start: int) -> float:
+    if len(found) == 1:
+        start, _end, leaf = found[0]
+        return leaf.weight * (_TITLE_FACTOR if start < body_start else 1.0)
     best: dict[tuple[str, str | None], float] = {}
-    for start, _end, leaf in stretches:
+    for start, _end, leaf in found:
         value = leaf.weight * (_TITLE_FACTOR if start < body_start else 1.0)
         key = (leaf.label, leaf.concept)
         best[key] = max(best.get(key, 0.0), value)
     return sum(best.values())
-
-
-def _stretches(hits: list[Hit]) -> list[Hit]:
-    """The hits to report: longest first at each start, none inside an earlier one."""
-    out: list[Hit] = []
-    reach = -1
-    # A hit inside an earlier one ("kedutaan" inside "kedutaan besar") adds nothing, so each
-    # stretch of text is reported once.
-    for hit in sorted(hits, key=lambda h: (h[0], -h[1])):
-        if hit[1] > reach:
-            reach = hit[1]
-            out.append(hit)
-    return out
-
-
-def _make(leaf: Leaf, doc: Document, start: int, end: int) -> Evidence:
-    field, text = ("title", doc.title) if start < doc.body_start else ("body", doc.body)
-    a, b = doc.char_span(start)
-    if end - start > 1:
-        b = doc.char_span(end - 1)[1]
-    return Evidence(leaf.label, field, a, b, text[a:b], snippet(text, a, b),
-                    leaf.concept, leaf.weight)
 
 
 def language_of(article: Article) -> str | None:

@@ -17,7 +17,8 @@ from starlette.responses import HTMLResponse
 HERE = Path(__file__).parent
 NAV = (("/", "Alerts"), ("/rules", "Rules"), ("/sources", "Sources"), ("/stories", "Stories"),
        ("/deliveries", "Deliveries"))
-# Evidence of these concepts says who or where; the terms of the topic itself come first.
+# Evidence of these concepts says who or where; the terms of the topic itself come first
+# (for alerts stored before the matcher gave each evidence item its role).
 CONTEXT_CONCEPTS = ("actor", "place", "countr", "capital", "bloc", "state")
 
 
@@ -37,6 +38,8 @@ def when(value: datetime | str | None) -> str:
 
 def topic_first(evidence: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     def context(e: Mapping[str, Any]) -> bool:
+        if "role" in e:  # the matcher says it (alerts stored before it did: by concept name)
+            return bool(e["role"] == "context")
         concept = str(e.get("concept") or "").lower()
         return any(word in concept for word in CONTEXT_CONCEPTS)
 

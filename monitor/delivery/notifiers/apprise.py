@@ -30,7 +30,8 @@ DEFAULT_DIGEST_BODY = "$items"
 def _alert_fields(data: dict[str, Any]) -> dict[str, str]:
     rule, article = data.get("rule") or {}, data.get("article") or {}
     evidence = data.get("evidence") or []
-    terms = sorted({str(e.get("term")) for e in evidence if e.get("term")})
+    # In the matcher's order, the topic's terms first: "sanksi, AS, rusia", not "AS, rusia".
+    terms = list(dict.fromkeys(str(e.get("term")) for e in evidence if e.get("term")))
     title, snippet = str(article.get("title") or ""), ""
     story = data.get("story")
     if isinstance(story, dict):  # a breaking story: said so, with who reports it
