@@ -18,8 +18,8 @@ from tests.conftest import CLI, ROOT, RULES
 
 SEED = ROOT / "seeds" / "000_6dba894c3f267814.txt"
 # The concepts each shipped rule is about (the left side of its NEAR/SENT, or alone).
-TOPICS = {"sanctions": {"sanctions", "sanction_measures"},
-          "negotiations": {"talks", "conflict_talks"},
+TOPICS = {"sanctions": {"sanctions", "sanction_measures", "sanction_designations"},
+          "negotiations": {"talks", "conflict_talks", "talk_cues", "agreements"},
           "embassies": {"diplomatic_missions", "expulsions"}}
 
 
