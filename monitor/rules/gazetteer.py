@@ -8,6 +8,7 @@ only here (the ``gazetteer`` extra): the daemon reads the committed file.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,7 +100,8 @@ def name_terms(name: str, language: str, inputs: Inputs) -> list[str]:
         if len(compact) < 3 and compact not in inputs.keep_short.get(language, ()):
             return []
         return [compact]
-    tokens = [w.casefold() for w in words(name)]
+    # Hangul syllables are tokens of their own: a Korean name's words are its runs of letters.
+    tokens = [w.casefold() for w in (re.findall(r"\w+", name) if language == "ko" else words(name))]
     if len(tokens) != 1:
         return [" ".join(tokens)] if tokens else []
     word = tokens[0]
