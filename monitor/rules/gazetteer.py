@@ -28,7 +28,8 @@ _NO_SPACE = frozenset({"zh", "ja", "th"})
 # state's name, and ה + name is often another word (הקניה "the purchase", הפרו "they broke").
 _PREFIXES = {"he": ("ו", "ב", "ל", "מ", "ש", "וב", "ול", "ומ", "שב"), "ar": ("و", "ب", "ل")}
 # Korean particles follow the noun in the same word: longer names take a wildcard, two-syllable
-# ones (인도 is also the start of 인도적, "humanitarian") only these endings.
+# ones these endings. Hangul syllables are tokens, so the bare name is still found inside longer
+# words; where that is another word (인도주의, 그리스도) states.yaml's replace drops it.
 _KO_PARTICLES = ("", "은", "는", "이", "가", "을", "를", "의", "에", "에서", "과", "와", "도",
                  "으로", "로", "측")
 # Languages whose Snowball stem of a name is safe enough (rich case systems, where the exact
