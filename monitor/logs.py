@@ -33,6 +33,13 @@ EVENTS = {
     "api.evaluator.failed": "a rule-evaluation worker process could not start (error)",
     "article.language.mismatch": "an item's declared language and a confident detection "
                                  "disagree: it is matched in the detected one",
+    "story.semantic.unavailable": "MONITOR_STORY_SEMANTIC is on but the encoder of the "
+                                  "[semantic] extra is not installed: linking uses names and "
+                                  "figures only",
+    "rules.cache.unsafe": "the rule cache directory is not private to this user: not used",
+    "rules.cache.unreadable": "the rule cache could not be read; the rules are parsed anew",
+    "rules.cache.bad_entry": "a rule cache entry failed its checks; that file is parsed anew",
+    "rules.cache.write_failed": "the rule cache could not be written; the rules load all the same",
     "source.poll.ok": "a poll stored its new articles",
     "source.poll.problem": "part of a poll was unreadable",
     "source.poll.failed": "a poll failed; the source backs off",

@@ -25,7 +25,9 @@ from monitor.rules.concepts import ANY_LANGUAGE, ConceptDef
 REVIEW_DIR = "intended"
 # The length of the vocabulary: rare words collide too, but rarely enough not to matter.
 TOP_WORDS = 50_000
-_NO_SPACE = frozenset({"zh", "ja", "th"})
+# Scripts whose characters are tokens (Hangul syllables too): a term there, quoted or not, is
+# a run of characters found inside longer words, so it is looked up as one.
+_NO_SPACE = frozenset({"zh", "ja", "th", "ko"})
 Reviewed = dict[str, dict[str, dict[str, set[str]]]]  # section → language → term → words
 
 
@@ -63,7 +65,7 @@ class Vocabulary:
         """Words other than the term itself that ``term`` matches, in frequency order."""
         an = self.analyzer
         if self.language in _NO_SPACE and not term.isascii():
-            return self._containing(an.folded(term.rstrip("*")))
+            return self._containing(an.folded(term.rstrip("*").strip('"')))
         if term.endswith("*"):
             prefix = an.folded(term[:-1])
             start = bisect.bisect_left(self._folded_keys, prefix)
@@ -97,7 +99,7 @@ def checked_terms(concept: ConceptDef, language: str) -> list[str]:
     out = []
     for entry in concept.terms.get(language, ()):
         text = entry.text
-        if text.startswith('"') or " " in text.strip():
+        if (text.startswith('"') and language not in _NO_SPACE) or " " in text.strip():
             continue  # an exact word or a phrase of words catches only itself
         if len(words(text.rstrip("*"))) != 1 and language not in _NO_SPACE:
             continue  # "cease-fire*" is a phrase of two words

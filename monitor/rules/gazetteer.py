@@ -8,6 +8,7 @@ only here (the ``gazetteer`` extra): the daemon reads the committed file.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,10 +23,13 @@ LANGUAGES = ("en", "id", "ru", "uk", "fr", "de", "es", "pt", "ar", "zh", "it", "
 # Written without spaces: a name is a run of characters found inside longer runs, so a short
 # one ("タイ" in "タイム") is kept only when the reviewed list says so.
 _NO_SPACE = frozenset({"zh", "ja", "th"})
-# Prefixes written onto the next word: a name is listed with each, as an exact word.
-_PREFIXES = {"he": ("ו", "ב", "ל", "מ"), "ar": ("و", "ب", "ل")}
+# Prefixes written onto the next word: a name is listed with each, as an exact word. Hebrew
+# also stacks them ("ובישראל", "שבישראל"); the article ה is left out: it does not go on a
+# state's name, and ה + name is often another word (הקניה "the purchase", הפרו "they broke").
+_PREFIXES = {"he": ("ו", "ב", "ל", "מ", "ש", "וב", "ול", "ומ", "שב"), "ar": ("و", "ب", "ل")}
 # Korean particles follow the noun in the same word: longer names take a wildcard, two-syllable
-# ones (인도 is also the start of 인도적, "humanitarian") only these endings.
+# ones these endings. Hangul syllables are tokens, so the bare name is still found inside longer
+# words; where that is another word (인도주의, 그리스도) states.yaml's replace drops it.
 _KO_PARTICLES = ("", "은", "는", "이", "가", "을", "를", "의", "에", "에서", "과", "와", "도",
                  "으로", "로", "측")
 # Languages whose Snowball stem of a name is safe enough (rich case systems, where the exact
@@ -99,9 +103,14 @@ def name_terms(name: str, language: str, inputs: Inputs) -> list[str]:
         if len(compact) < 3 and compact not in inputs.keep_short.get(language, ()):
             return []
         return [compact]
-    tokens = [w.casefold() for w in words(name)]
+    # Hangul syllables are tokens of their own: a Korean name's words are its runs of letters.
+    tokens = [w.casefold() for w in (re.findall(r"\w+", name) if language == "ko" else words(name))]
     if len(tokens) != 1:
-        return [" ".join(tokens)] if tokens else []
+        if not tokens:
+            return []
+        phrase = " ".join(tokens)
+        # A Hebrew prefix goes on the first word: "בארצות הברית", "לקוריאה הצפונית".
+        return [phrase, *(f"{p}{phrase}" for p in _PREFIXES.get(language, ()) if language == "he")]
     word = tokens[0]
     if len(word) < 3 and name not in inputs.keep_short.get(language, ()):
         return []

@@ -127,3 +127,13 @@ def test_vocabulary_folds_like_the_matcher() -> None:
     assert fr.catches("médiat*") == ("médiatique", "médiation")
     tr = Vocabulary("tr", ["şampiyon", "sampiyon"])
     assert tr.catches("şam*") == ("şampiyon",)
+
+
+def test_a_korean_term_quoted_or_not_is_a_run_found_inside_longer_words(
+        tmp_path: Path, vocabulary: object) -> None:
+    # Hangul syllables are tokens: quoting "인도" does not keep it out of 인도주의.
+    ko = Vocabulary("ko", ["인도", "인도주의", "무인도", "중국"])
+    assert ko.catches('"인도"') == ("인도주의", "무인도") == ko.catches("인도")
+    root = _demo_rules(tmp_path, "  ko: ['\"인도\"', \"인도 정부\"]\n")
+    catches = find([_concepts(root / "concepts")["demo"]], vocabulary)  # type: ignore[arg-type]
+    assert [c.term for c in catches] == ['"인도"'] and "인도주의" in catches[0].words
