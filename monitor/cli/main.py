@@ -119,7 +119,7 @@ def _with_id(article: Article, ident: str) -> Article:
 
 
 def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
-    from monitor.rules.analysis import warm_language_model
+    from monitor.rules.language import warm_language_model
 
     warm_language_model()  # an article without a language needs it, after the rules load
     from monitor.rules.matcher import Matcher

@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from monitor.errors import ParseError
 from monitor.models import Article, RawItem
 from monitor.reader.dates import parse_date
-from monitor.rules.analysis import confident_language, detect_language
+from monitor.rules.language import confident_language, detect_language
 
 log = logging.getLogger("monitor.reader")
 

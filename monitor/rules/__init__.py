@@ -6,7 +6,8 @@ backtests read the store: they are imported from their modules, so that importin
 never loads the store.
 """
 
-from monitor.rules.analysis import detect_language, normalise
+from monitor.rules.analysis import normalise
+from monitor.rules.language import detect_language
 from monitor.rules.matcher import Matcher
 from monitor.rules.syntax import QuerySyntaxError, parse
 

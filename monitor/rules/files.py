@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import yaml
 
 from monitor.errors import RuleError, RuleProblem
+from monitor.rules.breakingspec import Breaking, check_breaking, read_breaking
 from monitor.rules.concepts import ConceptDef, concept_files, load_concepts
 from monitor.rules.lint import lint
 from monitor.rules.located import Source, compose, entries, value
@@ -30,20 +31,6 @@ _KNOWN_KEYS = {
     "id", "name", "description", "query", "languages", "sources", "min_score",
     "severity", "tags", "notify", "enabled", "weights", "threshold", "breaking",
 }
-# A breaking threshold's fields: their lowest values (the defaults are settings).
-_BREAKING = {"min_sources": 2, "window_minutes": 1, "factor": 1, "baseline_days": 1}
-
-
-@dataclass(frozen=True)
-class Breaking:
-    """A rule's ``breaking:`` threshold; a field left out takes its setting's value."""
-
-    min_sources: int | None = None
-    window_minutes: int | None = None
-    factor: float | None = None
-    baseline_days: int | None = None
-
-
 @dataclass(frozen=True)
 class Weighted:
     """One entry of a rule's ``weights``: a query expression and what it adds to the score."""
@@ -126,39 +113,12 @@ def _check_type(source: Source, key: str, node: yaml.Node, data: Any,
         if not isinstance(data, bool):
             return bad("enabled must be true or false")
     elif key == "breaking":
-        return _check_breaking(data, bad)
+        return check_breaking(data, bad)
     elif key == "weights" and (not isinstance(data, dict) or not all(
             isinstance(k, str) and isinstance(v, int | float) and not isinstance(v, bool)
             for k, v in data.items())):
         return bad("weights must map query expressions to numbers")
     return True
-
-
-def _check_breaking(data: Any, bad: Callable[[str], bool]) -> bool:
-    if isinstance(data, bool):
-        return True
-    if not isinstance(data, dict):
-        return bad("breaking must be true, false or a mapping of "
-                   + ", ".join(_BREAKING))
-    for name, got in data.items():
-        if name not in _BREAKING:
-            return bad(f"unknown breaking field {name!r} (known: {', '.join(_BREAKING)})")
-        whole = name != "factor"
-        if (isinstance(got, bool) or not isinstance(got, int if whole else int | float)
-                or got < _BREAKING[name]):
-            kind = "a whole number" if whole else "a number"
-            return bad(f"breaking.{name} must be {kind} ≥ {_BREAKING[name]}")
-    return True
-
-
-def _breaking(data: Any) -> Breaking | None:
-    if data is None or data is False:
-        return None
-    if data is True:
-        return Breaking()
-    factor = data.get("factor")
-    return Breaking(data.get("min_sources"), data.get("window_minutes"),
-                    None if factor is None else float(factor), data.get("baseline_days"))
 
 
 def _parse_at(source: Source, node: yaml.Node, text: str, known: dict[str, ConceptDef],
@@ -225,7 +185,7 @@ def _rule(source: Source, node: yaml.Node, known: dict[str, ConceptDef],
         tags=tuple(data.get("tags", ())), notify=tuple(data.get("notify", ())),
         enabled=bool(data.get("enabled", True)),
         weights=tuple(weights), threshold=data.get("threshold"), ast=ast,
-        breaking=_breaking(data.get("breaking")),
+        breaking=read_breaking(data.get("breaking")),
     )
 
 

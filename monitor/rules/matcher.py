@@ -18,7 +18,7 @@ import ahocorasick  # type: ignore[import-not-found]
 
 from monitor.errors import MatchBudgetExceeded, RuleProblem
 from monitor.models import Article, Match
-from monitor.rules.analysis import Analyzer, Analyzers, detect_language, normalise
+from monitor.rules.analysis import Analyzer, Analyzers, normalise
 from monitor.rules.compiler import (
     EXACT,
     PREFIX,
@@ -32,6 +32,7 @@ from monitor.rules.compiler import (
 from monitor.rules.concepts import LANGUAGE_FALLBACK, ConceptDef
 from monitor.rules.evidence import build_evidence, ordered, snippet, stretches
 from monitor.rules.files import Rule, load_rule_files
+from monitor.rules.language import detect_language
 from monitor.rules.lexicon import Lexicon, rules_of
 from monitor.rules.rulecache import RuleCache
 from monitor.rules.syntax import Node, parse

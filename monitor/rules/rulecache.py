@@ -31,8 +31,8 @@ from monitor.rules.serial import decode_problems, decode_rule, encode_problems, 
 
 FORMAT = 1
 STALE_DAYS = 30  # caches of directories not loaded for this long are deleted on the next write
-_PARSERS = ("files.py", "serial.py", "syntax.py", "query.py", "located.py", "lint.py",
-            "concepts.py", "rulecache.py")
+_PARSERS = ("files.py", "breakingspec.py", "serial.py", "syntax.py", "query.py", "located.py",
+            "lint.py", "concepts.py", "rulecache.py")
 log = logging.getLogger("monitor.rules.cache")
 Entry = tuple[list[Rule], list[RuleProblem], list[RuleProblem]]  # rules, problems, warnings
 

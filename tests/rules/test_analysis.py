@@ -6,7 +6,8 @@ import bisect
 
 import pytest
 
-from monitor.rules.analysis import Analyzer, detect_language, fold, sentence_ends, spans, words
+from monitor.rules.analysis import Analyzer, fold, sentence_ends, spans, words
+from monitor.rules.language import detect_language
 
 
 @pytest.mark.parametrize(("language", "word", "folded"), [

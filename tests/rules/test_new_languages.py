@@ -13,7 +13,8 @@ import bisect
 import pytest
 
 from monitor.models import Article
-from monitor.rules.analysis import Analyzer, detect_language, fold, sentence_ends, spans, words
+from monitor.rules.analysis import Analyzer, fold, sentence_ends, spans, words
+from monitor.rules.language import detect_language
 from monitor.rules.matcher import Matcher
 from tests.conftest import RULES
 
