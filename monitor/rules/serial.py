@@ -11,6 +11,7 @@ from typing import Any
 
 from monitor.errors import RuleProblem
 from monitor.rules import query as q
+from monitor.rules.breakingspec import Breaking
 from monitor.rules.files import Rule, Weighted
 from monitor.rules.query import MAX_DEPTH
 
@@ -75,11 +76,27 @@ def encode_rule(rule: Rule) -> dict[str, Any]:
             "severity": rule.severity, "tags": list(rule.tags), "notify": list(rule.notify),
             "enabled": rule.enabled, "threshold": rule.threshold,
             "weights": [[w.query, w.weight, encode_node(w.ast)] for w in rule.weights],
+            "breaking": None if rule.breaking is None else [
+                rule.breaking.min_sources, rule.breaking.window_minutes, rule.breaking.factor,
+                rule.breaking.baseline_days],
             "ast": None if rule.ast is None else encode_node(rule.ast)}
 
 
 def _strings(value: Any) -> tuple[str, ...]:
     return tuple(_of(str, v) for v in _of(list, value))
+
+
+def _optional(kind: type | tuple[type, ...], value: Any) -> Any:
+    return None if value is None else _of(kind, value)
+
+
+def _breaking(value: Any) -> Breaking | None:
+    if value is None:
+        return None
+    low, window, factor, days = _of(list, value)
+    return Breaking(_optional(int, low), _optional(int, window),
+                    None if factor is None else float(_of((int, float), factor)),
+                    _optional(int, days))
 
 
 def decode_rule(data: Any, file: str) -> Rule:
@@ -95,6 +112,7 @@ def decode_rule(data: Any, file: str) -> Rule:
                 notify=_strings(d["notify"]), enabled=_of(bool, d["enabled"]),
                 weights=weights,
                 threshold=None if threshold is None else float(_of((int, float), threshold)),
+                breaking=_breaking(d["breaking"]),
                 ast=None if d["ast"] is None else decode_node(d["ast"]))
 
 

@@ -146,3 +146,27 @@ def test_the_setting_names_the_directory(monkeypatch: pytest.MonkeyPatch,
     assert cache_dir("auto") == tmp_path / "home" / ".cache" / "monitor" / "rules"
     monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")  # not a place to trust: none
     assert cache_dir("auto") is None
+
+
+def test_every_field_of_a_rule_survives_the_cache() -> None:
+    # A field the cache forgot came back as its default from the second start on (a rule's
+    # breaking: setting was lost that way): every field set away from its default must
+    # come back equal.
+    from dataclasses import fields
+
+    from monitor.rules.breakingspec import Breaking
+    from monitor.rules.files import Rule, Weighted
+    from monitor.rules.serial import decode_rule, encode_rule
+    from monitor.rules.syntax import parse
+
+    rule = Rule(id="r", name="R", query="a", file="f.yaml", line=3, description="d",
+                languages=("en",), sources=("s",), min_score=0.5, severity="high",
+                tags=("t",), notify=("n",), enabled=False,
+                weights=(Weighted("b", 2.0, parse("b")),), threshold=2.0,
+                breaking=Breaking(3, 90, 2.5, 7), ast=parse("a"))
+    defaults = Rule(id="r", name="R", query="a")
+    changed = {f.name for f in fields(Rule) if f.compare
+               and getattr(rule, f.name) != getattr(defaults, f.name)}
+    assert changed == {f.name for f in fields(Rule) if f.compare} - {"id", "name", "query"}
+    back = decode_rule(json.loads(json.dumps(encode_rule(rule))), "f.yaml")
+    assert back == rule and back.ast == rule.ast
