@@ -83,6 +83,18 @@ CASES = [  # (language, title, body, whether negotiations must match)
     ("ru", "",
      "Клуб ведёт переговоры с тренером из Испании о работе в России.", False),
     # true talks beside these words, which must still match
+    ("en", "US and China reach TikTok framework in Madrid trade talks",
+     "US and Chinese negotiators agreed a framework on TikTok in Madrid, where trade talks "
+     "between the two countries covered the company's US business and tariffs.", True),
+    ("de", "Gasstreit: Russland und Ukraine verhandeln in Brüssel",
+     "Russland und die Ukraine verhandeln unter Vermittlung der EU über den Gastransit; die "
+     "Unternehmen Gazprom und Naftogaz sind dabei.", True),
+    ("es", "Estados Unidos y México negocian aranceles",
+     "Los gobiernos de Estados Unidos y México negocian aranceles al acero que afectan a las "
+     "empresas de ambos países.", True),
+    ("en", "",
+     "Israel and Hamas negotiators met in Doha for ceasefire talks as Netanyahu's coalition "
+     "partners threatened to quit the government.", True),
     ("en", "US and Iran resume nuclear talks in Oman",
      "US and Iranian negotiators met in Muscat for a new round of nuclear talks on "
      "sanctions relief.", True),
