@@ -83,6 +83,12 @@ CASES = [  # (language, title, body, whether negotiations must match)
     ("ru", "",
      "Клуб ведёт переговоры с тренером из Испании о работе в России.", False),
     # true talks beside these words, which must still match
+    ("fr", "",
+     "L'Iran et les États-Unis ont repris les négociations à Mascate sur la levée des "
+     "sanctions.", True),
+    ("de", "",
+     "Russland und die Ukraine verhandeln in Istanbul; Moskau fordert die Aufhebung der "
+     "Sanktionen.", True),
     ("en", "US and China reach TikTok framework in Madrid trade talks",
      "US and Chinese negotiators agreed a framework on TikTok in Madrid, where trade talks "
      "between the two countries covered the company's US business and tariffs.", True),
