@@ -168,12 +168,15 @@ class ConceptProgram(OrProgram):
     threads), so each concept's hundreds of entries are looked up once per article.
     """
 
-    def __init__(self, children: list[Program], key: tuple[str, str | None]) -> None:
+    def __init__(self, children: list[Program], key: tuple[str, str | None, bool]) -> None:
         super().__init__(children)
-        self.key = key  # (concept, field): the language is the document's index's
+        # (concept, field, context): the language is the document's index's. The role is part
+        # of the key because a hit carries its leaf, and the leaf says whether its words are
+        # what the alert is about or context: one rule's context must not become another's topic.
+        self.key = key
 
     def run(self, doc: Document) -> list[Hit] | None:
-        memo: dict[tuple[str, str | None], list[Hit] | None] = vars(doc).setdefault(
+        memo: dict[tuple[str, str | None, bool], list[Hit] | None] = vars(doc).setdefault(
             "_concept_mentions", {})
         if self.key in memo:
             return memo[self.key]
@@ -208,7 +211,7 @@ class NearProgram(Program):
         if self.distance is None:
             kept_left, kept_right = same_sentence(left, right, doc.sentences)
         elif (isinstance(self.left, ConceptProgram) and isinstance(self.right, ConceptProgram)
-              and self.left.key == self.right.key):
+              and self.left.key[:2] == self.right.key[:2]):
             # One concept on both sides asks for two of its names, not one name twice.
             kept_left = kept_right = near_other(left, self.distance, doc.body_start)
         else:
@@ -250,7 +253,7 @@ class Compiler:
                                exact=t.text.startswith('"') or " " in t.text.strip(),
                                context=context)
                     for t in entries]
-            return ConceptProgram(kids, (node.name, field)) if kids else Const(False)
+            return ConceptProgram(kids, (node.name, field, context)) if kids else Const(False)
         if isinstance(node, q.Lang):
             return Const(node.code in (self.language, LANGUAGE_FALLBACK.get(self.language)))
         if isinstance(node, q.Field):

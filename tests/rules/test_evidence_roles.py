@@ -5,6 +5,9 @@ every place that shows it (CLI, webhook payload, chat message, console)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
 
 from monitor.delivery.notifiers.apprise import render
 from monitor.delivery.payload import alert_payload
@@ -104,3 +107,30 @@ def test_payload_chat_message_and_console_lead_with_the_topic() -> None:
     # ...and by concept name for alerts stored before evidence had a role.
     old = [{"term": "AS", "concept": "actors"}, {"term": "sanksi*", "concept": "sanctions"}]
     assert [e["term"] for e in topic_first(old)] == ["sanksi*", "AS"]
+
+
+def _two_rules(tmp_path: Path, context_first: bool) -> Matcher:
+    (tmp_path / "concepts").mkdir()
+    (tmp_path / "concepts" / "measure.yaml").write_text(
+        "id: measure\nterms:\n  en: [embargo]\n", encoding="utf-8")
+    (tmp_path / "concepts" / "state.yaml").write_text(
+        "id: state\nterms:\n  en: [russia]\n", encoding="utf-8")
+    # One rule reads the measure as context (right of NEAR), the other as its topic.
+    names = ("a", "b") if context_first else ("b", "a")
+    (tmp_path / f"{names[0]}.yaml").write_text(
+        f"id: {names[0]}\nname: Context\nquery: '@state NEAR/5 @measure'\n", encoding="utf-8")
+    (tmp_path / f"{names[1]}.yaml").write_text(
+        f"id: {names[1]}\nname: Topic\nquery: '@measure'\n", encoding="utf-8")
+    return Matcher.load(tmp_path)
+
+
+@pytest.mark.parametrize("context_first", [True, False])
+def test_a_concepts_role_is_each_rules_own(tmp_path: Path, context_first: bool) -> None:
+    # Concept hits are looked up once per article and shared between rules; the role of their
+    # words must still be the one each rule gives them.
+    matcher = _two_rules(tmp_path, context_first)
+    found = {m.rule_id: m for m in matcher.match(Article("Embargo on Russia", "", language="en"))}
+    topic = found["b" if context_first else "a"]
+    context = found["a" if context_first else "b"]
+    assert [(e.text, e.role) for e in topic.evidence] == [("Embargo", "topic")]
+    assert ("Embargo", "context") in [(e.text, e.role) for e in context.evidence]
