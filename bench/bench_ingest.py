@@ -64,7 +64,7 @@ def feed_body(n: int, items: int, declare_language: bool = True) -> tuple[bytes,
             words.insert(rng.randrange(10, 60), rng.choice(TOPICS[language]))
             topics += 1
         title = " ".join(words[:8]).capitalize()
-        when = format_datetime(base - timedelta(minutes=17 * i + n))
+        when = format_datetime(base - timedelta(minutes=17 * i, seconds=n))
         parts.append(f"<item><title>{title} {n}-{i}</title><guid>f{n}-i{i}</guid>"
                      f"<link>http://127.0.0.1/{n}/{i}?utm_source=rss</link>"
                      f"<pubDate>{when}</pubDate><description>Item {n}-{i}: "

@@ -150,8 +150,9 @@ def content_hash(title: str, body: str) -> str:
 
 
 def extract(item: RawItem, *, source_id: int | None = None,
-            labels: tuple[str, ...] = ()) -> Article:
-    """Turn a raw item into a clean Article."""
+            labels: tuple[str, ...] = (), check_language: bool = True) -> Article:
+    """Turn a raw item into a clean Article; ``check_language``: a declared language is
+    checked against a detection (else believed)."""
     # Raw text past a generous multiple of the caps is cut before any work is spent on it.
     title, body = item.title[:MAX_TITLE_CHARS * 8], item.content[:MAX_BODY_CHARS * 2]
     # Markup needs parsing only when there is some (feeds label plain text text/html too).
@@ -170,7 +171,7 @@ def extract(item: RawItem, *, source_id: int | None = None,
     author = capped(" ".join(item.author.split()), MAX_AUTHOR_CHARS) if item.author else None
     return Article(
         title=title, body=body, url=canonical_url(item.url), guid=item.guid,
-        language=_language(item, title, body, source_id),
+        language=_language(item, title, body, source_id, check_language),
         published=item.published, author=author or None, source_id=source_id,
         source_labels=labels, content_hash=content_hash(title, body),
     )
@@ -181,16 +182,26 @@ def extract(item: RawItem, *, source_id: int | None = None,
 _KIN = ({"id", "ms"}, {"hr", "sr", "bs"}, {"da", "no", "nb", "nn"}, {"gl", "es"}, {"gl", "pt"})
 
 
-def _language(item: RawItem, title: str, body: str, source_id: int | None) -> str | None:
+def declared_language(item: RawItem) -> str:
+    """The item's declared language as a bare code ("en" of "en-GB"), or ""."""
+    return (item.language or "")[:35].split("-")[0].split("_")[0].strip().lower()
+
+
+def _language(item: RawItem, title: str, body: str, source_id: int | None,
+              check: bool) -> str | None:
     # The first thousand characters tell the language as well as the whole text, and the
     # detector's cost grows with the length.
     sample = f"{title}\n{body[:1000]}"
-    declared = (item.language or "")[:35].split("-")[0].split("_")[0].strip().lower()
+    declared = declared_language(item)
     if not declared:
         return detect_language(sample)
+    if not check:
+        return declared
     # Feeds misdeclare (a feed declared Kannada carries English text), and a wrong language
     # silences every rule: a confident detection that disagrees wins, and is logged.
-    detected = confident_language(sample)
+    # A few hundred characters settle it; the detector's cost grows with the length, and it
+    # runs on every item of every feed.
+    detected = confident_language(sample[:400])
     if detected is None or detected == declared or any(
             {detected, declared} <= kin for kin in _KIN):
         return declared

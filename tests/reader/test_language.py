@@ -4,6 +4,7 @@ disagrees (a misdeclared feed must not silence every rule)."""
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 import pytest
 
@@ -45,3 +46,23 @@ def test_the_declared_language_stands_unless_a_sure_detection_disagrees(
     with caplog.at_level(logging.INFO, logger="monitor.reader"):
         assert extract(_item(title, body, declared)).language == expected
     assert not [r for r in caplog.records if r.getMessage() == "article.language.mismatch"]
+
+
+def test_a_misdeclared_feed_has_every_item_checked_a_truthful_one_only_its_first() -> None:
+    from monitor.reader.intake import LANGUAGE_SPOT_CHECKS, extract_items
+
+    now = datetime.now(UTC)
+    many = LANGUAGE_SPOT_CHECKS + 3
+    english = [_item(f"Canada sanctions Belarus {n}", ENGLISH, "kn") for n in range(many)]
+    got, _undated = extract_items(english, 1, (), now)
+    assert [a.language for _i, a in got] == ["en"] * many
+    # Believed after its first items agree: a later item in another language keeps the
+    # declared one (the price of not running the detector on every item of every feed).
+    french = ("La France a fermé son ambassade à Moscou et expulsé l'ambassadeur russe après "
+              "une semaine de tensions diplomatiques entre les deux pays.")
+    mixed = [_item(f"Canada sanctions Belarus {n}", ENGLISH, "en")
+             for n in range(LANGUAGE_SPOT_CHECKS)] + [_item("Ambassade fermée", french, "en")]
+    got, _undated = extract_items(mixed, 1, (), now)
+    assert [a.language for _i, a in got] == ["en"] * (LANGUAGE_SPOT_CHECKS + 1)
+    got, _undated = extract_items(mixed[-1:], 1, (), now)
+    assert [a.language for _i, a in got] == ["fr"]
