@@ -21,6 +21,7 @@ from monitor.rules.document import (
     Leaf,
     Trigger,
 )
+from monitor.rules.evidence import stretches
 from monitor.rules.proximity import near, near_other, same_sentence
 
 # The matcher imports the document's names from here, with the programs that run on it.
@@ -181,14 +182,8 @@ class ConceptProgram(OrProgram):
         if self.key in memo:
             return memo[self.key]
         hits = super().run(doc)
-        if hits is not None and len(hits) > 1:
-            out: list[Hit] = []
-            reach = -1
-            for hit in sorted(hits, key=lambda h: (h[0], -h[1])):
-                if hit[1] > reach:
-                    reach = hit[1]
-                    out.append(hit)
-            hits = out
+        if hits is not None:
+            hits = stretches(hits)
         memo[self.key] = hits
         return hits
 
