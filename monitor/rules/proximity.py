@@ -91,56 +91,45 @@ def _with_partner(hits: Sequence[Hit], other: Sequence[Hit], distance: int,
 
 
 def _field_partners(hits: list[Hit], other: list[Hit], distance: int) -> list[Hit]:
-    # ``a`` and ``b`` are partners when b.start <= a.end + n and b.end >= a.start - n (that is
-    # max(starts) - min(ends) <= n). Sort ``other`` by start: the candidates for ``a`` are a
-    # prefix, and the prefix's greatest end decides. The greatest end may belong to the very
-    # span of ``a``, so the greatest end among the other spans is kept too.
+    # Partners are other spans: ``x NEAR/3 x`` needs two occurrences.
     spans = sorted({(b[0], b[1]) for b in other})
-    starts = [s for s, _e in spans]
-    best: list[tuple[int, tuple[int, int], int]] = []  # (greatest end, its span, next best)
-    top, top_span, second = _NONE, (-1, -1), _NONE
-    for span in spans:
-        end = span[1]
-        if end > top:
-            second, top, top_span = top, end, span
-        elif end > second:
-            second = end
-        best.append((top, top_span, second))
-    out = []
-    for a in hits:
-        i = bisect.bisect_right(starts, a[1] + distance) - 1
-        if i < 0:
-            continue
-        top, top_span, second = best[i]
-        floor = a[0] - distance
-        if (top >= floor and top_span != (a[0], a[1])) or second >= floor:
-            out.append(a)
-    return out
+    return _partners(hits, [(s, e, (s, e)) for s, e in spans], distance, lambda a: (a[0], a[1]))
 
 
 def _other_entry_partners(hits: list[Hit], distance: int) -> list[Hit]:
-    # As in _field_partners, with entries instead of spans: for every prefix of the hits by
-    # start, the greatest end and its entry, and the greatest end among the other entries.
-    spans = sorted(hits, key=lambda h: h[0])
-    starts = [h[0] for h in spans]
-    best: list[tuple[int, int, int]] = []  # (greatest end, id of its entry, best other end)
-    top, top_leaf, other = _NONE, 0, _NONE
-    for h in spans:
-        end, leaf = h[1], id(h[2])
+    # Partners are hits of other entries: ``@c NEAR/n @c`` asks for two names of the concept.
+    ordered = sorted(hits, key=lambda h: h[0])
+    return _partners(hits, [(h[0], h[1], id(h[2])) for h in ordered], distance,
+                     lambda a: id(a[2]))
+
+
+def _partners(hits: list[Hit], others: list[tuple[int, int, object]], distance: int,
+              own: Callable[[Hit], object]) -> list[Hit]:
+    """The hits with a partner among ``others`` ((start, end, key), sorted by start): one at
+    most ``distance`` words away whose key is not the hit's own (``own``).
+
+    ``a`` and ``b`` are partners when b.start <= a.end + n and b.end >= a.start - n (that is
+    max(starts) - min(ends) <= n). The candidates for ``a`` are a prefix of ``others``, and
+    the prefix's greatest end decides; that end may have ``a``'s own key, so the greatest end
+    among the other keys is kept too.
+    """
+    starts = [o[0] for o in others]
+    best: list[tuple[int, object, int]] = []  # (greatest end, its key, best end of another key)
+    top, top_key, other = _NONE, None, _NONE
+    for _start, end, key in others:
         if end > top:
-            if leaf != top_leaf:
+            if key != top_key:
                 other = top
-            top, top_leaf = end, leaf
-        elif leaf != top_leaf and end > other:
+            top, top_key = end, key
+        elif key != top_key and end > other:
             other = end
-        best.append((top, top_leaf, other))
+        best.append((top, top_key, other))
     out = []
     for a in hits:
         i = bisect.bisect_right(starts, a[1] + distance) - 1
         if i < 0:
             continue
-        top, top_leaf, other = best[i]
-        end = top if top_leaf != id(a[2]) else other
-        if end >= a[0] - distance:
+        top, top_key, other = best[i]
+        if (top if top_key != own(a) else other) >= a[0] - distance:
             out.append(a)
     return out
