@@ -18,17 +18,16 @@ def _iso(value: datetime | None) -> str | None:
 def alert_payload(match: Match, article: Article, article_id: int, source: str,
                   now: datetime) -> dict[str, Any]:
     """The JSON body of an alert; frozen at creation so that every retry sends the same bytes."""
-    return {
-        "type": "alert",
-        "version": PAYLOAD_VERSION,
-        "timestamp": _iso(now),
-        "data": {
-            "rule": {"id": match.rule_id, "name": match.rule_name, "severity": match.severity},
-            "score": match.score,
-            "article": _article(article, article_id, source),
-            "evidence": [e.to_dict() for e in match.evidence],
-        },
-    }
+    return _envelope("alert", now, {
+        "rule": {"id": match.rule_id, "name": match.rule_name, "severity": match.severity},
+        "score": match.score,
+        "article": _article(article, article_id, source),
+        "evidence": [e.to_dict() for e in match.evidence],
+    })
+
+
+def _envelope(kind: str, now: datetime, data: dict[str, Any]) -> dict[str, Any]:
+    return {"type": kind, "version": PAYLOAD_VERSION, "timestamp": _iso(now), "data": data}
 
 
 def _article(article: Article, article_id: int, source: str) -> dict[str, Any]:
@@ -43,29 +42,24 @@ def breaking_payload(story: BreakingStory, now: datetime) -> dict[str, Any]:
     with the figures that made it breaking."""
     rule = story.rule
     languages = sorted({lang for s in story.sources for lang in s.languages})
-    return {
-        "type": "breaking",
-        "version": PAYLOAD_VERSION,
-        "timestamp": _iso(now),
-        "data": {
-            "rule": {"id": rule.rule_id, "name": rule.rule_name, "severity": rule.severity},
-            "score": float(story.in_window),
-            "article": _article(story.lead, int(story.lead.id or story.story_id),
-                                story.lead_source),
-            "evidence": [],
-            "story": {
-                "id": story.story_id,
-                "first_seen": _iso(story.first_seen),
-                "articles": story.articles,
-                "sources": [{"id": s.source_id, "name": s.name, "languages": list(s.languages)}
-                            for s in story.sources],
-                "languages": languages,
-                "sources_in_window": story.in_window,
-                "window_minutes": int(rule.window.total_seconds() // 60),
-                "baseline_median": story.median,
-                "baseline_stories": story.baselined,
-                "min_sources": rule.min_sources,
-                "factor": rule.factor,
-            },
+    return _envelope("breaking", now, {
+        "rule": {"id": rule.rule_id, "name": rule.rule_name, "severity": rule.severity},
+        "score": float(story.in_window),
+        "article": _article(story.lead, int(story.lead.id or story.story_id),
+                            story.lead_source),
+        "evidence": [],
+        "story": {
+            "id": story.story_id,
+            "first_seen": _iso(story.first_seen),
+            "articles": story.articles,
+            "sources": [{"id": s.source_id, "name": s.name, "languages": list(s.languages)}
+                        for s in story.sources],
+            "languages": languages,
+            "sources_in_window": story.in_window,
+            "window_minutes": int(rule.window.total_seconds() // 60),
+            "baseline_median": story.median,
+            "baseline_stories": story.baselined,
+            "min_sources": rule.min_sources,
+            "factor": rule.factor,
         },
-    }
+    })
