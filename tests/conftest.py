@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import pytest
 
 from monitor.config import Settings
 from monitor.testing import LoopbackServer
+from tests.databases import Migrated, fresh_postgres_database, in_ci
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,7 +43,6 @@ CORPUS = SHARED / "corpus"
 LOOPBACK = "127.0.0.1/32"
 
 
-POSTGRES_ENV = "MONITOR_TEST_POSTGRES_URL"
 
 # dateparser (under trafilatura) runs logging.config.dictConfig(disable_existing_loggers=True)
 # the first time it logs while the root logger has no handler, which silences every logger
@@ -51,77 +51,14 @@ POSTGRES_ENV = "MONITOR_TEST_POSTGRES_URL"
 logging.getLogger().addHandler(logging.NullHandler())
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
 def needs_corpus(path: Path) -> pytest.MarkDecorator:
     """For tests that read the shared corpus (``../shared/corpus``, beside the checkout): on a
     fresh clone without it they skip and say why; under ``CI=true`` they run, and fail when it
     is missing."""
-    return pytest.mark.skipif(not path.is_dir() and not _in_ci(),
+    return pytest.mark.skipif(not path.is_dir() and not in_ci(),
                               reason=f"the shared corpus is not here ({path}); clone it to "
                               f"{SHARED} to run this test (under CI=true a missing corpus "
                               "fails)")
-
-
-def _unavailable(reason: str) -> None:
-    # Under CI the PostgreSQL tests are part of the contract: a missing server is a failure.
-    if _in_ci():
-        pytest.fail(f"CI=true and PostgreSQL is required: {reason}", pytrace=False)
-    pytest.skip(f"PostgreSQL not available: {reason}")
-
-
-def postgres_admin_url() -> str:
-    """The server URL from ``MONITOR_TEST_POSTGRES_URL``, checked reachable (else skip/fail)."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.exc import SQLAlchemyError
-
-    url = os.environ.get(POSTGRES_ENV)
-    if not url:
-        _unavailable(f"{POSTGRES_ENV} is not set")
-        raise AssertionError("unreachable")
-    engine = create_engine(url, connect_args={"connect_timeout": 5})
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("select 1"))
-    except SQLAlchemyError as exc:
-        _unavailable(f"cannot connect to {url}: {type(exc).__name__}: {exc}")
-    finally:
-        engine.dispose()
-    return url
-
-
-@contextmanager
-def fresh_postgres_database() -> Iterator[str]:
-    """A new, empty database on the test server for one test, dropped afterwards."""
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
-
-    admin_url = postgres_admin_url()
-    name = f"test_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        _dispose_engines_of(name)
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-
-def _dispose_engines_of(database: str) -> None:
-    # A test that forgets Store.close() leaves pooled connections that psycopg would report
-    # (ResourceWarning, an error here) whenever they are collected; close them now, properly.
-    import gc
-
-    from sqlalchemy import Engine
-
-    for obj in gc.get_objects():
-        if isinstance(obj, Engine) and obj.url.database == database:
-            obj.dispose()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -137,13 +74,25 @@ def db_backend(request: pytest.FixtureRequest) -> str:
     return str(getattr(request, "param", "sqlite"))
 
 
+@pytest.fixture(scope="session")
+def _migrated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Migrated]:
+    with ExitStack() as stack:  # drops the PostgreSQL template at the end of the session
+        yield Migrated(tmp_path_factory.mktemp("migrated"), stack)
+
+
 @pytest.fixture
-def db_url(tmp_path: Path, db_backend: str) -> Iterator[str]:
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, db_backend: str,
+           _migrated: Migrated) -> Iterator[str]:
+    empty = request.node.get_closest_marker("empty_database") is not None
     if db_backend == "postgres":
-        with fresh_postgres_database() as url:
+        template = None if empty else _migrated.postgres_database()
+        with fresh_postgres_database(template) as url:
             yield url
     else:
-        yield f"sqlite:///{tmp_path / 'monitor.db'}"
+        path = tmp_path / "monitor.db"
+        if not empty:
+            shutil.copyfile(_migrated.sqlite_file(), path)
+        yield f"sqlite:///{path}"
 
 
 @pytest.fixture

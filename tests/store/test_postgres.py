@@ -54,6 +54,7 @@ def together(n: int, work: Callable[[int], T]) -> list[T]:
     return [r for r in results if r is not None]
 
 
+@pytest.mark.empty_database
 def test_workers_starting_at_once_migrate_once_and_seed_one_source(db_url: str) -> None:
     settings = Settings(database_url=db_url, seeds_dir=ROOT / "seeds", worker_id="w")
     clock: Clock = lambda: NOW  # noqa: E731
@@ -184,6 +185,7 @@ def test_each_due_delivery_is_claimed_by_exactly_one_worker(db_url: str) -> None
     assert len(everything) == len(set(everything)) == 60
 
 
+@pytest.mark.empty_database
 def test_the_schema_migrates_on_an_empty_database_and_reruns_as_a_no_op(
         db_url: str, tmp_path: Path) -> None:
     for _ in range(2):

@@ -25,6 +25,7 @@ def _match() -> Match:
                  (Evidence("embassy", "body", 4, 10, "embassy", "The «embassy» closed."),))
 
 
+@pytest.mark.empty_database
 def test_migrations_create_the_schema_and_rerun_as_a_no_op(db_url: str) -> None:
     store = Store.open(db_url)
     tables = set(inspect(store.engine).get_table_names())

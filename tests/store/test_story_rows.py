@@ -14,7 +14,8 @@ from monitor.store import PollOutcome, Store, ops, storylist
 from monitor.store.engine import alembic_config, make_engine
 from tests.pollhelp import save_found
 
-pytestmark = pytest.mark.backends
+# Each test walks the migrations from an older revision: it needs an empty database.
+pytestmark = [pytest.mark.backends, pytest.mark.empty_database]
 
 NOW = datetime(2026, 2, 1, 9, tzinfo=UTC)
 
