@@ -17,6 +17,7 @@ these exact words in order, each may end in ``*``).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,11 @@ _CONCEPT_ID = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 _LANGUAGE = re.compile(r"[a-z]{2,3}\Z")
 _ENTRY_WORD = re.compile(r"[^\s*\"()@]+\*?\Z")
 _KEYS = {"id", "description", "terms"}
+# Every rule (re)load reads every concept file, and a long list takes tens of milliseconds to
+# compose and check: a file whose bytes are unchanged gives the same concept and problems, so
+# the outcome is kept, keyed by path and content hash (bounded: emptied when it grows past).
+_PARSED: dict[tuple[str, bytes], tuple[ConceptDef | None, tuple[RuleProblem, ...]]] = {}
+_PARSED_LIMIT = 4096
 
 
 @dataclass(frozen=True)
@@ -173,7 +179,7 @@ def load_concepts(directory: Path, problems: list[RuleProblem]) -> dict[str, Con
     if not directory.is_dir():
         return out
     for path in concept_files(directory):
-        concept = _load_file(path, problems)
+        concept = _parsed(path, problems)
         if concept is None:
             continue
         if concept.id in out:
@@ -183,6 +189,21 @@ def load_concepts(directory: Path, problems: list[RuleProblem]) -> dict[str, Con
             continue
         out[concept.id] = concept
     return out
+
+
+def _parsed(path: Path, problems: list[RuleProblem]) -> ConceptDef | None:
+    try:
+        key = (str(path), hashlib.sha256(path.read_bytes()).digest())
+    except OSError:
+        return _load_file(path, problems)  # says why, located at the file
+    got = _PARSED.get(key)
+    if got is None:
+        found: list[RuleProblem] = []
+        if len(_PARSED) >= _PARSED_LIMIT:
+            _PARSED.clear()
+        got = _PARSED[key] = (_load_file(path, found), tuple(found))
+    problems.extend(got[1])
+    return got[0]
 
 
 def concept_files(directory: Path) -> list[Path]:

@@ -91,6 +91,7 @@ def test_match_json_on_files_and_stdin(cli: CLI) -> None:
     assert lines[1]["matches"] == [] and lines[1]["language"] == "en"
 
 
+@pytest.mark.empty_database  # it checks that no database file is made
 def test_match_does_not_touch_the_database(cli: CLI, tmp_path: Path) -> None:
     assert cli("match", str(SEED)).returncode == 0
     assert not (tmp_path / "monitor.db").exists()
