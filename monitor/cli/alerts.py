@@ -1,4 +1,4 @@
-"""``monitor alerts ...`` (owner: delivery): list and show alerts and deliveries, send, replay,
+"""``monitor alerts ...``: list and show alerts and deliveries, send, replay,
 targets."""
 
 from __future__ import annotations

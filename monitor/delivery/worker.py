@@ -1,4 +1,4 @@
-"""The outbox worker (owner: delivery): claim due deliveries, send, record, back off on failure.
+"""The outbox worker: claim due deliveries, send, record, back off on failure.
 
 Every target drains in its own task with its own concurrency limit and circuit breaker, so a
 dead or slow receiver holds up nobody but itself. Per target the order is the outbox's FIFO
