@@ -20,7 +20,7 @@ import httpx
 
 from monitor.clock import Clock, utcnow
 from monitor.config import Settings, unknown_rule_ids
-from monitor.delivery.notifiers.base import Notifier
+from monitor.delivery.notifiers import Notifier
 from monitor.delivery.notifiers.transport import LeanTransport
 from monitor.delivery.notifiers.webhook import WebhookNotifier
 from monitor.delivery.payload import alert_payload, breaking_payload
@@ -43,7 +43,7 @@ from monitor.reader.schedule import ScheduleBounds
 from monitor.reader.urlpolicy import URLPolicy, pinned_transport
 from monitor.reader.websub import Subscriber
 from monitor.reload import Reloader
-from monitor.rules.matcher import Matcher
+from monitor.rules import Matcher
 from monitor.rules.rulecache import cache_dir
 from monitor.rules.versions import RuleSync
 from monitor.store import Store

@@ -19,7 +19,7 @@ import grimp
 import pytest
 from importlinter.cli import lint_imports
 
-from lint.importcontracts import find_cycles, find_uses
+from lint.importcontracts import find_cycles, find_uses, surface_breaches
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_LINES = 300
@@ -110,6 +110,28 @@ def test_no_cycles_in_a_tree(tmp_path: Path) -> None:
         "low/__init__.py": "", "low/base.py": "",
     })
     assert find_cycles(graph, ["archtree"]) == []
+
+
+def test_a_package_is_entered_only_through_what_its_all_names(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch
+                                                              ) -> None:
+    graph = _package(tmp_path, "archsurface", {
+        "__init__.py": "",
+        "room/__init__.py": "from archsurface.room.inner import Thing\n"
+                            "__all__ = ['Thing', 'open', 'gone']\n",
+        "room/inner.py": "Thing = 1\n",
+        "room/open.py": "from archsurface.room import inner\n",  # a sibling: free
+        "bare/__init__.py": "",  # no __all__: its surface is not named
+        "user.py": "from archsurface.room import Thing\nfrom archsurface.room import open\n"
+                   "from archsurface.room.inner import Thing as T\n",
+    })
+    monkeypatch.syspath_prepend(str(tmp_path))  # module_path finds the sources to read
+    assert surface_breaches(graph, ["archsurface"]) == [
+        "archsurface.bare: its __init__ names no public surface (__all__)",
+        "archsurface.room.__all__ names 'gone': neither a submodule nor defined there",
+        "archsurface.user (l.3) imports archsurface.room.inner: private to archsurface.room, "
+        "whose __all__ does not name 'inner'",
+    ]
 
 
 PRINTS = ["print", "sys.stdout.write", "sys.stderr.write", "stdout.write", "stderr.write",

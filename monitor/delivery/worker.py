@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from monitor.clock import Clock
 from monitor.delivery.noise import NoiseGate
-from monitor.delivery.notifiers.base import Notifier, SendResult
+from monitor.delivery.notifiers import Notifier, SendResult
 from monitor.delivery.targets import NoisePolicy
 from monitor.heartbeat import Heartbeat
 from monitor.metrics import Metrics
