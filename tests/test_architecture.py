@@ -153,6 +153,14 @@ def test_printing_is_found_however_it_is_spelled() -> None:
     assert [line for line, _ in find_uses(source, PRINTS)] == [3, 4, 5, 6]
 
 
+def test_the_daemon_prints_only_its_startup_line() -> None:
+    # The printing contract lets monitor.daemon print: for its startup line, and nothing else.
+    source = (ROOT / "monitor" / "daemon.py").read_text(encoding="utf-8")
+    lines = source.splitlines()
+    printed = [lines[n - 1].strip() for n, _ in find_uses(source, PRINTS)]
+    assert len(printed) == 1 and "API listening on" in printed[0], printed
+
+
 def test_sessions_are_found_however_they_are_opened() -> None:
     source = textwrap.dedent("""\
         from sqlmodel import Session, select
