@@ -52,6 +52,24 @@ def test_no_module_is_over_300_lines() -> None:
     assert {p: n for p, n in sizes.items() if n > MAX_LINES} == {}
 
 
+def _dead_code(*paths: Path) -> list[str]:
+    import vulture  # type: ignore[import-untyped]
+
+    settings = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    found = vulture.Vulture()
+    found.scavenge([str(p) for p in paths])
+    return [f"{item.filename}:{item.first_lineno}: {item.message}"
+            for item in found.get_unused_code(
+                min_confidence=settings["tool"]["vulture"]["min_confidence"])]
+
+
+def test_vulture_finds_no_dead_code(tmp_path: Path) -> None:
+    (tmp_path / "dead.py").write_text("def never_called() -> None:\n    pass\n",
+                                      encoding="utf-8")
+    assert len(_dead_code(tmp_path)) == 1  # it does find dead code
+    assert _dead_code(ROOT / "monitor", ROOT / "lint" / "vulture_whitelist.py") == []
+
+
 def test_each_module_says_what_it_holds_without_an_owner_tag() -> None:
     # The first docstring line names what a module holds; the room it sits in says whose it
     # is, so an "(owner: ...)" tag only repeats it, or contradicts it once the module moves.
