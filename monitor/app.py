@@ -47,7 +47,7 @@ from monitor.rules import Matcher
 from monitor.rules.rulecache import cache_dir
 from monitor.rules.versions import RuleSync
 from monitor.store import Store
-from monitor.store.ops import outbox_depth
+from monitor.store.alertlist import outbox_depth
 from monitor.store.sources import SourceSpec
 from monitor.subscriptions import FolderAccess, Subscriptions, declared_sources
 

@@ -27,7 +27,7 @@ from monitor.app import App, open_app
 from monitor.config import Settings, check_api_binding
 from monitor.delivery.worker import DeliveryReport
 from monitor.reader.poller import PollReport
-from monitor.store.ops import release_leases
+from monitor.store.leases import release_leases
 from monitor.takeover import reclaim_leases
 
 log = logging.getLogger("monitor.daemon")

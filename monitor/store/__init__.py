@@ -6,6 +6,6 @@ from monitor.store.sql import Store
 # Besides ``Store``: the records it takes and gives, its row types (``tables``), and the
 # read models the API, the console and the CLI page through (functions over a ``Store``).
 # The query mixins, the engine and the migrations are the store's own.
-__all__ = ["Attempt", "OutboxItem", "PollOutcome", "SourceInfo", "Store", "console",
-           "dedupe_key", "ops", "outbox_types", "records", "retention", "sources", "storylist",
-           "tables", "triage"]
+__all__ = ["Attempt", "OutboxItem", "PollOutcome", "SourceInfo", "Store", "alertlist",
+           "articlelist", "console", "dedupe_key", "leases", "outbox_types", "records",
+           "retention", "sourcelist", "sources", "storylist", "tables", "triage"]
