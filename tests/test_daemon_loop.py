@@ -57,6 +57,7 @@ def _free_port() -> int:
         return port
 
 
+@pytest.mark.backends  # PostgreSQL: the several-worker mode, where rule sets are followed
 def test_no_database_statement_runs_on_the_event_loop(settings: Settings,
                                                       server: LoopbackServer,
                                                       on_loop: list[str]) -> None:
