@@ -1,4 +1,4 @@
-"""Deliveries per second through the real outbox worker to a local receiver (owner: delivery).
+"""Deliveries per second through the real outbox worker to a local receiver.
 
 The receiver runs in its own process (uvicorn, a bare ASGI app) so that it does not compete with
 the deliverer for the event loop. Two cases: a receiver that answers at once, and one that takes

@@ -1,4 +1,4 @@
-"""Benchmark (owner: scaling): ingestion with 1, 2 and 3 workers, on PostgreSQL and SQLite.
+"""Benchmark: ingestion with 1, 2 and 3 workers, on PostgreSQL and SQLite.
 
 A feed server in a separate process serves N generated feeds of ~20 items each; the workers are
 ``python -m monitor run`` subprocesses. The sources are added disabled, the workers started,

@@ -20,7 +20,7 @@ import httpx
 
 from monitor.clock import Clock, utcnow
 from monitor.config import Settings, unknown_rule_ids
-from monitor.delivery.notifiers.base import Notifier
+from monitor.delivery.notifiers import Notifier
 from monitor.delivery.notifiers.transport import LeanTransport
 from monitor.delivery.notifiers.webhook import WebhookNotifier
 from monitor.delivery.payload import alert_payload, breaking_payload
@@ -43,11 +43,11 @@ from monitor.reader.schedule import ScheduleBounds
 from monitor.reader.urlpolicy import URLPolicy, pinned_transport
 from monitor.reader.websub import Subscriber
 from monitor.reload import Reloader
-from monitor.rules.matcher import Matcher
+from monitor.rules import Matcher
 from monitor.rules.rulecache import cache_dir
 from monitor.rules.versions import RuleSync
 from monitor.store import Store
-from monitor.store.ops import outbox_depth
+from monitor.store.alertlist import outbox_depth
 from monitor.store.sources import SourceSpec
 from monitor.subscriptions import FolderAccess, Subscriptions, declared_sources
 
@@ -240,10 +240,12 @@ def ensure_default_source(store: Store, settings: Settings, clock: Clock) -> Non
 
 async def open_app(stack: AsyncExitStack, settings: Settings, *, clock: Clock = utcnow) -> App:
     """Build the application; the rule set is loaded first so a broken one stops the start."""
-    matcher = Matcher.load(settings.rules_dir, cache_dir(settings.rules_cache))
-    store = Store.open(settings.database_url)
+    # Every store call and the rule set's parsing run off the event loop, start included.
+    matcher = await asyncio.to_thread(Matcher.load, settings.rules_dir,
+                                      cache_dir(settings.rules_cache))
+    store = await asyncio.to_thread(Store.open, settings.database_url)
     stack.callback(store.close)
-    ensure_default_source(store, settings, clock)
+    await asyncio.to_thread(ensure_default_source, store, settings, clock)
     http = await stack.enter_async_context(fetch_client(
         settings, make_user_agent(settings.user_agent, settings.contact_url)))
     metrics = Metrics()
@@ -274,7 +276,7 @@ async def open_app(stack: AsyncExitStack, settings: Settings, *, clock: Clock = 
                         breaking=breaking_defaults(settings))
     app = App(settings, store, matcher, http, pipeline, delivery.deliverer, clock, metrics)
     app.rulesync = RuleSync(store, settings.rules_dir, clock, worker=settings.worker_id)
-    app.rulesync.publish(matcher)
+    await asyncio.to_thread(app.rulesync.publish, matcher)
     app.pruner = Pruner(store, clock, worker=settings.worker_id,
                         retention_days=settings.retention_days)
     app_ref.append(app)
@@ -284,8 +286,9 @@ async def open_app(stack: AsyncExitStack, settings: Settings, *, clock: Clock = 
     declared = declared_sources(settings)
     if declared is not None:
         # The declared files are the machine's user's, like the command line.
-        Subscriptions(store, url_policy(settings), clock,
-                      folders=FolderAccess(trusted=True)).sync(declared)
+        await asyncio.to_thread(Subscriptions(store, url_policy(settings), clock,
+                                              folders=FolderAccess(trusted=True)).sync,
+                                declared)
     app.reloader = Reloader(settings, store, clock, matcher, app.use_matcher, metrics)
     app.reloader.sources_applied()
     log.info("rules.loaded", extra={"version": matcher.version, "rules": len(matcher.rules)})

@@ -27,7 +27,7 @@ from monitor.app import App, open_app
 from monitor.config import Settings, check_api_binding
 from monitor.delivery.worker import DeliveryReport
 from monitor.reader.poller import PollReport
-from monitor.store.ops import release_leases
+from monitor.store.leases import release_leases
 from monitor.takeover import reclaim_leases
 
 log = logging.getLogger("monitor.daemon")
@@ -170,7 +170,9 @@ async def _serve(app: App, settings: Settings, stop: asyncio.Event, sock: socket
                 in_flight.discard(task)
 
     async def poll_work() -> None:
-        app.follow_rules()  # a rule set another worker loaded reaches this one here
+        # A rule set another worker loaded reaches this one here (a read of the store, and
+        # the rule files' parsing when they changed: both off the event loop).
+        await asyncio.to_thread(app.follow_rules)
         if app.websub is not None:  # leases renewed, removed sources unsubscribed
             await app.websub.maintain()
         reports: list[PollReport] = await app.pipeline.poll_due()

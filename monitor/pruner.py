@@ -1,4 +1,4 @@
-"""Retention (owner: scaling): the daily prune of old articles and alerts, one worker at a time."""
+"""Retention: the daily prune of old articles and alerts, one worker at a time."""
 
 from __future__ import annotations
 

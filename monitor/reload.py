@@ -20,7 +20,7 @@ from monitor.config import Settings
 from monitor.errors import ConfigError, MonitorError, RuleError, shorten
 from monitor.metrics import Metrics
 from monitor.reader.urlpolicy import URLPolicy
-from monitor.rules.matcher import Matcher
+from monitor.rules import Matcher
 from monitor.rules.rulecache import cache_dir
 from monitor.store import Store
 from monitor.subscriptions import FolderAccess, Subscriptions, declared_sources

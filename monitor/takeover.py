@@ -8,7 +8,7 @@ import os
 
 from monitor.settings import boot_id
 from monitor.store import Store
-from monitor.store.ops import lease_owners, release_leases
+from monitor.store.leases import lease_owners, release_leases
 
 log = logging.getLogger("monitor.daemon")
 

@@ -8,6 +8,8 @@ is noticed.
 
 from __future__ import annotations
 
+import ast
+import re
 import sys
 import textwrap
 import tomllib
@@ -17,7 +19,7 @@ import grimp
 import pytest
 from importlinter.cli import lint_imports
 
-from lint.importcontracts import find_cycles, find_uses
+from lint.importcontracts import find_cycles, find_uses, surface_breaches
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_LINES = 300
@@ -48,6 +50,36 @@ def test_no_module_is_over_300_lines() -> None:
              for p in (ROOT / "monitor").rglob("*.py")}
     assert len(sizes) > 50  # the walk found the package
     assert {p: n for p, n in sizes.items() if n > MAX_LINES} == {}
+
+
+def _dead_code(*paths: Path) -> list[str]:
+    import vulture  # type: ignore[import-untyped]
+
+    settings = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    found = vulture.Vulture()
+    found.scavenge([str(p) for p in paths])
+    return [f"{item.filename}:{item.first_lineno}: {item.message}"
+            for item in found.get_unused_code(
+                min_confidence=settings["tool"]["vulture"]["min_confidence"])]
+
+
+def test_vulture_finds_no_dead_code(tmp_path: Path) -> None:
+    (tmp_path / "dead.py").write_text("def never_called() -> None:\n    pass\n",
+                                      encoding="utf-8")
+    assert len(_dead_code(tmp_path)) == 1  # it does find dead code
+    assert _dead_code(ROOT / "monitor", ROOT / "lint" / "vulture_whitelist.py") == []
+
+
+def test_each_module_says_what_it_holds_without_an_owner_tag() -> None:
+    # The first docstring line names what a module holds; the room it sits in says whose it
+    # is, so an "(owner: ...)" tag only repeats it, or contradicts it once the module moves.
+    docs = {str(path.relative_to(ROOT)):
+            ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+            for path in sorted((ROOT / "monitor").rglob("*.py"))}
+    assert [p for p, doc in docs.items()
+            if not doc.strip() and not p.endswith("migrations/__init__.py")] == []
+    assert {p: doc.splitlines()[0] for p, doc in docs.items()
+            if re.search(r"\(owners?:", doc)} == {}
 
 
 def _package(root: Path, name: str, files: dict[str, str]) -> grimp.ImportGraph:
@@ -98,6 +130,28 @@ def test_no_cycles_in_a_tree(tmp_path: Path) -> None:
     assert find_cycles(graph, ["archtree"]) == []
 
 
+def test_a_package_is_entered_only_through_what_its_all_names(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch
+                                                              ) -> None:
+    graph = _package(tmp_path, "archsurface", {
+        "__init__.py": "",
+        "room/__init__.py": "from archsurface.room.inner import Thing\n"
+                            "__all__ = ['Thing', 'open', 'gone']\n",
+        "room/inner.py": "Thing = 1\n",
+        "room/open.py": "from archsurface.room import inner\n",  # a sibling: free
+        "bare/__init__.py": "",  # no __all__: its surface is not named
+        "user.py": "from archsurface.room import Thing\nfrom archsurface.room import open\n"
+                   "from archsurface.room.inner import Thing as T\n",
+    })
+    monkeypatch.syspath_prepend(str(tmp_path))  # module_path finds the sources to read
+    assert surface_breaches(graph, ["archsurface"]) == [
+        "archsurface.bare: its __init__ names no public surface (__all__)",
+        "archsurface.room.__all__ names 'gone': neither a submodule nor defined there",
+        "archsurface.user (l.3) imports archsurface.room.inner: private to archsurface.room, "
+        "whose __all__ does not name 'inner'",
+    ]
+
+
 PRINTS = ["print", "sys.stdout.write", "sys.stderr.write", "stdout.write", "stderr.write",
           "name:print"]
 SESSIONS = [".session", "Session", ".Session", "import:sqlmodel.Session",
@@ -115,6 +169,14 @@ def test_printing_is_found_however_it_is_spelled() -> None:
         log.info("fine"); out.write("fine: not a standard stream")
     """)
     assert [line for line, _ in find_uses(source, PRINTS)] == [3, 4, 5, 6]
+
+
+def test_the_daemon_prints_only_its_startup_line() -> None:
+    # The printing contract lets monitor.daemon print: for its startup line, and nothing else.
+    source = (ROOT / "monitor" / "daemon.py").read_text(encoding="utf-8")
+    lines = source.splitlines()
+    printed = [lines[n - 1].strip() for n, _ in find_uses(source, PRINTS)]
+    assert len(printed) == 1 and "API listening on" in printed[0], printed
 
 
 def test_sessions_are_found_however_they_are_opened() -> None:

@@ -107,3 +107,19 @@ def test_every_setting_is_in_the_readme_configuration_table() -> None:
     assert not missing, f"settings missing from the README's configuration table: {missing}"
     for name, f in known_settings().items():
         assert f.metadata.get("doc"), f"{name}: declare it with setting(default, doc)"
+
+
+def test_ingestion_settings_are_validated() -> None:
+    ok = load_settings({"MONITOR_ALLOW_PRIVATE_NETWORKS": "127.0.0.1/32, 10.0.0.0/8",
+                        "MONITOR_CONTACT_URL": "mailto:ops@example.org",
+                        "MONITOR_ALERT_PER_STORY": "no", "MONITOR_MIN_INTERVAL": "60"})
+    assert ok.alert_per_story is False and ok.min_interval_seconds == 60
+    for env, setting in (({"MONITOR_ALLOW_PRIVATE_NETWORKS": "10.0.0.0/33"},
+                          "MONITOR_ALLOW_PRIVATE_NETWORKS"),
+                         ({"MONITOR_CONTACT_URL": "ops@example.org"}, "MONITOR_CONTACT_URL"),
+                         ({"MONITOR_ALERT_PER_STORY": "maybe"}, "MONITOR_ALERT_PER_STORY"),
+                         ({"MONITOR_MIN_INTERVAL": "600", "MONITOR_MAX_INTERVAL": "60"},
+                          "MONITOR_MAX_INTERVAL")):
+        with pytest.raises(ConfigError) as err:
+            load_settings(env)
+        assert err.value.setting == setting

@@ -109,4 +109,4 @@ def create_api(app: App) -> Starlette:
     return api
 
 
-__all__ = ["create_api", "the_app"]
+__all__ = ["create_api", "server", "the_app"]  # server: uvicorn's settings, for the daemon

@@ -23,7 +23,7 @@ from monitor.api.common import (
     time_param,
 )
 from monitor.api.openapi import REPLAY, TRIAGE
-from monitor.store import ops, triage
+from monitor.store import alertlist, articlelist, triage
 
 
 def _before(request: Request) -> int | None:
@@ -34,11 +34,11 @@ def _before(request: Request) -> int | None:
 async def list_articles(request: Request) -> Response:
     app = the_app(request)
     limit = limit_param(request)
-    f = ops.ArticleFilter(text=request.query_params.get("q") or None,
+    f = articlelist.ArticleFilter(text=request.query_params.get("q") or None,
                           language=request.query_params.get("language") or None,
                           source_id=int_param(request, "source", None, minimum=1),
                           since=time_param(request, "since"), until=time_param(request, "until"))
-    rows = await asyncio.to_thread(ops.articles_page, app.store, f, limit=limit + 1,
+    rows = await asyncio.to_thread(articlelist.articles_page, app.store, f, limit=limit + 1,
                                    before=_before(request))
     return page(request, [article_dict(a) for a in rows], limit, rows[-1].id if rows else None)
 
@@ -46,7 +46,7 @@ async def list_articles(request: Request) -> Response:
 async def get_article(request: Request) -> Response:
     app = the_app(request)
     article_id = path_id(request)
-    row = await asyncio.to_thread(ops.get_article, app.store, article_id)
+    row = await asyncio.to_thread(articlelist.get_article, app.store, article_id)
     if row is None:
         raise ApiError(404, "not_found", f"no article {article_id}")
     return JSONResponse(article_dict(row, body=True))
@@ -57,11 +57,11 @@ async def list_alerts(request: Request) -> Response:
     limit = limit_param(request)
 
     def load() -> list[dict[str, object]]:
-        rows = ops.alerts_page(app.store, limit=limit + 1, before=_before(request),
+        rows = alertlist.alerts_page(app.store, limit=limit + 1, before=_before(request),
                                rule=request.query_params.get("rule") or None,
                                since=time_param(request, "since"))
         ids = [a.id for a in rows if a.id]
-        deliveries = ops.deliveries_of(app.store, ids)
+        deliveries = alertlist.deliveries_of(app.store, ids)
         states = triage.triage_of(app.store, ids)
         return [alert_dict(a, deliveries.get(a.id or 0, []), states.get(a.id or 0))
                 for a in rows]
@@ -76,10 +76,10 @@ async def get_alert(request: Request) -> Response:
     alert_id = path_id(request)
 
     def load() -> dict[str, object] | None:
-        rows = ops.alerts_page(app.store, limit=1, before=alert_id + 1)
+        rows = alertlist.alerts_page(app.store, limit=1, before=alert_id + 1)
         if not rows or rows[0].id != alert_id:
             return None
-        return alert_dict(rows[0], ops.deliveries_of(app.store, [alert_id]).get(alert_id, []),
+        return alert_dict(rows[0], alertlist.deliveries_of(app.store, [alert_id]).get(alert_id, []),
                           triage.triage_of(app.store, [alert_id]).get(alert_id))
 
     alert = await asyncio.to_thread(load)
@@ -102,7 +102,8 @@ async def replay_alert(request: Request) -> Response:
     if not targets:
         raise ApiError(409, "no_targets", "no delivery target is configured "
                        "(set MONITOR_WEBHOOK_URL)")
-    rows = await asyncio.to_thread(ops.replay_alert, app.store, alert_id, targets, app.clock())
+    rows = await asyncio.to_thread(alertlist.replay_alert, app.store, alert_id, targets,
+                                   app.clock())
     if rows is None:
         raise ApiError(404, "not_found", f"no alert {alert_id}")
     return JSONResponse({"alert": alert_id, "deliveries": [delivery_dict(d) for d in rows]})

@@ -26,6 +26,7 @@ from monitor.app import make_fetcher
 from monitor.errors import RuleError, RuleProblem, SourceError
 from monitor.models import Match, RawItem
 from monitor.reader.article import extract
+from monitor.rules import Matcher
 from monitor.rules.backtest import (
     backtest,
     candidate_matcher,
@@ -34,7 +35,6 @@ from monitor.rules.backtest import (
     query_problems,
     rule_text,
 )
-from monitor.rules.matcher import Matcher
 
 
 def _rule_dict(rule: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from monitor.api.common import ApiError, int_param, json_body, limit_param, page
 from monitor.api.openapi import NEW_SOURCE
 from monitor.app import App, url_policy
 from monitor.errors import SourceError, URLPolicyError
-from monitor.store import SourceInfo, Store, ops
+from monitor.store import SourceInfo, Store, sourcelist
 from monitor.subscriptions import FolderAccess, Subscriptions, source_dict
 
 
@@ -21,7 +21,7 @@ async def list_sources(request: Request) -> Response:
     app = the_app(request)
     limit = limit_param(request)
     after = _cursor(request)
-    infos = await asyncio.to_thread(ops.sources_page, app.store, limit=limit + 1,
+    infos = await asyncio.to_thread(sourcelist.sources_page, app.store, limit=limit + 1,
                                     after=after)
     last = infos[-1].source.id if infos else None
     return page(request, [source_dict(i) for i in infos], limit, last)
@@ -32,7 +32,7 @@ def _cursor(request: Request) -> int:
 
 
 def _info(store: Store, source_id: int) -> SourceInfo:
-    for info in ops.sources_page(store, limit=1, after=source_id - 1):
+    for info in sourcelist.sources_page(store, limit=1, after=source_id - 1):
         if info.source.id == source_id:
             return info
     raise ApiError(404, "not_found", f"no source {source_id}")
@@ -72,7 +72,7 @@ async def get_source(request: Request) -> Response:
 async def remove_source(request: Request) -> Response:
     app = the_app(request)
     source_id = path_id(request)
-    if not await asyncio.to_thread(ops.delete_source, app.store, source_id):
+    if not await asyncio.to_thread(sourcelist.delete_source, app.store, source_id):
         raise ApiError(404, "not_found", f"no source {source_id}")
     return Response(status_code=204)
 
@@ -80,7 +80,8 @@ async def remove_source(request: Request) -> Response:
 async def _set_enabled(request: Request, enabled: bool) -> Response:
     app = the_app(request)
     source_id = path_id(request)
-    row = await asyncio.to_thread(ops.set_enabled, app.store, source_id, enabled, app.clock())
+    row = await asyncio.to_thread(sourcelist.set_enabled, app.store, source_id, enabled,
+                                  app.clock())
     if row is None:
         raise ApiError(404, "not_found", f"no source {source_id}")
     return JSONResponse(source_dict(await asyncio.to_thread(_info, app.store, source_id)))
@@ -100,7 +101,7 @@ async def poll_source(request: Request) -> Response:
     source_id = path_id(request)
     if await asyncio.to_thread(app.store.get_source, source_id) is None:
         raise ApiError(404, "not_found", f"no source {source_id}")
-    row = await asyncio.to_thread(ops.claim_source, app.store, source_id,
+    row = await asyncio.to_thread(sourcelist.claim_source, app.store, source_id,
                                   worker=app.settings.worker_id, now=app.clock(),
                                   lease=timedelta(seconds=app.settings.lease_seconds))
     if row is None:

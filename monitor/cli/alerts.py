@@ -1,4 +1,4 @@
-"""``monitor alerts ...`` (owner: delivery): list and show alerts and deliveries, send, replay,
+"""``monitor alerts ...``: list and show alerts and deliveries, send, replay,
 targets."""
 
 from __future__ import annotations
@@ -138,11 +138,11 @@ def _print_delivery(d: DeliveryRow, attempts: list[dict[str, Any]]) -> None:
 
 
 def _show(args: argparse.Namespace, store: Store) -> int:
-    from monitor.store import ops  # loaded when the command runs
+    from monitor.store import alertlist  # loaded when the command runs
     kind, number = args.id
     if kind == "a":
         return _show_alert(args, store, number)
-    row = ops.get_delivery(store, number)
+    row = alertlist.get_delivery(store, number)
     if row is None:
         print(f"no {_name(args.id)}", file=sys.stderr)
         return 1
@@ -155,8 +155,8 @@ def _show(args: argparse.Namespace, store: Store) -> int:
 
 
 def _show_alert(args: argparse.Namespace, store: Store, alert_id: int) -> int:
-    from monitor.store import ops  # loaded when the command runs
-    alert = ops.get_alert(store, alert_id)
+    from monitor.store import alertlist  # loaded when the command runs
+    alert = alertlist.get_alert(store, alert_id)
     if alert is None:
         print(f"no alert {alert_id}", file=sys.stderr)
         return 1
@@ -165,7 +165,7 @@ def _show_alert(args: argparse.Namespace, store: Store, alert_id: int) -> int:
             "url": article.get("url"), "created": _iso(alert.created_at),
             "evidence": json.loads(alert.evidence)}
     deliveries = [(d, _attempts(store, d.id or 0))
-                  for d in ops.deliveries_of(store, [alert_id]).get(alert_id, [])]
+                  for d in alertlist.deliveries_of(store, [alert_id]).get(alert_id, [])]
     if args.json:
         print(json.dumps({**info, "deliveries": [{**delivery_dict(d), "history": h}
                                                  for d, h in deliveries]},

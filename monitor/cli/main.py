@@ -122,7 +122,7 @@ def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
     from monitor.rules.language import warm_language_model
 
     warm_language_model()  # an article without a language needs it, after the rules load
-    from monitor.rules.matcher import Matcher
+    from monitor.rules import Matcher
     from monitor.rules.rulecache import cache_dir
 
     matcher = Matcher.load(args.rules or settings.rules_dir, cache_dir(settings.rules_cache))
@@ -167,7 +167,7 @@ def cmd_backtest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
-    from monitor.rules.matcher import Matcher
+    from monitor.rules import Matcher
     from monitor.rules.rulecache import cache_dir
 
     directory = args.directory or settings.rules_dir

@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # imported when a command runs: `monitor --help` stays quick
 
 
 def replay(args: argparse.Namespace, settings: Settings, store: Store) -> int:
-    from monitor.store import ops  # loaded when the command runs
+    from monitor.store import alertlist  # loaded when the command runs
 
     if not args.ids and not args.failed:
         raise ConfigError("replay", "name alert or delivery ids, or --failed for every dead "
@@ -29,7 +29,7 @@ def replay(args: argparse.Namespace, settings: Settings, store: Store) -> int:
     if alerts:
         targets = chosen_targets(settings, args.target)
         for alert_id in alerts:
-            rows = ops.replay_alert(store, alert_id, targets, now)
+            rows = alertlist.replay_alert(store, alert_id, targets, now)
             if rows is None:
                 missing.append(f"alert {alert_id}")
             else:
@@ -37,7 +37,7 @@ def replay(args: argparse.Namespace, settings: Settings, store: Store) -> int:
     for kind, number in args.ids:
         if kind != "d":
             continue
-        row = ops.get_delivery(store, number)
+        row = alertlist.get_delivery(store, number)
         if row is None:
             missing.append(f"delivery {number}")
         elif row.status in ("held", "digested"):
@@ -70,7 +70,7 @@ def chosen_targets(settings: Settings, name: str | None) -> list[str]:
 
 
 def send(args: argparse.Namespace, settings: Settings, store: Store) -> int:
-    from monitor.store import ops  # loaded when the command runs
+    from monitor.store import alertlist  # loaded when the command runs
 
     targets = chosen_targets(settings, args.target)
     now = utcnow()
@@ -79,7 +79,7 @@ def send(args: argparse.Namespace, settings: Settings, store: Store) -> int:
         if kind != "a":
             raise ConfigError("send", f"d{number} is a delivery: `monitor alerts replay "
                               f"d{number}` sends it again")
-        queued = ops.send_alert(store, number, targets, now)
+        queued = alertlist.send_alert(store, number, targets, now)
         if queued is None:
             missing.append(f"alert {number}")
         elif queued:

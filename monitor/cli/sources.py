@@ -157,9 +157,9 @@ def _list(store: Store, *, as_json: bool) -> int:
 
 
 def _info(store: Store, source_id: int) -> SourceInfo | None:
-    from monitor.store import ops
+    from monitor.store import sourcelist
 
-    found = ops.sources_page(store, limit=1, after=source_id - 1)
+    found = sourcelist.sources_page(store, limit=1, after=source_id - 1)
     return found[0] if found and found[0].source.id == source_id else None
 
 
@@ -172,20 +172,20 @@ def _missing(ids: list[int]) -> int:
 def _change(store: Store, settings: Settings, args: argparse.Namespace) -> int:
     """Pause, resume or remove each source, as the API's POST .../pause|resume and DELETE."""
     from monitor.clock import utcnow
-    from monitor.store import ops
+    from monitor.store import sourcelist
     from monitor.subscriptions import source_dict
 
     missing: list[int] = []
     for sid in args.ids:
         if args.action == "remove":
-            if not ops.delete_source(store, sid):
+            if not sourcelist.delete_source(store, sid):
                 missing.append(sid)
             elif args.json:
                 print(json.dumps({"id": sid, "removed": True}))
             else:
                 print(f"source {sid}: removed, with its articles and alerts")
             continue
-        row = ops.set_enabled(store, sid, args.action == "resume", utcnow())
+        row = sourcelist.set_enabled(store, sid, args.action == "resume", utcnow())
         info = _info(store, sid) if row is not None else None
         if info is None:
             missing.append(sid)
@@ -206,7 +206,7 @@ def _poll(settings: Settings, ids: list[int], *, as_json: bool) -> int:
 
     from monitor.app import open_app
     from monitor.cli.run import print_alert
-    from monitor.store import ops
+    from monitor.store import sourcelist
     from monitor.subscriptions import source_dict
 
     async def go() -> int:
@@ -219,7 +219,7 @@ def _poll(settings: Settings, ids: list[int], *, as_json: bool) -> int:
                     missing.append(sid)
                     continue
                 row = await asyncio.to_thread(
-                    ops.claim_source, app.store, sid, worker=settings.worker_id,
+                    sourcelist.claim_source, app.store, sid, worker=settings.worker_id,
                     now=app.clock(), lease=timedelta(seconds=settings.lease_seconds))
                 if row is None:
                     print(f"monitor: source {sid} is being polled right now", file=sys.stderr)

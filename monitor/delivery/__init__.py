@@ -6,3 +6,5 @@ of the ``[targets.NAME]`` and per-rule noise tables (``targets``), and the webho
 parses targets) would load the worker, the store and SQLAlchemy, and ``monitor match`` or
 ``--help`` would pay for a database they never open. Channels are in ``notifiers``.
 """
+
+__all__ = ["notifiers", "payload", "targets", "worker"]  # noise control is the worker's own

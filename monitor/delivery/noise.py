@@ -1,4 +1,4 @@
-"""Noise control (owner: delivery): per-rule throttle and digest windows, and digest payloads.
+"""Noise control: per-rule throttle and digest windows, and digest payloads.
 
 Windows are aligned to the epoch (a "1h" window runs from one full hour to the next), so that
 every worker agrees on them without talking to each other. A throttled rule lets ``limit``

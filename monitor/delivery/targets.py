@@ -1,4 +1,4 @@
-"""Delivery configuration (owner: delivery): named targets and per-rule noise control.
+"""Delivery configuration: named targets and per-rule noise control.
 
 Both come from plain dicts (the ``[targets.NAME]`` and ``[rules.RULE_ID]`` tables of
 ``monitor.toml``) so that the config file loader only has to pass them through::

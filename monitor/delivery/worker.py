@@ -1,4 +1,4 @@
-"""The outbox worker (owner: delivery): claim due deliveries, send, record, back off on failure.
+"""The outbox worker: claim due deliveries, send, record, back off on failure.
 
 Every target drains in its own task with its own concurrency limit and circuit breaker, so a
 dead or slow receiver holds up nobody but itself. Per target the order is the outbox's FIFO
@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from monitor.clock import Clock
 from monitor.delivery.noise import NoiseGate
-from monitor.delivery.notifiers.base import Notifier, SendResult
+from monitor.delivery.notifiers import Notifier, SendResult
 from monitor.delivery.targets import NoisePolicy
 from monitor.heartbeat import Heartbeat
 from monitor.metrics import Metrics

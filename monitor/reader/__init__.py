@@ -6,3 +6,6 @@ each imported from its module. Nothing is re-exported here: Python runs this fil
 submodule, so a re-export would make every import of the URL policy load the fetcher and HTTP
 client, and every extraction load the poller and the rooms it calls.
 """
+
+__all__ = ["article", "breaking", "fetcher", "parsers", "poller", "schedule", "semantic",
+           "urlpolicy", "websub"]

@@ -1,4 +1,4 @@
-"""Breaking stories (owner: reader): which rules watch for them, and when a story is one.
+"""Breaking stories: which rules watch for them, and when a story is one.
 
 A story alerted by a rule is *breaking* when the distinct sources that reported it within the
 rule's window reach both ``min_sources`` and ``factor`` times the usual: the median number of

@@ -1,4 +1,4 @@
-"""Names across scripts (owner: reader): an article's names and figures as keys that read the
+"""Names across scripts: an article's names and figures as keys that read the
 same in every language, the evidence that links a translation to its original.
 
 "Sergei Lavrov", "Сергей Лавровым" (Russian declines names), "لافروف" and "ラブロフ" are one man.

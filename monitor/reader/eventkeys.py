@@ -1,4 +1,4 @@
-"""Event keys (owner: reader): who and how many an article names, to tell a new event from a copy.
+"""Event keys: who and how many an article names, to tell a new event from a copy.
 
 Wire copy is formulaic: "Canada imposes sanctions on Belarusian officials" and the same with
 Japan are a few words apart, close enough for SimHash to call them copies, yet they are two

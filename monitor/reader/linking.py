@@ -1,4 +1,4 @@
-"""Story linking (owner: reader): whether an article retells, in another language, the event
+"""Story linking: whether an article retells, in another language, the event
 of a recent story, on evidence that reads the same in every language.
 
 The evidence is the article's terms (``crossnames.link_terms``: the skeletons of the names it

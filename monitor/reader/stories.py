@@ -1,4 +1,4 @@
-"""Stories (owner: reader): which story each new article joins, and what a match on it becomes.
+"""Stories: which story each new article joins, and what a match on it becomes.
 
 One story is alerted once: an article joins the story of an earlier one with the same content
 hash or canonical URL (any source), or with a SimHash within ``simhash.MAX_DISTANCE`` bits

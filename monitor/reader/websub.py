@@ -24,7 +24,7 @@ from monitor.clock import Clock
 from monitor.errors import MonitorError, StoreError
 from monitor.metrics import Metrics
 from monitor.reader.fetcher import FetchResult
-from monitor.reader.parsers.feed import FeedSource
+from monitor.reader.parsers import FeedSource
 from monitor.reader.poller import Pipeline
 from monitor.store import Store
 from monitor.store.tables import SourceRow, WebSubRow

@@ -11,4 +11,8 @@ from monitor.rules.language import detect_language
 from monitor.rules.matcher import Matcher
 from monitor.rules.syntax import QuerySyntaxError, parse
 
-__all__ = ["Matcher", "QuerySyntaxError", "detect_language", "normalise", "parse"]
+# Submodules named here are the other rooms' to import (each loads what it needs only when
+# imported: the store for backtests and versions, wordfreq or Babel for the rule tools).
+__all__ = ["Matcher", "QuerySyntaxError", "backtest", "collisions", "concepts", "detect_language",
+           "files", "gazetteer", "language", "located", "normalise", "parse", "rulecache",
+           "versions"]

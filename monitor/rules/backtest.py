@@ -27,7 +27,7 @@ from monitor.rules.lint import lint
 from monitor.rules.located import safe_load
 from monitor.rules.matcher import Matcher
 from monitor.rules.syntax import QuerySyntaxError, concepts, parse
-from monitor.store import Store, ops
+from monitor.store import Store, articlelist
 
 CANDIDATE_ID = "candidate"
 _SPAN = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
@@ -203,7 +203,7 @@ def stored_articles(store: Store, since: datetime, batch: int = 500
     """Stored articles fetched since ``since``, oldest first, in batches (bounded memory)."""
     last = 0
     while True:
-        rows = ops.articles_since(store, since, after=last, limit=batch)
+        rows = articlelist.articles_since(store, since, after=last, limit=batch)
         if not rows:
             return
         for a, src in rows:

@@ -1,4 +1,4 @@
-"""Rule-set versions across workers (owner: scaling): announce a loaded set, follow newer ones.
+"""Rule-set versions across workers: announce a loaded set, follow newer ones.
 
 The database holds the active version under the meta key ``rules.version`` as JSON
 ``{"generation", "version", "worker", "at"}``. Whoever loads a new rule set (a worker starting,

@@ -1,4 +1,4 @@
-"""The outbox (owner: delivery): claim due deliveries with a lease, record every attempt.
+"""The outbox: claim due deliveries with a lease, record every attempt.
 
 Each target is a FIFO queue (``deliveries`` ordered by id): ``claim_target`` hands out the
 oldest pending deliveries of one target, and nothing at all while the oldest one is backing off

@@ -1,4 +1,4 @@
-"""Retention queries (owner: scaling): job leases in ``meta`` and batched deletion of old data."""
+"""Retention queries: job leases in ``meta`` and batched deletion of old data."""
 
 from __future__ import annotations
 

@@ -19,8 +19,8 @@ from monitor.app import App, make_fetcher
 from monitor.errors import ConfigError, RuleError, SourceError
 from monitor.models import RawItem
 from monitor.reader.article import extract
+from monitor.rules import Matcher
 from monitor.rules.backtest import backtest, candidate_matcher, parse_since
-from monitor.rules.matcher import Matcher
 from monitor.store import triage
 from monitor.web.auth import checked_form
 from monitor.web.render import page

@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from monitor.app import App, url_policy
 from monitor.errors import MonitorError
-from monitor.store import ops
+from monitor.store import sourcelist
 from monitor.subscriptions import Subscriptions
 from monitor.web.auth import checked_form
 from monitor.web.render import page
@@ -34,7 +34,7 @@ def _subscriptions(app: App) -> Subscriptions:
 async def list_sources(request: Request, message: str | None = None,
                        status: int = 200) -> Response:
     app = _app(request)
-    infos = await asyncio.to_thread(ops.sources_page, app.store, limit=5000)
+    infos = await asyncio.to_thread(sourcelist.sources_page, app.store, limit=5000)
     return page(request, "sources.html", status=status, sources=infos, now=app.clock(),
                 message=message or request.query_params.get("message"))
 
@@ -81,11 +81,11 @@ async def act(request: Request) -> Response:
     source_id: int = request.path_params["id"]
     action: str = request.path_params["action"]
     if action in ("pause", "resume"):
-        row = await asyncio.to_thread(ops.set_enabled, app.store, source_id,
+        row = await asyncio.to_thread(sourcelist.set_enabled, app.store, source_id,
                                       action == "resume", app.clock())
         message = f"{action}d {row.url}" if row else f"no source {source_id}"
     elif action == "remove":
-        gone = await asyncio.to_thread(ops.delete_source, app.store, source_id)
+        gone = await asyncio.to_thread(sourcelist.delete_source, app.store, source_id)
         message = f"removed source {source_id}" if gone else f"no source {source_id}"
     elif action == "poll":
         message = await _poll(app, source_id)
@@ -95,7 +95,7 @@ async def act(request: Request) -> Response:
 
 
 async def _poll(app: App, source_id: int) -> str:
-    row = await asyncio.to_thread(ops.claim_source, app.store, source_id,
+    row = await asyncio.to_thread(sourcelist.claim_source, app.store, source_id,
                                   worker=app.settings.worker_id, now=app.clock(),
                                   lease=timedelta(seconds=app.settings.lease_seconds))
     if row is None:

@@ -10,7 +10,7 @@ from alembic import command
 from sqlalchemy import text
 
 from monitor.models import Article
-from monitor.store import PollOutcome, Store, ops, storylist
+from monitor.store import PollOutcome, Store, sourcelist, storylist
 from monitor.store.engine import alembic_config, make_engine
 from tests.pollhelp import save_found
 
@@ -72,7 +72,7 @@ def test_removing_a_source_and_pruning_keep_the_rows_true(db_url: str) -> None:
                    now=NOW + timedelta(minutes=n))
     (story,) = storylist.stories_page(store, storylist.StoryFilter(), limit=10)
     assert (story.row.articles, story.row.sources, story.row.languages) == (3, 3, "de,en,fr")
-    assert ops.delete_source(store, ids[0])  # the first reporter goes: the story stays
+    assert sourcelist.delete_source(store, ids[0])  # the first reporter goes: the story stays
     left = storylist.get_story(store, story.row.id)
     assert left is not None and left.title == "Copy 1"
     assert (left.row.articles, left.row.sources, left.row.languages) == (2, 2, "de,fr")

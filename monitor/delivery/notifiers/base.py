@@ -1,4 +1,4 @@
-"""The Notifier contract (owner: delivery): send one outbox item, say what happened, never raise."""
+"""The Notifier contract: send one outbox item, say what happened, never raise."""
 
 from __future__ import annotations
 

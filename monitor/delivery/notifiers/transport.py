@@ -1,4 +1,4 @@
-"""A lean HTTP/1.1 transport for webhook POSTs (owner: delivery), plugged into httpx.
+"""A lean HTTP/1.1 transport for webhook POSTs, plugged into httpx.
 
 httpcore writes a request's head and body in two socket writes; on loopback and small payloads
 that costs a delayed-ACK round per request and caps one connection at a few hundred requests a

@@ -1,4 +1,4 @@
-"""Webhook notifier (owner: delivery), signed per the Standard Webhooks specification."""
+"""Webhook notifier, signed per the Standard Webhooks specification."""
 
 from __future__ import annotations
 

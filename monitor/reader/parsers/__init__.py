@@ -113,5 +113,7 @@ def make_source(kind: str, location: str, fetcher: Fetcher, *, auto: bool = Fals
     raise SourceError(f"unknown source kind {kind!r} (known: {', '.join(KINDS)})")
 
 
-__all__ = ["KINDS", "PollResult", "Source", "detect_kind", "discover_feed", "guess_kind",
-           "make_source"]
+# What the other rooms use; besides these names, the folder reader (``monitor match`` reads
+# files as a folder source does) and OPML (the subscriptions service) are theirs to import.
+__all__ = ["KINDS", "FeedSource", "PollResult", "Source", "detect_kind", "discover_feed",
+           "folder", "guess_kind", "make_source", "opml"]
