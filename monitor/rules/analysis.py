@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from itertools import accumulate, compress, count
 from operator import add
 
@@ -143,12 +143,14 @@ class Analyzer:
     def __init__(self, language: str) -> None:
         self.language = language
         self._stemmer: Callable[[str], str] | None = None
+        self._stem_many: Callable[[list[str]], list[str]] | None = None
         algorithm = _SNOWBALL.get(language)
         if algorithm is not None:
-            self._stemmer = snowballstemmer.stemmer(algorithm).stemWord
+            snowball = snowballstemmer.stemmer(algorithm)
+            self._stemmer, self._stem_many = snowball.stemWord, snowball.stemWords
             if language == "ar":
                 self._snowball_ar = self._stemmer
-                self._stemmer = self._arabic_stem
+                self._stemmer, self._stem_many = self._arabic_stem, None
         elif language in _LEMMATIZE:
             self._stemmer = self._lemma
         self._memo: dict[str, tuple[str, str]] = {}
@@ -176,6 +178,20 @@ class Analyzer:
         with self._lock:
             stem = self._stemmer(case_fold(word, self.language))
         return folded, char_fold(stem, self.language)
+
+    def keys_many(self, words: Sequence[str]) -> list[tuple[str, str]]:
+        """``keys`` of many words at once (a vocabulary of 50,000): each word is case-folded
+        once, and the stemmer takes the whole list in one call."""
+        lang = self.language
+        cased = [case_fold(w, lang) for w in words]
+        folded = [char_fold(c, lang) for c in cased]
+        if self._stemmer is None:
+            return list(zip(folded, folded, strict=True))
+        with self._lock:
+            stems = (self._stem_many(cased) if self._stem_many is not None
+                     else list(map(self._stemmer, cased)))
+        return [(f, f if _is_no_space(f) else char_fold(stem, lang))
+                for f, stem in zip(folded, stems, strict=True)]
 
     def folded(self, word: str) -> str:
         return self._memoised(word)[0]

@@ -50,7 +50,7 @@ class Vocabulary:
         single = [w for w in dict.fromkeys(vocabulary) if len(words(w)) == 1 or
                   (language in _NO_SPACE and w.strip())]
         self._rank = {w: i for i, w in enumerate(single)}
-        keys = [self.analyzer.keys(w) for w in single]
+        keys = self.analyzer.keys_many(single)
         # Character runs are looked up in one string of every folded word: str.find is C.
         self._words = single
         self._joined = "\n".join(k[0] for k in keys)
