@@ -284,4 +284,6 @@ def test_a_poll_longer_than_the_lease_is_not_doubled_and_a_killed_one_is_taken_o
             p.wait()
     assert fetches() == ["w0", "w1"]
     print(f"take-over after SIGKILL: {took:.1f} s (lease {lease} s)")
-    assert took < lease + 3
+    # Within about a lease (not the old fixed 600 s); the margin is for a loaded machine,
+    # where the survivor's next tick and the fetch itself can take seconds.
+    assert took < 2 * lease + 5
