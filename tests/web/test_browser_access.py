@@ -132,3 +132,34 @@ def test_every_page_has_a_clear_empty_state_on_a_new_database(chromium: Any,
     shot(page, "alerts-empty")
     page.close()
     assert not errors, errors
+
+
+def test_without_javascript_every_page_reads_and_the_forms_still_work(chromium: Any,
+                                                                      server: str) -> None:
+    page = chromium.new_page(viewport=DESKTOP, java_script_enabled=False)
+    assert page.evaluate("1") == 1  # (evaluate is Playwright's own: it runs without JS too)
+    _log_in(page, server)
+    assert page.locator("#alerts .alert").count() >= 3
+    assert page.locator("#alerts .evidence mark").count() > 0
+    for path, heading in (("/rules", "Rules"), ("/rules/edit?id=sanctions", "Rule workbench"),
+                          ("/sources", "Sources"), ("/stories?all=1", "Stories"),
+                          ("/deliveries", "Deliveries")):
+        page.goto(server + path)
+        assert page.locator("h1").inner_text().startswith(heading), path
+        assert page.locator("main").inner_text().strip()
+    # A verdict by the plain form: the server redirects back to the alert, marked.
+    page.goto(server + "/")
+    first = page.locator("#alerts .alert").first
+    alert_id = first.get_attribute("data-id")
+    first.get_by_role("button", name="Relevant").click()
+    page.wait_for_url(f"**/#alert-{alert_id}")
+    assert "triaged-relevant" in (page.locator(f"#alert-{alert_id}").get_attribute("class")
+                                  or "")
+    page.goto(server + "/rules")
+    assert "100%" in page.locator("td.precision").all_inner_texts()
+    # The workbench's buttons post the form: the check lists the problem at its line.
+    page.goto(server + "/rules/edit?id=sanctions")
+    page.fill("#yaml", "id: sanctions\nname: Sanctions\nquery: (embargo AND\n")
+    page.get_by_role("button", name="Check").click()
+    assert page.locator("#problems .problem[data-line='3']").count() == 1
+    page.close()
