@@ -4,6 +4,7 @@ counts and an open circuit breaker; every POST form's CSRF token; logging out.""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -47,8 +48,19 @@ def test_inbox_order_filters_from_the_url_and_title_links(tmp_path: Path) -> Non
         for a, art in stored:
             link = re.search(rf'id="alert-{a.id}".*?<h2><a href="([^"]+)"[^>]*>([^<]+)</a>',
                              html, re.S)
-            assert link and (link.group(1), link.group(2)) == (escape(art.url),
+            # (a text file of the seeds without a url: in front matter has none to link to)
+            assert link and (link.group(1), link.group(2)) == (escape(art.url or "#"),
                                                                escape(art.title)), a.id
+            item = html[html.index(f'id="alert-{a.id}"'):]
+            item = item[:item.index("</li>\n\n") if "</li>\n\n" in item else len(item)]
+            meta = item[item.index('class="meta"'):item.index("</p>")]
+            assert f"Sample articles · {art.language} · published " in meta
+            assert art.published and f"{art.published:%Y-%m-%d %H:%M} UTC" in meta
+            # The first line of evidence is the topic's: its term marked there.
+            topic = next(e for e in json.loads(a.evidence) if e["role"] == "topic")
+            first = re.search(r'<ul class="evidence"><li>(.*?)</li>', item, re.S)
+            assert first and f"<mark>{escape(topic['text']).lower()}</mark>" in \
+                first.group(1).lower(), (topic, first and first.group(1))
         severity = {r.id: r.severity for r in app.matcher.rules}
         for level in set(severity.values()):
             want = [a.id for a, _ in stored if severity[a.rule_id] == level]
@@ -67,6 +79,8 @@ def test_inbox_order_filters_from_the_url_and_title_links(tmp_path: Path) -> Non
         assert f'<option value="{source}">Sample articles</option>' in html
         assert _shown((await c.get(f"/?source={source}")).text) == every  # the one source
         assert _shown((await c.get(f"/?source={source + 99}")).text) == []
+
+    with_console(settings_for(tmp_path), scenario)
 
 
 def test_sources_table_and_adding_a_feed_by_url(tmp_path: Path, server: LoopbackServer) -> None:
