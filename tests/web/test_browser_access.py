@@ -17,6 +17,7 @@ from tests.web.browserhelp import (
     PHONE,
     UNLABELLED,
     copy_rules,
+    copy_seeds,
     serve,
     shot,
 )
@@ -29,6 +30,7 @@ PAGES = ["/", "/rules", "/rules/edit?id=sanctions", "/sources", "/stories?all=1"
 @pytest.fixture()
 def server(tmp_path: Path) -> Iterator[str]:
     yield from serve(settings_for(tmp_path, rules_dir=copy_rules(tmp_path),
+                                  seeds_dir=copy_seeds(tmp_path),
                                   webhook_url="http://127.0.0.1:9/hook"))
 
 

@@ -140,11 +140,11 @@ def test_sources_actions_and_opml_upload(tmp_path: Path) -> None:
         sid = int(re.findall(r'id="source-(\d+)"', html)[0])
         assert (await c.post(f"/sources/{sid}/pause")).status_code == 403
         r = await c.post(f"/sources/{sid}/pause", data={"csrf": csrf}, follow_redirects=True)
-        assert "paused" in r.text and app.store.get_source(sid).enabled is False  # type: ignore[union-attr]
+        assert "paused Sample articles" in r.text and app.store.get_source(sid).enabled is False  # type: ignore[union-attr]
         await c.post(f"/sources/{sid}/resume", data={"csrf": csrf})
         assert app.store.get_source(sid).enabled is True  # type: ignore[union-attr]
         r = await c.post(f"/sources/{sid}/poll", data={"csrf": csrf}, follow_redirects=True)
-        assert "polled" in r.text
+        assert "polled Sample articles: not_modified, 0 new articles" in r.text
         r = await c.post("/sources", data={"csrf": csrf, "url": "http://10.0.0.1/feed"})
         assert r.status_code == 422 and "not added" in r.text
         opml = (b'<?xml version="1.0"?><opml version="2.0"><body>'

@@ -55,6 +55,8 @@ def test_after_run_once_the_first_page_shows_the_seeds_alerts_highlighted(
         page = chromium.new_page(viewport=DESKTOP)
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
+        asked: list[str] = []
+        page.on("request", lambda r: asked.append(r.url))
         page.goto(address + "/")
         # No token: loopback gets its session at once and lands on the inbox.
         assert page.url == address + "/", page.url
@@ -68,6 +70,9 @@ def test_after_run_once_the_first_page_shows_the_seeds_alerts_highlighted(
             meta = alerts.nth(i).locator(".meta").inner_text()
             assert "Sample articles" in meta and str(ROOT) not in meta, meta
         shot(page, "first-run")
+        # Styles, script and icon come from the daemon itself: no CDN, none elsewhere.
+        assert any("/static/console.js" in u for u in asked), asked
+        assert [u for u in asked if not u.startswith(address + "/")] == []
         page.close()
         assert not errors, errors
     finally:
