@@ -113,6 +113,16 @@ def test_keyboard_only_skip_link_and_a_visible_focus_on_every_stop(chromium: Any
     assert current and "current" in current["cls"] and current["ring"], current
     page.keyboard.press("r")
     page.wait_for_selector(".alert.current.triaged-relevant")
+    # f and m on the next one: a false alarm, then its story muted (every alert of it).
+    page.keyboard.press("j")
+    second = page.locator(".alert.current").get_attribute("data-id")
+    page.keyboard.press("f")
+    page.wait_for_selector(f"#alert-{second}.triaged-false_alarm")
+    page.keyboard.press("m")
+    page.wait_for_selector(f"#alert-{second}.triaged-muted")
+    page.reload()  # stored, not only drawn
+    assert "triaged-muted" in (page.locator(f"#alert-{second}").get_attribute("class") or "")
+    assert page.locator(f"#alert-{second} .state").inner_text() == "Muted story"
     page.close()
     assert not problems, "\n".join(problems)
 
