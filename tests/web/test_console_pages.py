@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 from markupsafe import escape
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlmodel import col, select
 
 from monitor.app import App
@@ -69,9 +69,9 @@ def test_inbox_order_filters_from_the_url_and_title_links(tmp_path: Path) -> Non
         for language in {art.language for _, art in stored}:
             want = [a.id for a, art in stored if art.language == language]
             assert _shown((await c.get(f"/?language={language}")).text) == want, language
-        first = every[-1]
+        oldest = every[-1]
         with app.store.session() as s:  # the oldest alert made two days ago
-            s.execute(update(AlertRow).where(col(AlertRow.id) == first)
+            s.execute(update(AlertRow).where(col(AlertRow.id) == oldest)
                       .values(created_at=app.clock() - timedelta(days=2)))
         assert _shown((await c.get("/?since=24h")).text) == every[:-1]
         assert _shown((await c.get("/?since=7d")).text) == every
@@ -153,3 +153,37 @@ def test_every_post_form_carries_the_csrf_token_and_logout_needs_it(tmp_path: Pa
         assert (await c.post("/sources", data={"csrf": csrf, "url": "x"})).status_code == 403
 
     with_console(settings_for(tmp_path, webhook_url="http://127.0.0.1:9/hook"), scenario)
+
+
+def test_older_alerts_page_by_page_keeping_the_filters(tmp_path: Path) -> None:
+    async def scenario(c: httpx.AsyncClient, app: App) -> None:
+        await log_in(c)
+        with app.store.session() as s:  # 60 more alerts of the rule, each on an article
+            model = s.exec(select(AlertRow).where(col(AlertRow.rule_id) == "sanctions")).first()
+            assert model is not None
+            article = s.get(ArticleRow, model.article_id)
+            assert article is not None
+            s.execute(insert(ArticleRow), [{
+                "source_id": article.source_id, "dedupe_key": f"copy{n}", "title": f"Copy {n}",
+                "body": article.body, "language": article.language, "fetched_at":
+                article.fetched_at, "content_hash": f"{n:064x}"} for n in range(60)])
+            copies = s.exec(select(ArticleRow.id).where(
+                col(ArticleRow.dedupe_key).startswith("copy"))).all()
+            s.execute(insert(AlertRow), [{
+                "rule_id": "sanctions", "rule_name": model.rule_name, "article_id": a,
+                "score": 1.0, "evidence": model.evidence, "payload": model.payload,
+                "created_at": model.created_at} for a in copies])
+        with app.store.session() as s:
+            want = list(s.exec(select(AlertRow.id).where(col(AlertRow.rule_id) == "sanctions")
+                               .order_by(col(AlertRow.id).desc())).all())
+        seen: list[int] = []
+        path: str | None = "/?rule=sanctions&since=7d"
+        while path:
+            html = (await c.get(path)).text
+            seen += _shown(html)
+            older = re.search(r'<a href="([^"]+)" rel="next">Older alerts</a>', html)
+            path = older.group(1).replace("&amp;", "&") if older else None
+            assert path is None or ("rule=sanctions" in path and "since=7d" in path), path
+        assert seen == want and len(seen) > 50
+
+    with_console(settings_for(tmp_path), scenario)
