@@ -187,3 +187,22 @@ def test_older_alerts_page_by_page_keeping_the_filters(tmp_path: Path) -> None:
         assert seen == want and len(seen) > 50
 
     with_console(settings_for(tmp_path), scenario)
+
+
+def test_the_workbench_shows_its_rules_precision_from_triage(tmp_path: Path) -> None:
+    async def scenario(c: httpx.AsyncClient, app: App) -> None:
+        csrf = await log_in(c)
+        page = (await c.get("/rules/edit?id=sanctions")).text
+        assert "— (no alert of this rule was triaged)" in page
+        with app.store.session() as s:
+            ids = list(s.exec(select(AlertRow.id).where(col(AlertRow.rule_id) == "sanctions"))
+                       .all())
+        for alert_id, state in zip(ids, ("relevant", "false_alarm"), strict=False):
+            await c.post(f"/alerts/{alert_id}/triage", data={"csrf": csrf, "state": state})
+        page = (await c.get("/rules/edit?id=sanctions")).text
+        relevant, false = (1, 1) if len(ids) > 1 else (1, 0)
+        share = round(100 * relevant / (relevant + false))
+        assert (f"last 30 days: <strong>{share}%</strong> ({relevant} relevant, {false} false "
+                "alarms)") in page
+
+    with_console(settings_for(tmp_path), scenario)
