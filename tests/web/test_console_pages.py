@@ -195,6 +195,9 @@ def test_older_alerts_page_by_page_keeping_the_filters(tmp_path: Path) -> None:
 def test_the_workbench_shows_its_rules_precision_from_triage(tmp_path: Path) -> None:
     async def scenario(c: httpx.AsyncClient, app: App) -> None:
         csrf = await log_in(c)
+        rules = (await c.get("/rules")).text
+        assert '<td data-label="File"><code>sanctions.yaml</code></td>' in rules
+        assert str(app.settings.rules_dir) not in rules
         page = (await c.get("/rules/edit?id=sanctions")).text
         assert "— (no alert of this rule was triaged)" in page
         with app.store.session() as s:
