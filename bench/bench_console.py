@@ -35,11 +35,21 @@ sys.path.insert(0, str(ROOT))
 from monitor.app import open_app  # noqa: E402
 from monitor.config import Settings  # noqa: E402
 from monitor.daemon import http_app  # noqa: E402
-from monitor.store.tables import AlertRow, ArticleRow, SourceRow, TriageRow  # noqa: E402
+from monitor.store.tables import (  # noqa: E402
+    AlertRow,
+    ArticleRow,
+    DeliveryRow,
+    SourceRow,
+    StoryRow,
+    TriageRow,
+)
 
-PAGES = ["/", "/?rule=sanctions", "/?language=de", "/?state=untriaged", "/?state=relevant",
-         "/?source=2", "/?since=7d",
-         "/rules", "/rules/edit?id=sanctions", "/sources", "/stories", "/deliveries"]
+# Alerts are on every tenth article: languages en and fr, sources 1, 11, 21, 31 and 41. A
+# language or source without alerts (de, 2) is the filter that must look at most rows.
+PAGES = ["/", "/?rule=sanctions", "/?severity=high", "/?language=fr", "/?language=de",
+         "/?source=1", "/?source=2", "/?state=untriaged", "/?state=relevant", "/?since=7d",
+         "/?before=5000", "/rules", "/rules/edit?id=sanctions", "/rules/edit", "/sources",
+         "/stories", "/stories?all=1", "/deliveries"]
 
 
 def fill(app: object, articles: int, alerts: int) -> None:
@@ -81,6 +91,19 @@ def fill(app: object, articles: int, alerts: int) -> None:
         s.execute(insert(TriageRow), [{"alert_id": i, "rule_id": rules[(i - 1) % 3][0],
                                        "state": ("relevant", "false_alarm")[i % 2], "at": now}
                                       for i in range(1, alerts // 10)])
+        # The story rows the stories page reads (three articles each, as story_id says above)
+        # and one delivery per alert, one in a hundred dead: those pages list real rows too.
+        s.execute(insert(StoryRow), [{
+            "id": n + 1, "first_seen": now - timedelta(minutes=3 * n + 2),
+            "last_seen": now - timedelta(minutes=3 * n), "articles": 3, "sources": 3,
+            "languages": ",".join(sorted({("en", "de", "fr", "uk")[(3 * n + k) % 4]
+                                          for k in range(3)}))}
+            for n in range((articles + 2) // 3)])
+        s.execute(insert(DeliveryRow), [{
+            "alert_id": n + 1, "target": "webhook", "webhook_id": f"msg_bench{n}",
+            "status": "dead" if n % 100 == 0 else "delivered", "attempts": 1,
+            "created_at": now, "next_attempt_at": now, "last_error": "HTTP 500"
+            if n % 100 == 0 else None} for n in range(alerts)])
 
 
 async def main(args: argparse.Namespace) -> None:

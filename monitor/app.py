@@ -227,14 +227,18 @@ def open_websub(stack: AsyncExitStack, app: App, public_url: str) -> Subscriber:
 
 # -- the whole application ----------------------------------------------------------------
 
+SAMPLE_TITLE = "Sample articles"
+
+
 def ensure_default_source(store: Store, settings: Settings, clock: Clock) -> None:
     """A new database starts with the seeds folder as its one source, a sample: its alerts
     are printed and stored, and reach targets only in demo mode (``MONITOR_DEMO``)."""
     if store.get_meta("seeded") is None:
         if store.count_sources() == 0 and settings.seeds_dir.is_dir():
+            # Named, so lists show what it is rather than a path on the server's disk.
             store.create_source(SourceSpec(str(settings.seeds_dir.resolve()), "folder",
                                            settings.default_interval_seconds, sample=True),
-                                clock())
+                                clock(), title=SAMPLE_TITLE)
         store.set_meta("seeded", "1")
 
 

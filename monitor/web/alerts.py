@@ -6,6 +6,7 @@ import asyncio
 import json
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -70,7 +71,7 @@ async def inbox(request: Request) -> Response:
     if more and items[-1].alert.id:
         query = {k: v for k, v in chosen.items() if v}
         query["before"] = str(items[-1].alert.id)
-        next_link = "/?" + "&".join(f"{k}={v}" for k, v in query.items())
+        next_link = "/?" + urlencode(query)
     return page(request, "alerts.html", alerts=[_item(i) for i in items], chosen=chosen,
                 rules=app.matcher.rules, languages=languages, sources=sources,
                 severities=sorted({r.severity for r in app.matcher.rules}),

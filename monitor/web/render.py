@@ -104,6 +104,9 @@ def environment() -> Environment:
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["when"] = when
+    # A rule's file by its name in the rules directory: the server's paths are not the
+    # reader's business (and the workbench names it the same way).
+    env.filters["filename"] = lambda path: Path(str(path)).name
     env.globals.update(nav=NAV, evidence_lines=evidence_lines, svg_chart=svg_chart)
     for name in env.list_templates(extensions=["html"]):
         env.get_template(name)  # compiled now, at start, rather than in someone's first request

@@ -191,8 +191,13 @@ async def _save(request: Request, app: App, matcher: Matcher, text: str,
     def write_and_reload() -> list[str]:
         old = path.read_text("utf-8") if path.exists() else None
         tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(text, "utf-8")
-        os.replace(tmp, path)
+        try:
+            tmp.write_text(text, "utf-8")
+            os.replace(tmp, path)
+        except OSError:
+            if tmp.is_file():  # half written: not left beside the rules
+                tmp.unlink()
+            raise
         if app.reloader is None:
             return []
         app.reloader.check_rules()  # the hot reload, now rather than at the next tick
@@ -205,7 +210,12 @@ async def _save(request: Request, app: App, matcher: Matcher, text: str,
             app.reloader.check_rules()
         return rejected
 
-    rejected = await asyncio.to_thread(write_and_reload)
+    try:
+        rejected = await asyncio.to_thread(write_and_reload)
+    except OSError as exc:  # writable a moment ago, yet the write failed (disk full, ...)
+        return await _workbench(request, text=text, rule_id=rule_id, status=409,
+                                action="save", message=f"not saved: could not write "
+                                f"{path.name} in {app.settings.rules_dir}: {exc.strerror}")
     saved_id = matcher.rules[0].id if matcher.rules else rule_id
     if rejected:
         return await _workbench(request, text=text, rule_id=rule_id, status=422,

@@ -83,7 +83,7 @@ async def act(request: Request) -> Response:
     if action in ("pause", "resume"):
         row = await asyncio.to_thread(sourcelist.set_enabled, app.store, source_id,
                                       action == "resume", app.clock())
-        message = f"{action}d {row.url}" if row else f"no source {source_id}"
+        message = f"{action}d {row.title or row.url}" if row else f"no source {source_id}"
     elif action == "remove":
         gone = await asyncio.to_thread(sourcelist.delete_source, app.store, source_id)
         message = f"removed source {source_id}" if gone else f"no source {source_id}"
@@ -103,7 +103,7 @@ async def _poll(app: App, source_id: int) -> str:
         return f"source {source_id} is being polled right now" if exists \
             else f"no source {source_id}"
     report = await app.pipeline.poll(row)
-    return (f"polled {row.url}: {report.status}, {report.new_articles} new articles, "
+    return (f"polled {row.title or row.url}: {report.status}, {report.new_articles} new articles, "
             f"{len(report.alerts)} alerts" + (f", error: {report.error}" if report.error
                                               else ""))
 

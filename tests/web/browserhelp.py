@@ -97,6 +97,14 @@ def copy_rules(tmp_path: Path) -> Path:
     return rules
 
 
+def copy_seeds(tmp_path: Path) -> Path:
+    """The seeds in the test's own directory: the sources page (and its screenshot in the
+    README) shows a folder source's path, which then is not the checkout's."""
+    seeds = tmp_path / "seeds"
+    shutil.copytree(ROOT / "seeds", seeds)
+    return seeds
+
+
 def _check(name: str) -> str:
     """A page check of ``pagechecks/``: a JavaScript function, its comment lines dropped (so
     Playwright sees a function to call)."""

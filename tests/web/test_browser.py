@@ -16,6 +16,7 @@ from tests.web.browserhelp import (
     DESKTOP,
     PHONE,
     copy_rules,
+    copy_seeds,
     need_browser,
     serve,
     shot,
@@ -27,6 +28,7 @@ from tests.web.consolehelp import TOKEN, settings_for
 def server(tmp_path: Path) -> Iterator[str]:
     """The daemon's HTTP app (API + console) on a loopback port, over polled seeds."""
     yield from serve(settings_for(tmp_path, rules_dir=copy_rules(tmp_path),
+                                  seeds_dir=copy_seeds(tmp_path),
                                   webhook_url="http://127.0.0.1:9/hook"))
 
 

@@ -17,6 +17,7 @@ from tests.web.browserhelp import (
     PHONE,
     UNLABELLED,
     copy_rules,
+    copy_seeds,
     serve,
     shot,
 )
@@ -29,6 +30,7 @@ PAGES = ["/", "/rules", "/rules/edit?id=sanctions", "/sources", "/stories?all=1"
 @pytest.fixture()
 def server(tmp_path: Path) -> Iterator[str]:
     yield from serve(settings_for(tmp_path, rules_dir=copy_rules(tmp_path),
+                                  seeds_dir=copy_seeds(tmp_path),
                                   webhook_url="http://127.0.0.1:9/hook"))
 
 
@@ -111,6 +113,16 @@ def test_keyboard_only_skip_link_and_a_visible_focus_on_every_stop(chromium: Any
     assert current and "current" in current["cls"] and current["ring"], current
     page.keyboard.press("r")
     page.wait_for_selector(".alert.current.triaged-relevant")
+    # f and m on the next one: a false alarm, then its story muted (every alert of it).
+    page.keyboard.press("j")
+    second = page.locator(".alert.current").get_attribute("data-id")
+    page.keyboard.press("f")
+    page.wait_for_selector(f"#alert-{second}.triaged-false_alarm")
+    page.keyboard.press("m")
+    page.wait_for_selector(f"#alert-{second}.triaged-muted")
+    page.reload()  # stored, not only drawn
+    assert "triaged-muted" in (page.locator(f"#alert-{second}").get_attribute("class") or "")
+    assert page.locator(f"#alert-{second} .state").inner_text() == "Muted story"
     page.close()
     assert not problems, "\n".join(problems)
 
@@ -132,3 +144,34 @@ def test_every_page_has_a_clear_empty_state_on_a_new_database(chromium: Any,
     shot(page, "alerts-empty")
     page.close()
     assert not errors, errors
+
+
+def test_without_javascript_every_page_reads_and_the_forms_still_work(chromium: Any,
+                                                                      server: str) -> None:
+    page = chromium.new_page(viewport=DESKTOP, java_script_enabled=False)
+    assert page.evaluate("1") == 1  # (evaluate is Playwright's own: it runs without JS too)
+    _log_in(page, server)
+    assert page.locator("#alerts .alert").count() >= 3
+    assert page.locator("#alerts .evidence mark").count() > 0
+    for path, heading in (("/rules", "Rules"), ("/rules/edit?id=sanctions", "Rule workbench"),
+                          ("/sources", "Sources"), ("/stories?all=1", "Stories"),
+                          ("/deliveries", "Deliveries")):
+        page.goto(server + path)
+        assert page.locator("h1").inner_text().startswith(heading), path
+        assert page.locator("main").inner_text().strip()
+    # A verdict by the plain form: the server redirects back to the alert, marked.
+    page.goto(server + "/")
+    first = page.locator("#alerts .alert").first
+    alert_id = first.get_attribute("data-id")
+    first.get_by_role("button", name="Relevant").click()
+    page.wait_for_url(f"**/#alert-{alert_id}")
+    assert "triaged-relevant" in (page.locator(f"#alert-{alert_id}").get_attribute("class")
+                                  or "")
+    page.goto(server + "/rules")
+    assert "100%" in page.locator("td.precision").all_inner_texts()
+    # The workbench's buttons post the form: the check lists the problem at its line.
+    page.goto(server + "/rules/edit?id=sanctions")
+    page.fill("#yaml", "id: sanctions\nname: Sanctions\nquery: (embargo AND\n")
+    page.get_by_role("button", name="Check").click()
+    assert page.locator("#problems .problem[data-line='3']").count() == 1
+    page.close()

@@ -46,7 +46,10 @@
       if (e.key === "j") { select(at + 1); }
       else if (e.key === "k") { select(at - 1); }
       else if (keys[e.key] && at >= 0) { triage(items[at], keys[e.key]); }
-      else if (e.key === "o" && at >= 0) { items[at].querySelector("a.title").click(); }
+      else if (e.key === "o" && at >= 0) {
+        var link = items[at].querySelector("a.title");  // an article without a URL has none
+        if (link) { link.click(); }
+      }
       else { return; }
       e.preventDefault();
     });
