@@ -38,9 +38,9 @@ _ENTRY_WORD = re.compile(r"[^\s*\"()@]+\*?\Z")
 _KEYS = {"id", "description", "terms"}
 # Every rule (re)load reads every concept file, and a long list takes tens of milliseconds to
 # compose and check: a file whose bytes are unchanged gives the same concept and problems, so
-# the outcome is kept, keyed by path and content hash (bounded: emptied when it grows past).
-_PARSED: dict[tuple[str, bytes], tuple[ConceptDef | None, tuple[RuleProblem, ...]]] = {}
-_PARSED_LIMIT = 4096
+# the last outcome of each path is kept with the content hash it came from.
+_PARSED: dict[str, tuple[bytes, ConceptDef | None, tuple[RuleProblem, ...]]] = {}
+_PARSED_LIMIT = 1024  # paths; emptied past it (a test suite makes many directories)
 
 
 @dataclass(frozen=True)
@@ -193,17 +193,17 @@ def load_concepts(directory: Path, problems: list[RuleProblem]) -> dict[str, Con
 
 def _parsed(path: Path, problems: list[RuleProblem]) -> ConceptDef | None:
     try:
-        key = (str(path), hashlib.sha256(path.read_bytes()).digest())
+        digest = hashlib.sha256(path.read_bytes()).digest()
     except OSError:
         return _load_file(path, problems)  # says why, located at the file
-    got = _PARSED.get(key)
-    if got is None:
+    got = _PARSED.get(str(path))
+    if got is None or got[0] != digest:
         found: list[RuleProblem] = []
         if len(_PARSED) >= _PARSED_LIMIT:
             _PARSED.clear()
-        got = _PARSED[key] = (_load_file(path, found), tuple(found))
-    problems.extend(got[1])
-    return got[0]
+        got = _PARSED[str(path)] = (digest, _load_file(path, found), tuple(found))
+    problems.extend(got[2])
+    return got[1]
 
 
 def concept_files(directory: Path) -> list[Path]:
