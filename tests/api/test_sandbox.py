@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from monitor.api.health import Vitals
-from monitor.api.sandbox import Busy, Evaluator, Gone, OverMemory, OverTime
 from monitor.app import App
 from monitor.config import Settings
+from monitor.sandbox import Busy, Evaluator, Gone, OverMemory, OverTime
 from tests.apiclient import with_api
 
 
