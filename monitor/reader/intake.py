@@ -1,15 +1,20 @@
 """A poll's intake: which of a source's items are read (newest first, up to a cap), their
-articles, and which of those are new."""
+articles, which of those are new, and the problems the source records."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from monitor.errors import shorten
 from monitor.models import Article, RawItem
 from monitor.reader.article import declared_language, extract
 from monitor.store.records import dedupe_key
+
+log = logging.getLogger("monitor.reader.poller")
+_LOGGED = 20  # problems of one poll logged one by one; the rest are counted
 
 
 def newest(items: Sequence[RawItem], limit: int) -> Sequence[RawItem]:
@@ -59,3 +64,14 @@ def fresh(articles: Sequence[Article], known: set[str]) -> list[Article]:
         seen.update((key, a.content_hash))
         fresh.append(a)
     return fresh
+
+
+def logged_problems(notes: Sequence[str], source_id: int) -> str | None:
+    """The problems of a good poll as its source records them: a folder of 10,000 links out is
+    10,000 problems, of which the first ones are recorded and logged, the rest counted."""
+    for problem in notes[:_LOGGED]:
+        log.warning("source.poll.problem", extra={"source": source_id, "problem": problem})
+    if len(notes) > _LOGGED:
+        log.warning("source.poll.problem", extra={
+            "source": source_id, "problem": f"and {len(notes) - _LOGGED} more problems"})
+    return shorten("; ".join(notes)) if notes else None

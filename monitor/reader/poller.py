@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import ParamSpec, TypeVar
 
 from monitor.clock import Clock
-from monitor.errors import SourceError, StoreError
+from monitor.errors import SourceError, StoreError, shorten
 from monitor.heartbeat import Heartbeat
 from monitor.metrics import Metrics
 from monitor.models import Article, NewAlert
@@ -25,6 +25,7 @@ from monitor.reader.breaking import BreakingDefaults, breaking_rules
 from monitor.reader.fetcher import Fetcher, Validators
 from monitor.reader.intake import extract_items as _extract
 from monitor.reader.intake import fresh as _fresh
+from monitor.reader.intake import logged_problems as _problems
 from monitor.reader.intake import newest
 from monitor.reader.pages import read_pages
 from monitor.reader.parsers import make_source
@@ -199,7 +200,8 @@ class Pipeline:
 
     async def _poll(self, row: SourceRow) -> PollReport:
         assert row.id is not None
-        source = make_source(row.kind, row.url, self.fetcher, auto=row.kind_auto)
+        source = make_source(row.kind, row.url, self.fetcher, auto=row.kind_auto,
+                             max_items=self.max_items)
         previous = Validators(row.etag, row.last_modified, row.body_hash)
         result = await source.poll(previous)
         if result.status in ("rate_limited", "gone"):
@@ -240,9 +242,7 @@ class Pipeline:
                                              self.sitemap_pages)
             notes.extend(unread)
         plan = await self._off_loop(self._plan, self.matcher(), row, fresh, undated, now)
-        problems = "; ".join(notes) or None
-        for problem in notes:
-            log.warning("source.poll.problem", extra={"source": row.id, "problem": problem})
+        problems = _problems(notes, row.id)
         next_at = row.next_check_at if pushed else next_after_success(
             now, interval=interval, bounds=self.bounds, headers=result.headers,
             ttl_minutes=result.ttl_minutes, published=[i.published for i in items])
@@ -281,6 +281,7 @@ class Pipeline:
 
     async def _failed(self, row: SourceRow, error: str) -> PollReport:
         assert row.id is not None
+        error = shorten(error)  # recorded on the source and shown in every listing of it
         now = self.clock()
         # Back off exponentially with jitter so a dead host is not hammered; a source failing
         # for long is marked unhealthy and retried rarely, never silently dropped.

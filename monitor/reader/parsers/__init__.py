@@ -97,11 +97,13 @@ def discover_feed(content: bytes, base_url: str) -> str | None:
     return None
 
 
-def make_source(kind: str, location: str, fetcher: Fetcher, *, auto: bool = False) -> Source:
+def make_source(kind: str, location: str, fetcher: Fetcher, *, auto: bool = False,
+                max_items: int | None = None) -> Source:
+    """The reader of a source; a folder reads its ``max_items`` newest files at most."""
     if auto and kind in ("feed", "page", "sitemap"):
         return AutoSource(location, fetcher)
     if kind == "folder":
-        return FolderSource(location)
+        return FolderSource(location, max_files=max_items)
     if kind == "feed":
         return FeedSource(location, fetcher)
     if kind == "page":
