@@ -140,7 +140,7 @@ class Evaluator:
             started = False
         if not started:
             process.kill()
-            raise Failed("a worker process did not start")
+            raise Failed("the evaluation failed: a worker process did not start")
         return _Worker(process, parent)
 
     async def warm(self) -> None:
