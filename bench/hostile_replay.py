@@ -76,7 +76,7 @@ class Watch:
         self.base, self.pid = base, pid
         self.max_latency = 0.0
         self.failures: list[str] = []
-        self.peak_own = self.peak_all = 0.0
+        self.peak_own = self.peak_all = self.recent = 0.0
         self.stop = threading.Event()
         self.threads = [threading.Thread(target=self._probe, daemon=True),
                         threading.Thread(target=self._sample, daemon=True)]
@@ -103,13 +103,15 @@ class Watch:
         while not self.stop.is_set():
             own, everything = rss_mb(self.pid)
             self.peak_own, self.peak_all = max(self.peak_own, own), max(self.peak_all, everything)
+            self.recent = max(self.recent, everything)
             time.sleep(0.05)
 
-    def mark(self) -> tuple[float, int]:
-        """The worst latency so far, and how many probes failed so far (then reset)."""
-        latency, failures = self.max_latency, len(self.failures)
-        self.max_latency = 0.0
-        return latency, failures
+    def mark(self) -> tuple[float, int, float]:
+        """The worst latency, how many probes failed so far, and the peak memory with the
+        evaluators since the last mark (latency and peak are then reset)."""
+        latency, failures, peak = self.max_latency, len(self.failures), self.recent
+        self.max_latency = self.recent = 0.0
+        return latency, failures, peak
 
 
 def main() -> int:
@@ -160,10 +162,11 @@ def main() -> int:
         except Exception as exc:  # an attack that breaks the client is an outcome too
             outcome = f"client error: {exc!r}"[:300]
         took = time.monotonic() - started
-        latency, failures = watch.mark()
+        latency, failures, peak = watch.mark()
         results.append((name, outcome, took, latency, failures))
-        print(f"- {name}: {outcome} [{took:.1f} s; /healthz max {latency * 1000:.0f} ms"
-              f"{f', {failures} probe failures so far' if failures else ''}]", flush=True)
+        print(f"- {name}: {outcome} [{took:.1f} s; /healthz max {latency * 1000:.0f} ms; "
+              f"peak {peak:.0f} MB{f', {failures} probe failures so far' if failures else ''}]",
+              flush=True)
 
     def answer(r: httpx.Response) -> str:
         try:

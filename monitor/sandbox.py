@@ -27,6 +27,9 @@ from typing import Any
 log = logging.getLogger("monitor.api")
 
 RETIRE_AFTER = 50  # tasks per worker: a long-lived worker's heap only grows
+# A worker that kept more than this after its task is retired: a candidate rule loads the
+# rules directory's concepts (about 85 MB), which an idle worker would hold for nothing.
+RETIRE_GROWTH = 32 * 2**20
 _POLL = 0.2  # seconds between two looks at whether the client is still there
 
 
@@ -72,6 +75,15 @@ def _vm_bytes() -> int:
         return 0
 
 
+def _resident(pid: int) -> int:
+    """Resident bytes of process ``pid`` (0 when it cannot be read)."""
+    try:
+        with open(f"/proc/{pid}/statm") as f:
+            return int(f.read().split()[1]) * resource.getpagesize()
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
 def _serve(conn: Connection, memory_bytes: int) -> None:
     """A worker's loop: run tasks until the pipe closes."""
     if memory_bytes:
@@ -100,6 +112,10 @@ def _serve(conn: Connection, memory_bytes: int) -> None:
 class _Worker:
     def __init__(self, process: BaseProcess, conn: Connection) -> None:
         self.process, self.conn, self.tasks = process, conn, 0
+        self.base = _resident(process.pid or 0)  # at its start, ready for tasks
+
+    def grown(self) -> bool:
+        return _resident(self.process.pid or 0) > self.base + RETIRE_GROWTH
 
     def kill(self) -> None:
         self.conn.close()
@@ -177,7 +193,8 @@ class Evaluator:
         finally:
             self._busy -= 1
             if worker is not None:
-                if done and worker.tasks < RETIRE_AFTER and not self._closed:
+                if (done and worker.tasks < RETIRE_AFTER and not self._closed
+                        and not worker.grown()):
                     self._idle.append(worker)
                 else:
                     self._live.discard(worker)
