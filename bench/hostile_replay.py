@@ -76,7 +76,7 @@ class Watch:
         self.base, self.pid = base, pid
         self.max_latency = 0.0
         self.failures: list[str] = []
-        self.peak_own = self.peak_all = self.recent = 0.0
+        self.peak_own = self.peak_all = self.recent = self.last = 0.0
         self.stop = threading.Event()
         self.threads = [threading.Thread(target=self._probe, daemon=True),
                         threading.Thread(target=self._sample, daemon=True)]
@@ -103,14 +103,14 @@ class Watch:
         while not self.stop.is_set():
             own, everything = rss_mb(self.pid)
             self.peak_own, self.peak_all = max(self.peak_own, own), max(self.peak_all, everything)
-            self.recent = max(self.recent, everything)
+            self.recent, self.last = max(self.recent, everything), everything
             time.sleep(0.05)
 
     def mark(self) -> tuple[float, int, float]:
         """The worst latency, how many probes failed so far, and the peak memory with the
         evaluators since the last mark (latency and peak are then reset)."""
         latency, failures, peak = self.max_latency, len(self.failures), self.recent
-        self.max_latency = self.recent = 0.0
+        self.max_latency, self.recent = 0.0, self.last  # a short attack may see no sample
         return latency, failures, peak
 
 
