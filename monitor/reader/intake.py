@@ -28,6 +28,18 @@ def newest(items: Sequence[RawItem], limit: int) -> Sequence[RawItem]:
     return [items[k] for k in sorted(order[:limit])]
 
 
+def read_newest(items: Sequence[RawItem], limit: int) -> tuple[Sequence[RawItem], int]:
+    """The newest ``limit`` items, and the characters all of them hold (CPU work on a
+    100,000-item feed: a tenth of a second of sorting, run in a thread)."""
+    return newest(items, limit), sum(len(i.content) + len(i.title) for i in items)
+
+
+def capped(read: int, kept: int) -> list[str]:
+    """The problem a poll records when it read only the newest ``kept`` of ``read`` items."""
+    return [f"{read} items: read the newest {kept} (MONITOR_MAX_ITEMS_PER_POLL)"] \
+        if kept < read else []
+
+
 # A feed declares one language for its items; a sure detection of its first few (about 1 ms
 # each) says whether it tells the truth, and only a feed caught misdeclaring has every item
 # checked: detecting every item of every feed cost 15 % of a first poll.
