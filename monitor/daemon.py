@@ -80,7 +80,7 @@ def http_app(app: App) -> Any:
     from monitor.web import create_console
 
     asgi = create_api(app)
-    asgi.router.routes.append(Mount("/", app=create_console(app)))
+    asgi.router.routes.append(Mount("/", app=create_console(app, asgi.state.evaluator)))
     return asgi
 
 

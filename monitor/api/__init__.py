@@ -26,9 +26,9 @@ from monitor.api.common import ApiError, the_app
 from monitor.api.guard import Guard, allowed_hosts
 from monitor.api.health import Vitals, healthz, metrics, readyz
 from monitor.api.openapi import document
-from monitor.api.sandbox import Evaluator
 from monitor.app import App
 from monitor.errors import ConfigError, MonitorError, StoreError
+from monitor.sandbox import Evaluator
 
 log = logging.getLogger("monitor.api")
 
@@ -101,7 +101,7 @@ def create_api(app: App) -> Starlette:
     api.state.monitor = app
     api.state.openapi = document()
     api.state.vitals = Vitals(settings.health_max_lag_seconds)
-    # Candidate rules are evaluated in killable processes (monitor.api.sandbox).
+    # Candidate rules are evaluated in killable processes (monitor.sandbox).
     api.state.evaluator = Evaluator(workers=settings.rule_test_concurrency,
                                     timeout=settings.rule_test_timeout_seconds,
                                     memory_bytes=settings.rule_test_memory_mb * 2**20,

@@ -21,7 +21,6 @@ from monitor.api.common import (
     the_app,
 )
 from monitor.api.openapi import BACKTEST, TEST, VALIDATE
-from monitor.api.sandbox import Busy, Evaluator, Failed, Gone, OverMemory, OverTime
 from monitor.app import make_fetcher
 from monitor.errors import RuleError, RuleProblem, SourceError
 from monitor.models import Match, RawItem
@@ -35,6 +34,7 @@ from monitor.rules.backtest import (
     query_problems,
     rule_text,
 )
+from monitor.sandbox import Busy, Evaluator, Refused
 
 
 def _rule_dict(rule: Any) -> dict[str, Any]:
@@ -91,7 +91,7 @@ def _located(problems: Sequence[RuleProblem]) -> list[dict[str, Any]]:
     return [{**asdict(p), "text": str(p)} for p in problems]
 
 
-# What runs in an evaluator's worker process (monitor.api.sandbox): from the request's data to
+# What runs in an evaluator's worker process (monitor.sandbox): from the request's data to
 # a JSON-ready answer, so that nothing but plain data crosses the pipe.
 def validate_in_worker(rules_dir: Path, data: dict[str, Any]) -> dict[str, Any]:
     try:
@@ -124,21 +124,9 @@ async def _evaluate(request: Request, fn: Any, *args: Any) -> dict[str, Any]:
     evaluator: Evaluator = request.app.state.evaluator
     try:
         result: dict[str, Any] = await evaluator.run(fn, *args, gone=request.is_disconnected)
-    except Busy:
-        raise ApiError(503, "busy", f"{evaluator.workers} rule evaluations are already running "
-                       "(MONITOR_RULE_TEST_CONCURRENCY); try again shortly",
-                       headers={"retry-after": "5"}) from None
-    except OverTime:
-        raise ApiError(422, "evaluation_timeout", f"the evaluation took longer than "
-                       f"{evaluator.timeout:g} s (MONITOR_RULE_TEST_TIMEOUT)") from None
-    except OverMemory:
-        raise ApiError(422, "evaluation_too_large", "the evaluation needed more than "
-                       f"{evaluator.memory_bytes // 2**20} MiB "
-                       "(MONITOR_RULE_TEST_MEMORY_MB)") from None
-    except Gone:
-        raise ApiError(408, "client_gone", "the client went away") from None
-    except Failed as exc:
-        raise ApiError(500, "evaluation_failed", f"the evaluation failed: {exc}") from None
+    except Refused as exc:
+        retry = {"retry-after": "5"} if isinstance(exc, Busy) else None
+        raise ApiError(exc.status, exc.code, str(exc), headers=retry) from None
     return result
 
 

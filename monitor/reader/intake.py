@@ -1,15 +1,20 @@
 """A poll's intake: which of a source's items are read (newest first, up to a cap), their
-articles, and which of those are new."""
+articles, which of those are new, and the problems the source records."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from monitor.errors import shorten
 from monitor.models import Article, RawItem
 from monitor.reader.article import declared_language, extract
 from monitor.store.records import dedupe_key
+
+log = logging.getLogger("monitor.reader.poller")
+_LOGGED = 20  # problems of one poll logged one by one; the rest are counted
 
 
 def newest(items: Sequence[RawItem], limit: int) -> Sequence[RawItem]:
@@ -21,6 +26,18 @@ def newest(items: Sequence[RawItem], limit: int) -> Sequence[RawItem]:
         items[k].published is None,
         -(items[k].published.timestamp()) if items[k].published else k))  # type: ignore[union-attr]
     return [items[k] for k in sorted(order[:limit])]
+
+
+def read_newest(items: Sequence[RawItem], limit: int) -> tuple[Sequence[RawItem], int]:
+    """The newest ``limit`` items, and the characters all of them hold (CPU work on a
+    100,000-item feed: a tenth of a second of sorting, run in a thread)."""
+    return newest(items, limit), sum(len(i.content) + len(i.title) for i in items)
+
+
+def capped(read: int, kept: int) -> list[str]:
+    """The problem a poll records when it read only the newest ``kept`` of ``read`` items."""
+    return [f"{read} items: read the newest {kept} (MONITOR_MAX_ITEMS_PER_POLL)"] \
+        if kept < read else []
 
 
 # A feed declares one language for its items; a sure detection of its first few (about 1 ms
@@ -59,3 +76,14 @@ def fresh(articles: Sequence[Article], known: set[str]) -> list[Article]:
         seen.update((key, a.content_hash))
         fresh.append(a)
     return fresh
+
+
+def logged_problems(notes: Sequence[str], source_id: int) -> str | None:
+    """The problems of a good poll as its source records them: a folder of 10,000 links out is
+    10,000 problems, of which the first ones are recorded and logged, the rest counted."""
+    for problem in notes[:_LOGGED]:
+        log.warning("source.poll.problem", extra={"source": source_id, "problem": problem})
+    if len(notes) > _LOGGED:
+        log.warning("source.poll.problem", extra={
+            "source": source_id, "problem": f"and {len(notes) - _LOGGED} more problems"})
+    return shorten("; ".join(notes)) if notes else None

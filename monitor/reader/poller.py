@@ -17,15 +17,17 @@ from datetime import datetime, timedelta
 from typing import ParamSpec, TypeVar
 
 from monitor.clock import Clock
-from monitor.errors import SourceError, StoreError
+from monitor.errors import SourceError, StoreError, shorten
 from monitor.heartbeat import Heartbeat
+from monitor.memory import release as release_memory
 from monitor.metrics import Metrics
 from monitor.models import Article, NewAlert
 from monitor.reader.breaking import BreakingDefaults, breaking_rules
 from monitor.reader.fetcher import Fetcher, Validators
+from monitor.reader.intake import capped, read_newest
 from monitor.reader.intake import extract_items as _extract
 from monitor.reader.intake import fresh as _fresh
-from monitor.reader.intake import newest
+from monitor.reader.intake import logged_problems as _problems
 from monitor.reader.pages import read_pages
 from monitor.reader.parsers import PollResult, make_source
 from monitor.reader.schedule import ScheduleBounds, next_after_failure, next_after_success
@@ -39,6 +41,7 @@ log = logging.getLogger("monitor.reader.poller")
 
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
+RELEASE_AFTER_CHARS = 4_000_000  # item text read before the freed heap is handed back
 
 
 @dataclass(frozen=True)
@@ -73,22 +76,19 @@ class Pipeline:
         self.demo = demo  # sample sources deliver too
         self.max_items = max_items  # items of one poll extracted, matched and stored
         self.sitemap_pages = sitemap_pages  # pages of new sitemap entries read per poll
-        self.metrics = metrics
         self.matcher = matcher  # a callable, so a rule reload takes effect at the next poll
-        self.fetcher = fetcher
-        self.clock = clock
+        self.fetcher, self.clock = fetcher, clock
+        self.read_chars = 0  # item text read since the heap was last handed back (see poll)
         self.targets = list(targets)
         self.route = route  # which targets a match's ``notify:`` picks
         self.payload = payload  # an alert's frozen webhook body
-        self.worker = worker
+        self.worker, self.metrics = worker, metrics
         self.semaphore = asyncio.Semaphore(concurrency)
         self.blocking = asyncio.Semaphore(1)  # one step of blocking work at a time (see top)
-        self.rng = rng or random.Random()
-        self.bounds = bounds or ScheduleBounds()
-        self.alert_per_story = alert_per_story
+        self.rng, self.bounds = rng or random.Random(), bounds or ScheduleBounds()
         # Near-duplicates, then retellings in other languages (0: none), embedded or not.
         self.story_window, self.link_window, self.vectors = story_window, link_window, vectors
-        self.concurrency = concurrency
+        self.concurrency, self.alert_per_story = concurrency, alert_per_story
         self.lease = lease  # how long a claimed source is ours before others may take it
         # A poll can outlast its lease (a slow host, a long queue in ``everything`` mode): the
         # sources in hand are renewed every third of it, so only a dead worker's expire.
@@ -178,7 +178,10 @@ class Pipeline:
                 self.metrics.poll_done(status=report.status, seconds=time.monotonic() - started,
                                        new_articles=report.new_articles, source_id=row.id,
                                        rules=[a.rule_id for a in report.alerts])
-            return report
+        if self.read_chars > RELEASE_AFTER_CHARS:  # the poll's items are garbage by now
+            self.read_chars = 0
+            await self._off_loop(release_memory)
+        return report
 
     def _plan(self, matcher: Matcher, row: SourceRow, articles: Sequence[Article],
               undated: set[str], now: datetime) -> PollPlan:
@@ -198,7 +201,8 @@ class Pipeline:
 
     async def _poll(self, row: SourceRow) -> PollReport:
         assert row.id is not None
-        source = make_source(row.kind, row.url, self.fetcher, auto=row.kind_auto)
+        source = make_source(row.kind, row.url, self.fetcher, auto=row.kind_auto,
+                             max_items=self.max_items)
         previous = Validators(row.etag, row.last_modified, row.body_hash)
         result = await source.poll(previous)
         if result.status in ("rate_limited", "gone"):
@@ -224,24 +228,20 @@ class Pipeline:
             await self._off_loop(self.store.save_poll, row.id, outcome, now=now)
             return PollReport(row.id, row.url, "not_modified")
         labels = tuple(x for x in row.labels.split(",") if x)
-        items = newest(result.items, self.max_items)
+        items, chars = await self._off_loop(read_newest, result.items, self.max_items)
+        self.read_chars += chars
         pairs, undated = await self._off_loop(_extract, items, row.id, labels, now)
         articles = [a for _item, a in pairs]
         known = await self._off_loop(self.store.known_keys, row.id, articles)
         fresh = _fresh(articles, known)
-        notes = list(result.problems)
-        if len(items) < len(result.items):
-            notes.append(f"{len(result.items)} items: read the newest {len(items)} "
-                         "(MONITOR_MAX_ITEMS_PER_POLL)")
+        notes = [*result.problems, *capped(len(result.items), len(items))]
         if (result.kind or row.kind) == "sitemap" and fresh and self.sitemap_pages:
             raw = {id(a): item for item, a in pairs}
             fresh, unread = await read_pages(self.fetcher, [(raw[id(a)], a) for a in fresh],
                                              self.sitemap_pages)
             notes.extend(unread)
         plan = await self._off_loop(self._plan, self.matcher(), row, fresh, undated, now)
-        problems = "; ".join(notes) or None
-        for problem in notes:
-            log.warning("source.poll.problem", extra={"source": row.id, "problem": problem})
+        problems = _problems(notes, row.id)
         next_at = row.next_check_at if pushed else next_after_success(
             now, interval=interval, bounds=self.bounds, headers=result.headers,
             ttl_minutes=result.ttl_minutes, published=[i.published for i in items])
@@ -280,6 +280,7 @@ class Pipeline:
 
     async def _failed(self, row: SourceRow, error: str) -> PollReport:
         assert row.id is not None
+        error = shorten(error)  # recorded on the source and shown in every listing of it
         now = self.clock()
         # Back off exponentially with jitter so a dead host is not hammered; a source failing
         # for long is marked unhealthy and retried rarely, never silently dropped.

@@ -1,8 +1,9 @@
 """The web console: server-rendered pages (Jinja2) over a running App, beside the API.
 
-``create_console(app)`` builds its ASGI application; the daemon mounts it at ``/`` after the
-API's routes. Pages: the alerts inbox (``/``), rules and their workbench, sources, stories,
-deliveries. Access: a signed session cookie (see ``monitor.web.auth``).
+``create_console(app, evaluator)`` builds its ASGI application; the daemon mounts it at ``/``
+after the API's routes, sharing the API's rule evaluator (monitor.sandbox). Pages: the alerts
+inbox (``/``), rules and their workbench, sources, stories, deliveries. Access: a signed
+session cookie (see ``monitor.web.auth``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from monitor.app import App
+from monitor.sandbox import Evaluator
 from monitor.web import alerts, outbox, rules, sources
 from monitor.web.auth import (
     COOKIE,
@@ -59,8 +61,9 @@ async def logout(request: Request) -> Response:
     return response
 
 
-def create_console(app: App) -> Starlette:
-    """The console's ASGI application over ``app``."""
+def create_console(app: App, evaluator: Evaluator) -> Starlette:
+    """The console's ASGI application over ``app``; the workbench checks and tests candidate
+    rules in ``evaluator``'s worker processes."""
     sessions = Sessions(app.settings.api_token)
     console = Starlette(
         routes=[
@@ -75,6 +78,8 @@ def create_console(app: App) -> Starlette:
     )
     console.state.monitor = app
     console.state.sessions = sessions
+    console.state.evaluator = evaluator
+    evaluator.preload("monitor.web.rules")  # its worker functions, imported before the cap
     console.state.jinja = environment()
     return console
 

@@ -1,5 +1,9 @@
 """The rule workbench: rules with their triage precision, a YAML editor checked as you type,
-test on a text or URL, a backtest with a chart, and saving into the rules directory."""
+test on a text or URL, a backtest with a chart, and saving into the rules directory.
+
+A candidate rule is checked and tested in the API's evaluator (monitor.sandbox), with its
+deadline, memory cap and concurrency bound: the YAML and the text are anyone's input, and the
+same few KB that stalled ``rules/test`` would stall the console's worker threads."""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from monitor.models import RawItem
 from monitor.reader.article import extract
 from monitor.rules import Matcher
 from monitor.rules.backtest import backtest, candidate_matcher, parse_since
+from monitor.sandbox import Evaluator, Refused
 from monitor.store import triage
 from monitor.web.auth import checked_form
 from monitor.web.render import page
@@ -98,16 +103,42 @@ def _build(app: App, text: str) -> Matcher:
     return candidate_matcher(app.settings.rules_dir, text, "rule.yaml")
 
 
+# What runs in an evaluator's worker process: plain data in and out.
+def check_in_worker(rules_dir: Path, text: str) -> dict[str, Any]:
+    try:
+        matcher = candidate_matcher(rules_dir, text, "rule.yaml")
+    except RuleError as exc:
+        return {"valid": False, "problems": _problems(exc)}
+    return {"valid": True, "problems": [], "rules": [r.id for r in matcher.rules]}
+
+
+def test_in_worker(rules_dir: Path, text: str, item: RawItem) -> dict[str, Any]:
+    try:
+        matcher = candidate_matcher(rules_dir, text, "rule.yaml")
+    except RuleError as exc:
+        return {"problems": _problems(exc)}
+    article = extract(item)
+    matches = matcher.match(article)
+    return {"verdict": {"matches": bool(matches), "language": article.language,
+                        "title": article.title, "results": [m.to_dict() for m in matches]}}
+
+
+async def _evaluate(request: Request, fn: Any, *args: Any) -> dict[str, Any]:
+    evaluator: Evaluator = request.app.state.evaluator
+    result: dict[str, Any] = await evaluator.run(fn, *args, gone=request.is_disconnected)
+    return result
+
+
 async def check_rule(request: Request) -> Response:
     """What the editor asks as you type: the problems of the YAML, at line and column."""
     app = _app(request)
     form = await checked_form(request)
     try:
-        matcher = await asyncio.to_thread(_build, app, str(form.get("yaml") or ""))
-    except RuleError as exc:
-        return JSONResponse({"valid": False, "problems": _problems(exc)})
-    return JSONResponse({"valid": True, "problems": [],
-                         "rules": [r.id for r in matcher.rules]})
+        return JSONResponse(await _evaluate(request, check_in_worker, app.settings.rules_dir,
+                                            str(form.get("yaml") or "")))
+    except Refused as exc:
+        return JSONResponse({"error": {"code": exc.code, "message": str(exc)}},
+                            status_code=exc.status)
 
 
 async def run_workbench(request: Request) -> Response:
@@ -118,15 +149,24 @@ async def run_workbench(request: Request) -> Response:
     rule_id = str(form.get("rule_id") or "")
     action = str(form.get("action") or "check")
     try:
-        matcher = await asyncio.to_thread(_build, app, text)
-    except RuleError as exc:
+        if action == "test":
+            tested = await _test(request, app, text, form)
+            status = 422 if "problems" in tested else 200
+            return await _workbench(request, text=text, rule_id=rule_id, action=action,
+                                    status=status, sample=str(form.get("sample") or ""),
+                                    url=str(form.get("url") or ""), **tested)
+        checked = await _evaluate(request, check_in_worker, app.settings.rules_dir, text)
+    except Refused as exc:
+        return await _workbench(request, text=text, rule_id=rule_id, status=exc.status,
+                                action=action, message=str(exc))
+    if not checked["valid"]:
         return await _workbench(request, text=text, rule_id=rule_id, status=422,
-                                problems=_problems(exc), action=action)
-    if action == "test":
+                                problems=checked["problems"], action=action)
+    if action not in ("backtest", "save"):
         return await _workbench(request, text=text, rule_id=rule_id, action=action,
-                                sample=str(form.get("sample") or ""),
-                                url=str(form.get("url") or ""),
-                                **await _test(app, matcher, form))
+                                message=f"valid: {', '.join(checked['rules'])}")
+    # Checked within the evaluator's bounds: building it here costs what it cost there.
+    matcher = await asyncio.to_thread(_build, app, text)
     if action == "backtest":
         since_text = str(form.get("since") or "30d")
         try:
@@ -138,13 +178,10 @@ async def run_workbench(request: Request) -> Response:
                                          until=app.clock(), examples=10)
         return await _workbench(request, text=text, rule_id=rule_id, action=action,
                                 since=since_text, backtest=result.to_dict())
-    if action == "save":
-        return await _save(request, app, matcher, text, rule_id)
-    return await _workbench(request, text=text, rule_id=rule_id, action=action,
-                            message=f"valid: {', '.join(r.id for r in matcher.rules)}")
+    return await _save(request, app, matcher, text, rule_id)
 
 
-async def _test(app: App, matcher: Matcher, form: Any) -> dict[str, Any]:
+async def _test(request: Request, app: App, text: str, form: Any) -> dict[str, Any]:
     url, sample = str(form.get("url") or "").strip(), str(form.get("sample") or "")
     if url:
         try:
@@ -156,16 +193,11 @@ async def _test(app: App, matcher: Matcher, form: Any) -> dict[str, Any]:
     elif sample.strip():
         item = RawItem(title="", content=sample)
     else:
+        checked = await _evaluate(request, check_in_worker, app.settings.rules_dir, text)
+        if not checked["valid"]:
+            return {"problems": checked["problems"]}
         return {"message": "give a text or a URL to test the rule on"}
-
-    def run() -> dict[str, Any]:
-        article = extract(item)
-        matches = matcher.match(article)
-        return {"verdict": {"matches": bool(matches), "language": article.language,
-                            "title": article.title,
-                            "results": [m.to_dict() for m in matches]}}
-
-    return await asyncio.to_thread(run)
+    return await _evaluate(request, test_in_worker, app.settings.rules_dir, text, item)
 
 
 def _file_name(rule_id: str, matcher: Matcher) -> str:

@@ -12,10 +12,21 @@ import httpx
 import pytest
 
 from monitor.api.health import Vitals
-from monitor.api.sandbox import Busy, Evaluator, Gone, OverMemory, OverTime
 from monitor.app import App
 from monitor.config import Settings
+from monitor.sandbox import Busy, Evaluator, Gone, OverMemory, OverTime
 from tests.apiclient import with_api
+
+_KEPT: list[bytearray] = []
+
+
+def keep(size: int) -> int:
+    """A task that leaves its worker ``size`` bytes bigger (in the worker process)."""
+    kept = bytearray(size)
+    for page in range(0, size, 4096):  # touched, so resident
+        kept[page] = 1
+    _KEPT.append(kept)
+    return len(_KEPT)
 
 
 def _evaluator(**kw: float) -> Evaluator:
@@ -125,3 +136,20 @@ def test_healthz_fails_when_the_loop_stalls_or_the_threads_are_stuck(settings: S
 
     with_api(replace(settings, api_token=None, health_max_lag_seconds=0.5), scenario,
              token=None)
+
+
+def test_a_worker_that_grew_is_retired_and_a_lean_one_kept() -> None:
+    async def go() -> None:
+        ev = _evaluator(timeout=30)
+        try:
+            assert await ev.run(len, "abc") == 3
+            [lean] = ev._idle
+            assert await ev.run(len, "abcd") == 4
+            assert ev._idle == [lean]  # kept: it holds nothing more than at its start
+            assert await ev.run(keep, 48 * 2**20) == 1
+            assert not ev._idle and not ev._live and not lean.process.is_alive()
+            assert await ev.run(keep, 1) == 1  # a fresh worker, without the 48 MB
+        finally:
+            ev.close()
+
+    asyncio.run(go())

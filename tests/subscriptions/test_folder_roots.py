@@ -111,3 +111,32 @@ def test_another_scheme_is_refused_when_added_too(settings: Settings) -> None:
             service.add("ftp://files.example.org/news")
     finally:
         store.close()
+
+
+def test_the_console_adds_folders_under_the_roots_only(tmp_path: Path, tree: Path) -> None:
+    from html import unescape
+
+    from tests.web.consolehelp import log_in, settings_for, with_console
+
+    async def add(c: httpx.AsyncClient, where: str) -> tuple[int, str]:
+        csrf = await log_in(c)
+        r = await c.post("/sources", data={"csrf": csrf, "url": where})
+        return r.status_code, unescape(r.text)
+
+    async def scenario(c: httpx.AsyncClient, app: App) -> None:
+        for where in (f"{tree}/root/inbox/../../secret", f"{tree}/root/escape", "/etc"):
+            status, text = await add(c, where)
+            assert status == 422 and "not under a folder root" in text, where
+        status, text = await add(c, f"{tree}/root/inbox")
+        assert status == 200 and f"added {(tree / 'root' / 'inbox').resolve()}" in text
+        assert "secret" not in str(app.store.list_sources())
+
+    with_console(settings_for(tmp_path, folder_roots=((tree / "root").resolve(),),
+                              seeds_dir=tmp_path / "no-seeds"), scenario, polled=False)
+
+    async def no_roots(c: httpx.AsyncClient, app: App) -> None:
+        status, text = await add(c, f"{tree}/root/inbox")
+        assert status == 422 and "MONITOR_FOLDER_ROOTS" in text
+
+    with_console(settings_for(tmp_path, seeds_dir=tmp_path / "no-seeds"), no_roots,
+                 polled=False)

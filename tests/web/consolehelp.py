@@ -38,7 +38,9 @@ def with_console(settings: Settings, scenario: Callable[[httpx.AsyncClient, App]
             app = await open_app(stack, settings)
             if polled:
                 await app.pipeline.poll_due(everything=True)
-            transport = httpx.ASGITransport(app=http_app(app))
+            asgi = http_app(app)
+            stack.callback(asgi.state.evaluator.close)  # the workbench's worker processes
+            transport = httpx.ASGITransport(app=asgi)
             async with httpx.AsyncClient(transport=transport,
                                          base_url="http://127.0.0.1:8080") as client:
                 return await scenario(client, app)

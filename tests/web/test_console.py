@@ -225,3 +225,29 @@ def test_templates_are_compiled_at_start_not_in_the_first_request() -> None:
     names = env.list_templates(extensions=["html"])
     assert "alerts.html" in names and env.cache is not None
     assert {key[1] for key in env.cache} >= set(names)
+
+
+def test_the_workbench_evaluates_within_the_evaluators_bounds(tmp_path: Path) -> None:
+    """Checking and testing a candidate run in the API's evaluator: its deadline, its
+    concurrency bound, its answers naming the setting (in-process, they held a worker thread
+    for as long as the rule took)."""
+
+    async def scenario(c: httpx.AsyncClient, app: App) -> None:
+        csrf = await log_in(c)
+        evaluator = c._transport.app.state.evaluator  # type: ignore[attr-defined]
+        good = "id: probe\nname: Probe\nquery: embargo\n"
+        evaluator.timeout = 0.0
+        r = await c.post("/rules/edit", data={"csrf": csrf, "yaml": good, "action": "test",
+                                              "sample": "The EU imposed an embargo on oil."})
+        assert r.status_code == 422 and "MONITOR_RULE_TEST_TIMEOUT" in r.text
+        r = await c.post("/rules/check", data={"csrf": csrf, "yaml": good})
+        assert r.status_code == 422
+        assert "MONITOR_RULE_TEST_TIMEOUT" in r.json()["error"]["message"]
+        evaluator.timeout, evaluator._busy = 10.0, evaluator.workers
+        r = await c.post("/rules/edit", data={"csrf": csrf, "yaml": good, "action": "check"})
+        assert r.status_code == 503 and "MONITOR_RULE_TEST_CONCURRENCY" in r.text
+        evaluator._busy = 0
+        r = await c.post("/rules/edit", data={"csrf": csrf, "yaml": good, "action": "check"})
+        assert r.status_code == 200 and "valid: probe" in r.text
+
+    with_console(settings_for(tmp_path), scenario, polled=False)

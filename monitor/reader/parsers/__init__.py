@@ -10,6 +10,7 @@ from urllib.parse import urljoin, urlsplit
 
 from monitor.errors import SourceError
 from monitor.reader.fetcher import Fetcher, Validators
+from monitor.reader.hublinks import link_tags
 from monitor.reader.parsers.base import HTTPSource, PollResult, Source, early_outcome
 from monitor.reader.parsers.feed import FeedSource, looks_like_json_feed, strip_doctype
 from monitor.reader.parsers.folder import FolderSource
@@ -82,15 +83,12 @@ class AutoSource(HTTPSource):
         return replace(await reader.read(result), kind=kind)
 
 
-_ALTERNATE = re.compile(rb"<link\b[^>]*>", re.IGNORECASE)
-_ATTR = re.compile(rb"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
 _FEED_TYPES = (b"application/rss+xml", b"application/atom+xml", b"application/feed+json")
 
 
 def discover_feed(content: bytes, base_url: str) -> str | None:
     """The first feed an HTML page announces (``<link rel="alternate" type="...rss+xml">``)."""
-    for m in _ALTERNATE.finditer(content[:200_000]):
-        attrs = {k.lower(): (a or b or c) for k, a, b, c in _ATTR.findall(m.group(0))}
+    for attrs in link_tags(content):
         rel = attrs.get(b"rel", b"").lower().split()
         if b"alternate" in rel and attrs.get(b"type", b"").lower() in _FEED_TYPES:
             href = html.unescape(attrs.get(b"href", b"").decode("utf-8", "replace")).strip()
@@ -99,11 +97,13 @@ def discover_feed(content: bytes, base_url: str) -> str | None:
     return None
 
 
-def make_source(kind: str, location: str, fetcher: Fetcher, *, auto: bool = False) -> Source:
+def make_source(kind: str, location: str, fetcher: Fetcher, *, auto: bool = False,
+                max_items: int | None = None) -> Source:
+    """The reader of a source; a folder reads its ``max_items`` newest files at most."""
     if auto and kind in ("feed", "page", "sitemap"):
         return AutoSource(location, fetcher)
     if kind == "folder":
-        return FolderSource(location)
+        return FolderSource(location, max_files=max_items)
     if kind == "feed":
         return FeedSource(location, fetcher)
     if kind == "page":

@@ -127,8 +127,9 @@ class FolderSource:
 
     kind = "folder"
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, max_files: int | None = None) -> None:
         self.location = path
+        self.max_files = max_files  # read the newest ones only (MONITOR_MAX_ITEMS_PER_POLL)
 
     def _files(self) -> tuple[list[Path], list[str]]:
         """The files to read, and what was skipped because it leads out of the folder."""
@@ -170,6 +171,12 @@ class FolderSource:
             return PollResult(not_modified=True, validators=validators)
         items: list[RawItem] = []
         problems: list[str] = list(outside)
+        if self.max_files is not None and len(files) > self.max_files:
+            # Each file may be megabytes: the cap applies before reading, not after.
+            problems.append(f"{len(files)} files: read the newest {self.max_files} "
+                            "(MONITOR_MAX_ITEMS_PER_POLL)")
+            files = sorted(files, key=lambda p: p.stat().st_mtime_ns,
+                           reverse=True)[:self.max_files]
         for path in files:
             try:
                 for item in read_file(path):

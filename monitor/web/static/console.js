@@ -99,8 +99,12 @@
       fetch("/rules/check", { method: "POST", body: body, credentials: "same-origin",
         headers: { "x-csrf-token": csrf } })
         .then(function (r) {
-          if (!r.ok) { throw new Error("HTTP " + r.status + (r.status === 403 ? ": log in again" : "")); }
-          return r.json();
+          if (r.status === 403) { throw new Error("HTTP 403: log in again"); }
+          // A refused evaluation (busy, too slow, too large) says why in its JSON error.
+          return r.json().catch(function () { return {}; }).then(function (data) {
+            if (!r.ok) { throw new Error((data.error && data.error.message) || "HTTP " + r.status); }
+            return data;
+          });
         })
         .then(function (data) {
           if (mine !== asked) { return; }

@@ -100,7 +100,7 @@ def test_newest_keeps_the_newest_dated_items_then_undated_ones_in_order() -> Non
     from datetime import UTC, datetime
 
     from monitor.models import RawItem
-    from monitor.reader.poller import newest
+    from monitor.reader.intake import newest
 
     def item(title: str, day: int | None) -> RawItem:
         return RawItem(title=title, content="", published=datetime(2025, 1, day, tzinfo=UTC)

@@ -1,4 +1,5 @@
-"""Heavy request work in child processes, each with a deadline and a memory cap.
+"""Heavy request work in child processes, each with a deadline and a memory cap: the API's
+and the console's evaluations of candidate rules.
 
 A candidate rule is arbitrary input: a few KB of query can make a matcher that takes minutes
 or gigabytes. A thread cannot be stopped, so this work runs in worker processes forked from a
@@ -7,6 +8,9 @@ second an import takes). Each worker's address space is capped (``RLIMIT_AS``) a
 it starts plus ``memory_bytes``; a task over its deadline, or whose client has gone, gets its
 worker killed. At most ``workers`` tasks run at once: another is refused at once (the API
 answers 503 with Retry-After) rather than queued behind slow ones.
+
+Each refusal is a ``Refused`` with the HTTP status, code and message (naming the setting) that
+the API and the console answer with.
 """
 
 from __future__ import annotations
@@ -23,26 +27,43 @@ from typing import Any
 log = logging.getLogger("monitor.api")
 
 RETIRE_AFTER = 50  # tasks per worker: a long-lived worker's heap only grows
+# A worker that kept more than this after its task is retired: a candidate rule loads the
+# rules directory's concepts (about 85 MB), which an idle worker would hold for nothing.
+RETIRE_GROWTH = 32 * 2**20
 _POLL = 0.2  # seconds between two looks at whether the client is still there
 
 
-class Busy(Exception):
+class Refused(Exception):
+    """A task that did not give its result: why (the message), as an HTTP answer."""
+
+    status, code = 500, "evaluation_failed"
+
+
+class Busy(Refused):
     """Every worker is taken."""
 
+    status, code = 503, "busy"
 
-class OverTime(Exception):
+
+class OverTime(Refused):
     """The task ran past its deadline; its worker was killed."""
 
+    status, code = 422, "evaluation_timeout"
 
-class OverMemory(Exception):
+
+class OverMemory(Refused):
     """The task needed more memory than its worker may have."""
 
+    status, code = 422, "evaluation_too_large"
 
-class Gone(Exception):
+
+class Gone(Refused):
     """The client went away; its task's worker was killed."""
 
+    status, code = 408, "client_gone"
 
-class Failed(Exception):
+
+class Failed(Refused):
     """The task raised; the message says what (never a traceback)."""
 
 
@@ -51,6 +72,15 @@ def _vm_bytes() -> int:
         with open("/proc/self/statm") as f:
             return int(f.read().split()[0]) * resource.getpagesize()
     except OSError:
+        return 0
+
+
+def _resident(pid: int) -> int:
+    """Resident bytes of process ``pid`` (0 when it cannot be read)."""
+    try:
+        with open(f"/proc/{pid}/statm") as f:
+            return int(f.read().split()[1]) * resource.getpagesize()
+    except (OSError, IndexError, ValueError):
         return 0
 
 
@@ -82,6 +112,10 @@ def _serve(conn: Connection, memory_bytes: int) -> None:
 class _Worker:
     def __init__(self, process: BaseProcess, conn: Connection) -> None:
         self.process, self.conn, self.tasks = process, conn, 0
+        self.base = _resident(process.pid or 0)  # at its start, ready for tasks
+
+    def grown(self) -> bool:
+        return _resident(self.process.pid or 0) > self.base + RETIRE_GROWTH
 
     def kill(self) -> None:
         self.conn.close()
@@ -102,6 +136,12 @@ class Evaluator:
         self._busy = 0
         self._closed = False
 
+    def preload(self, module: str) -> None:
+        """Have the workers import ``module`` before their first task (before the first
+        start: the forkserver imports its preload once)."""
+        if module not in self._preload:
+            self._preload.append(module)
+
     def _start(self) -> _Worker:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(self._preload)
@@ -116,7 +156,7 @@ class Evaluator:
             started = False
         if not started:
             process.kill()
-            raise Failed("a worker process did not start")
+            raise Failed("the evaluation failed: a worker process did not start")
         return _Worker(process, parent)
 
     async def warm(self) -> None:
@@ -135,7 +175,8 @@ class Evaluator:
                   gone: Callable[[], Awaitable[bool]] | None = None) -> Any:
         """``fn(*args)`` in a worker; raises Busy, OverTime, OverMemory, Gone or Failed."""
         if self._busy >= self.workers or self._closed:
-            raise Busy
+            raise Busy(f"{self.workers} rule evaluations are already running "
+                       "(MONITOR_RULE_TEST_CONCURRENCY); try again shortly")
         self._busy += 1
         worker: _Worker | None = None
         done = False
@@ -148,19 +189,21 @@ class Evaluator:
             status, value = await asyncio.to_thread(worker.conn.recv)
             done = status == "ok" or status == "error"
         except (EOFError, OSError):
-            raise Failed("the worker process died") from None
+            raise Failed("the evaluation failed: the worker process died") from None
         finally:
             self._busy -= 1
             if worker is not None:
-                if done and worker.tasks < RETIRE_AFTER and not self._closed:
+                if (done and worker.tasks < RETIRE_AFTER and not self._closed
+                        and not worker.grown()):
                     self._idle.append(worker)
                 else:
                     self._live.discard(worker)
                     worker.kill()
         if status == "memory":
-            raise OverMemory
+            raise OverMemory(f"the evaluation needed more than {self.memory_bytes // 2**20} MiB "
+                             "(MONITOR_RULE_TEST_MEMORY_MB)")
         if status == "error":
-            raise Failed(value)
+            raise Failed(f"the evaluation failed: {value}")
         return value
 
     async def _wait(self, worker: _Worker, gone: Callable[[], Awaitable[bool]] | None) -> None:
@@ -178,10 +221,11 @@ class Evaluator:
             while not ready.done():
                 left = deadline - loop.time()
                 if left <= 0:
-                    raise OverTime
+                    raise OverTime(f"the evaluation took longer than {self.timeout:g} s "
+                                   "(MONITOR_RULE_TEST_TIMEOUT)")
                 await asyncio.wait({ready}, timeout=min(_POLL, left))
                 if not ready.done() and gone is not None and await gone():
-                    raise Gone
+                    raise Gone("the client went away")
         finally:
             loop.remove_reader(fd)
 
