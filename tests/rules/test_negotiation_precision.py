@@ -1,9 +1,10 @@
 """The negotiations rule on the false-alarm classes of its fourth pass: a talk cue beside one
 state (a government's tech summit, domestic parties' talks, a president meeting his
 predecessor), a company and one state in a talks headline, a sanctions headline over talks
-named in passing, an ambassador recalled for consultations; and the talks beside them that
-must still match (a leaders' meeting headline, talks on lifting sanctions, a peace dialogue, a
-summit announced by a foreign ministry)."""
+named in passing, an ambassador recalled for consultations, a business or technology summit;
+and the talks beside them that must still match (a leaders' meeting headline, talks on lifting
+sanctions, a peace dialogue, a summit announced by a foreign ministry, a summit on trade and
+technology)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,15 @@ CASES = [  # (language, title, body, whether negotiations must match)
     ("es", "",
      "El Ministerio de Relaciones Exteriores de China confirmó la cumbre de Xi Jinping y Donald "
      "Trump en Busan.", True),
+    ("fr", "Sommet Choose France : Macron reçoit les patrons",
+     "Le président Emmanuel Macron a reçu à Versailles les dirigeants de grandes entreprises "
+     "américaines et chinoises pour le sommet Choose France.", False),
+    ("ar", "",
+     "استضافت الرياض القمة العالمية للذكاء الاصطناعي برعاية ولي العهد السعودي الأمير محمد بن "
+     "سلمان، بمشاركة شركات من الولايات المتحدة والصين.", False),
+    ("en", "EU and China hold summit in Beijing",
+     "EU and Chinese leaders met in Beijing for a summit on trade, technology and climate.",
+     True),
 ]
 
 
