@@ -1,7 +1,7 @@
 """The negotiations rule on the false-alarm classes of its fourth pass: a talk cue beside one
 state (a government's tech summit, domestic parties' talks, a president meeting his
 predecessor), a company and one state in a talks headline, a sanctions headline over talks
-named in passing, an ambassador recalled for consultations, a business or technology summit;
+named in passing, an ambassador recalled for consultations, a business or technology summit, a podcast;
 and the talks beside them that must still match (a leaders' meeting headline, talks on lifting
 sanctions, a peace dialogue, a summit announced by a foreign ministry, a summit on trade and
 technology)."""
@@ -53,6 +53,9 @@ CASES = [  # (language, title, body, whether negotiations must match)
     ("ar", "",
      "استضافت الرياض القمة العالمية للذكاء الاصطناعي برعاية ولي العهد السعودي الأمير محمد بن "
      "سلمان، بمشاركة شركات من الولايات المتحدة والصين.", False),
+    ("en", "Podcast: how Trump talks to Putin",
+     "In this episode of our podcast, two correspondents talk about how Trump talks to Putin "
+     "and Xi.", False),
     ("en", "EU and China hold summit in Beijing",
      "EU and Chinese leaders met in Beijing for a summit on trade, technology and climate.",
      True),
