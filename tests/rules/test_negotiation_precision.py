@@ -1,10 +1,10 @@
 """The negotiations rule on the false-alarm classes of its fourth pass: a talk cue beside one
 state (a government's tech summit, domestic parties' talks, a president meeting his
 predecessor), a company and one state in a talks headline, a sanctions headline over talks
-named in passing, an ambassador recalled for consultations, a business or technology summit, a podcast;
-and the talks beside them that must still match (a leaders' meeting headline, talks on lifting
-sanctions, a peace dialogue, a summit announced by a foreign ministry, a summit on trade and
-technology)."""
+named in passing, an ambassador recalled for consultations, a business or technology summit,
+a podcast; and the talks beside them that must still match (a leaders' meeting headline, talks
+on lifting sanctions, a peace dialogue, a summit announced by a foreign ministry, a summit on
+trade and technology)."""
 
 from __future__ import annotations
 
