@@ -179,13 +179,13 @@ class ConceptProgram(OrProgram):
     def run(self, doc: Document) -> list[Hit] | None:
         memo: dict[tuple[str, str | None, bool], list[Hit] | None] = vars(doc).setdefault(
             "_concept_mentions", {})
-        if self.key in memo:
-            return memo[self.key]
-        hits = super().run(doc)
-        if hits is not None:
-            hits = stretches(hits)
-        memo[self.key] = hits
-        return hits
+        if self.key not in memo:
+            got = super().run(doc)
+            memo[self.key] = None if got is None else stretches(got)
+        hits = memo[self.key]
+        # A copy, as every program gives: an OR extends its first child's list, and extending
+        # the kept one made one rule's ``@actors OR @officials`` every later rule's ``@actors``.
+        return None if hits is None else list(hits)
 
 
 class NearProgram(Program):

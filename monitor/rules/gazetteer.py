@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from monitor.rules.analysis import words
+from monitor.rules.analysis import case_fold, words
 
 LANGUAGES = ("en", "id", "ru", "uk", "fr", "de", "es", "pt", "ar", "zh", "it", "pl", "nl", "sv",
              "cs", "ro", "tr", "fa", "ur", "hi", "ja", "ko", "vi", "th", "he")
@@ -97,14 +97,17 @@ def name_terms(name: str, language: str, inputs: Inputs) -> list[str]:
     if name in inputs.replace.get(language, {}):
         return inputs.replace[language][name]
     if name.startswith('"') or name.endswith("*"):
-        return [name.casefold()]  # written as the exact word, or a wildcard, on purpose
+        return [case_fold(name, language)]  # the exact word, or a wildcard, on purpose
     if language in _NO_SPACE:
         compact = "".join(name.split())
         if len(compact) < 3 and compact not in inputs.keep_short.get(language, ()):
             return []
         return [compact]
     # Hangul syllables are tokens of their own: a Korean name's words are its runs of letters.
-    tokens = [w.casefold() for w in (re.findall(r"\w+", name) if language == "ko" else words(name))]
+    # Folded as the matcher folds the article: Turkish "İran" is "iran" there, and plain
+    # casefold wrote "i̇ran" (a combining dot) and "irak" for "ırak", which never matched.
+    tokens = [case_fold(w, language)
+              for w in (re.findall(r"\w+", name) if language == "ko" else words(name))]
     if len(tokens) != 1:
         if not tokens:
             return []

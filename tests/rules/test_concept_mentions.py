@@ -75,3 +75,17 @@ def test_title_and_body_names_are_not_partners() -> None:
     matcher = Matcher((rule,), "test", CONCEPTS)
     assert not matcher.match(Article("Amerika", "Korea", language="id"))
     assert matcher.match(Article("Amerika dan Korea", "Korea", language="id"))
+
+
+def test_a_rule_that_extends_a_concept_leaves_it_unchanged_for_the_next() -> None:
+    # "Korea ... Amerika" near each other only if the second concept's names leak into the
+    # first: the OR of the first rule must not add "Amerika" to the kept mentions of @korea.
+    concepts = {
+        "korea": ConceptDef("korea", "k.yaml", 1, terms={"id": (ConceptTerm("korea"),)}),
+        "amerika": ConceptDef("amerika", "a.yaml", 1, terms={"id": (ConceptTerm("amerika"),)}),
+    }
+    first = make_rule("first", "@korea OR @amerika")
+    second = make_rule("second", "@korea NEAR/3 @korea")
+    matcher = Matcher((first, second), "test", concepts)
+    got = matcher.match(Article("Korea bertemu Amerika", "", language="id"))
+    assert [m.rule_id for m in got] == ["first"]

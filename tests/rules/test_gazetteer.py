@@ -90,6 +90,9 @@ def test_common_words_and_other_places_are_not_actors(actors_only: Matcher, lang
     ("ru", "переговоры с Путиным", "путин"),
     ("ja", "プーチン大統領", "プーチン"),
     ("ar", "قال بوتين", '"بوتين"'),
+    ("tr", "İran ve İtalya", '"iran"'),   # dotted capital İ, folded as the article is
+    ("tr", "Irak hükümeti", '"ırak"'),    # dotless I
+    ("en", "Biden, Xi to discuss Taiwan", '"xi"'),
 ])
 def test_states_and_leaders_are_found_in_their_forms(actors_only: Matcher, language: str,
                                                      text: str, term: str | None) -> None:
