@@ -73,9 +73,6 @@ class App:
     pruner: Pruner | None = None
     websub: Subscriber | None = None  # with MONITOR_PUBLIC_URL only
 
-    def current_matcher(self) -> Matcher:
-        return self.matcher
-
     def use_matcher(self, matcher: Matcher) -> None:
         """Put a reloaded rule set in force and announce it to the other workers."""
         self._switch(matcher)
@@ -257,7 +254,7 @@ async def open_app(stack: AsyncExitStack, settings: Settings, *, clock: Clock = 
     app_ref: list[App] = []
 
     def matcher_now() -> Matcher:
-        return app_ref[0].current_matcher()
+        return app_ref[0].matcher
 
     metrics.rules_loaded(matcher.version, len(matcher.rules))
     metrics.watch_outbox(lambda: outbox_depth(store))
