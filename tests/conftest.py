@@ -85,8 +85,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, db_backend: str,
            _migrated: Migrated) -> Iterator[str]:
     empty = request.node.get_closest_marker("empty_database") is not None
     if db_backend == "postgres":
-        template = None if empty else _migrated.postgres_database()
-        with fresh_postgres_database(template) as url:
+        database = (fresh_postgres_database(None, _migrated.graveyard) if empty
+                    else _migrated.postgres())
+        with database as url:
             yield url
     else:
         path = tmp_path / "monitor.db"
@@ -96,9 +97,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, db_backend: str,
 
 
 @pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL database (for tests that are about PostgreSQL only)."""
-    with fresh_postgres_database() as url:
+def pg_url(_migrated: Migrated) -> Iterator[str]:
+    """A migrated PostgreSQL database with no rows (for tests about PostgreSQL only)."""
+    with _migrated.postgres() as url:
         yield url
 
 
