@@ -190,6 +190,14 @@ class Document:
             self._body_starts = starts(self.body)
         return self._body_starts
 
+    def will_locate(self, positions: set[int]) -> None:
+        """Say which tokens evidence is about to place: past a few in the body, the offsets of
+        every token are computed at once rather than found word by word."""
+        if self._body_starts is None and len(positions) > _FIND_WORDS:
+            body = self.body_start
+            if sum(p >= body for p in positions) > _FIND_WORDS:
+                self.body_starts()
+
     def char_span(self, position: int) -> Span:
         """Character offsets of a token in its field's text."""
         in_title = position < self.body_start

@@ -69,3 +69,14 @@ def test_snippet_of_clean_text_is_taken_as_it_is() -> None:
     got = snippet(text.strip(), 200, 207)
     assert got == _reference(text.strip(), 200, 207)
     assert got.startswith("…") and "«embassy»" in got and got.endswith("…")
+
+
+def test_told_of_many_tokens_the_document_makes_the_table_before_any_find() -> None:
+    body = ". ".join(f"w{i}" for i in range(40)) + "."
+    doc = Document("Title", body, LEXICON)
+    few = Document("Title", body, LEXICON)
+    doc.will_locate(set(range(doc.body_start, doc.body_start + 30)))
+    few.will_locate({doc.body_start, doc.body_start + 1})
+    assert doc._body_starts is not None and few._body_starts is None
+    assert [doc.char_span(p) for p in range(doc.body_start, len(doc.words))] == spans(body)
+    assert not doc._starts  # no word was looked for with str.find
