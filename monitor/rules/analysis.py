@@ -243,11 +243,22 @@ def spans(text: str) -> list[tuple[int, int]]:
     """Character offsets of the tokens ``words(text)`` returns, in the same order."""
     if not text.isascii():
         return list(map(re.Match.span, _word_re(text).finditer(text)))
-    # Split on single spaces: part k then starts after the k parts and k spaces before it,
-    # and the non-empty parts are the tokens. Every step runs in C (no Match objects).
     parts = text.translate(_ASCII_SEPARATORS).split(" ")
-    starts = list(compress(map(add, accumulate(map(len, parts), initial=0), count()), parts))
-    return list(zip(starts, map(add, starts, map(len, filter(None, parts))), strict=True))
+    at = _ascii_starts(parts)
+    return list(zip(at, map(add, at, map(len, filter(None, parts))), strict=True))
+
+
+def starts(text: str) -> list[int]:
+    """Where each token of ``words(text)`` starts (it ends its own length further on)."""
+    if not text.isascii():
+        return list(map(re.Match.start, _word_re(text).finditer(text)))
+    return _ascii_starts(text.translate(_ASCII_SEPARATORS).split(" "))
+
+
+def _ascii_starts(parts: list[str]) -> list[int]:
+    # ``parts``: the text split on single spaces. Part k starts after the k parts and k spaces
+    # before it, and the non-empty parts are the tokens. Every step runs in C (no Match objects).
+    return list(compress(map(add, accumulate(map(len, parts), initial=0), count()), parts))
 
 
 def separated(text: str) -> str | None:

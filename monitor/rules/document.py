@@ -22,7 +22,7 @@ from typing import cast
 
 from monitor.errors import MatchBudgetExceeded
 from monitor.models import Evidence
-from monitor.rules.analysis import sentence_ends, separated, spans, token_starts, words
+from monitor.rules.analysis import sentence_ends, separated, starts, token_starts, words
 from monitor.rules.lexicon import Known, Lexicon, folded_of, prefix_table, stem_of
 from monitor.rules.positions import Occurrences, Positions
 
@@ -38,6 +38,9 @@ MAX_HITS_PER_LEAF = 1_000
 # Steps (hits handled by the programs) per article for all rules: well under a second.
 MAX_WORK = 1_000_000
 _FEW = 64  # sentences of more hits than this are looked up in a table of every token
+# Body words located one by one (a str.find pass each) before the offsets of every token are
+# computed at once: a broad rule set cites ~80 words of an article, a selective one ~10.
+_FIND_WORDS = 16
 
 
 @dataclass(frozen=True)
@@ -105,8 +108,9 @@ class Document:
         self._prefix_tokens: dict[str, list[str]] | None = None
         self._sentence_ends: list[int] | None = None
         self._token_sentence: list[int] | None = None
-        self._title_spans: list[Span] | None = None
-        self._body_spans: list[Span] | None = None
+        self._title_starts: list[int] | None = None
+        self._body_starts: list[int] | None = None
+        self._found_words = 0  # body words located with str.find (char_span)
         self._separated: dict[bool, str | None] = {}
         self._starts: dict[tuple[bool, str], list[int]] = {}
         self.memo: dict[tuple[int, str, tuple[tuple[str, int], ...]], list[Span]] = {}
@@ -173,24 +177,37 @@ class Document:
         ends, start = self._sentence_ends, self.body_start
         if self._token_sentence is None and len(positions) > _FEW:
             self._token_sentence = list(map(partial(bisect.bisect_right, ends),
-                                            (a for a, _b in self.body_spans())))
+                                            self.body_starts()))
         table = self._token_sentence
         if table is not None:
             return [0 if p < start else 1 + table[p - start] for p in positions]
         return [0 if p < start else 1 + bisect.bisect_right(ends, self.char_span(p)[0])
                 for p in positions]
 
-    def body_spans(self) -> list[Span]:
-        if self._body_spans is None:
+    def body_starts(self) -> list[int]:
+        if self._body_starts is None:
             # One pass in C, and only for articles that match something.
-            self._body_spans = spans(self.body)
-        return self._body_spans
+            self._body_starts = starts(self.body)
+        return self._body_starts
+
+    def will_locate(self, positions: set[int]) -> None:
+        """Say which tokens evidence is about to place: past a few in the body, the offsets of
+        every token are computed at once rather than found word by word."""
+        if self._body_starts is None and len(positions) > _FIND_WORDS:
+            body = self.body_start
+            if sum(p >= body for p in positions) > _FIND_WORDS:
+                self.body_starts()
 
     def char_span(self, position: int) -> Span:
         """Character offsets of a token in its field's text."""
         in_title = position < self.body_start
-        if not in_title and self._body_spans is not None:
-            return self._body_spans[position - self.body_start]  # made for sentences already
+        if not in_title:
+            table = self._body_starts
+            if table is None and self._found_words >= _FIND_WORDS:
+                table = self.body_starts()
+            if table is not None:
+                at = table[position - self.body_start]
+                return at, at + len(self.words[position])
         text = self._separated.get(in_title, "")
         if text == "":
             text = self._separated[in_title] = separated(self.title if in_title else self.body)
@@ -203,15 +220,18 @@ class Document:
             k = bisect.bisect_left(seen, position)
             if not in_title:
                 k -= bisect.bisect_left(seen, self.body_start)
-            starts = self._starts.get((in_title, word))
-            if starts is None:
-                starts = self._starts[(in_title, word)] = token_starts(text, word)
-            return starts[k], starts[k] + len(word)
+            found = self._starts.get((in_title, word))
+            if found is None:
+                found = self._starts[(in_title, word)] = token_starts(text, word)
+                self._found_words += not in_title
+            return found[k], found[k] + len(word)
         if in_title:
-            if self._title_spans is None:
-                self._title_spans = spans(self.title)
-            return self._title_spans[position]
-        return self.body_spans()[position - self.body_start]
+            if self._title_starts is None:
+                self._title_starts = starts(self.title)
+            at = self._title_starts[position]
+        else:
+            at = self.body_starts()[position - self.body_start]
+        return at, at + len(self.words[position])
 
     def find(self, leaf: Leaf) -> list[Span]:
         """Token spans where ``leaf`` occurs (memoised per document; field not applied)."""

@@ -17,7 +17,13 @@ def snippet(text: str, start: int, end: int, width: int = 60) -> str:
     right = min(len(text), end + width)
     pre = ("…" if left else "") + text[left:start]
     post = text[end:right] + ("…" if right < len(text) else "")
-    return " ".join(f"{pre}«{text[start:end]}»{post}".split())
+    out = f"{pre}«{text[start:end]}»{post}"
+    # Every whitespace character but the space is unprintable, so a printable excerpt without
+    # a double space or one at either end is already what split and join would make of it:
+    # most are, in running text, and splitting one into its ~20 words is most of the cost.
+    if out.isprintable() and "  " not in out and out[0] != " " and out[-1] != " ":
+        return out
+    return " ".join(out.split())
 
 
 def stretches(hits: list[Hit]) -> list[Hit]:

@@ -166,7 +166,7 @@ class Matcher:
         index = self.index(language)
         doc = Document(article.title, article.body, index.lexicon)
         labels = {str(article.source_id), *article.source_labels}
-        out: list[Match] = []
+        judged: list[tuple[_Compiled, float, list[Hit]]] = []
         if doc.clipped:
             with self._lock:
                 self.overruns += 1
@@ -178,7 +178,7 @@ class Matcher:
             if c.rule.sources and labels.isdisjoint(c.rule.sources):
                 continue
             try:
-                found = _evaluate(c, doc)
+                found = _judge(c, doc)
             except MatchBudgetExceeded as exc:
                 # The rules evaluated so far stand; this one and the rest are not evaluated.
                 with self._lock:
@@ -188,11 +188,26 @@ class Matcher:
                     "steps": exc.work, "words": len(doc.words)})
                 break
             if found is not None:
-                out.append(found)
-        return out
+                judged.append(found)
+        # Evidence once every match is known: how many tokens it places decides how.
+        doc.will_locate({h[0] for _c, _s, hits in judged for h in hits})
+        return [_match(c, score, hits, doc) for c, score, hits in judged]
 
 
 def _evaluate(c: _Compiled, doc: Document) -> Match | None:
+    """The match of one rule on ``doc``, with its evidence, or None."""
+    found = _judge(c, doc)
+    return None if found is None else _match(*found, doc)
+
+
+def _match(c: _Compiled, score: float, hits: list[Hit], doc: Document) -> Match:
+    rule = c.rule
+    return Match(rule.id, rule.name, score, build_evidence(doc, hits), rule.severity,
+                 rule.notify)
+
+
+def _judge(c: _Compiled, doc: Document) -> tuple[_Compiled, float, list[Hit]] | None:
+    """Whether one rule matches ``doc``: its score and the hits to report, in order."""
     rule = c.rule
     hits: list[Hit] = []
     if c.query is not None:
@@ -216,8 +231,7 @@ def _evaluate(c: _Compiled, doc: Document) -> Match | None:
         score = _score(found, doc.body_start)
     if not found or score < rule.min_score:
         return None
-    evidence = build_evidence(doc, ordered(found)[:MAX_EVIDENCE])
-    return Match(rule.id, rule.name, score, evidence, rule.severity, rule.notify)
+    return c, score, ordered(found)[:MAX_EVIDENCE]
 
 
 def _score(found: list[Hit], body_start: int) -> float:
