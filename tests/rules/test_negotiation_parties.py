@@ -15,6 +15,7 @@ from monitor.errors import RuleProblem
 from monitor.models import Article
 from monitor.rules.concepts import ConceptDef, ConceptTerm, load_concepts
 from monitor.rules.document import Leaf
+from monitor.rules.gazetteer import load_inputs
 from monitor.rules.matcher import Matcher
 from monitor.rules.proximity import near_other
 from tests.conftest import RULES
@@ -92,3 +93,9 @@ def test_a_party_is_a_code(tmp_path: Path) -> None:
     concepts = load_concepts(tmp_path, problems)
     assert [p.message for p in problems] == ["party must be a code: letters, digits, '-'"]
     assert concepts == {} or concepts["c"].terms["en"][0].party == "RU"
+
+
+def test_every_party_name_is_on_a_hand_list() -> None:
+    inputs = load_inputs(RULES / "gazetteer")
+    hand = {t.strip('"').casefold() for terms in inputs.hand.values() for t in terms}
+    assert sorted(set(inputs.parties) - hand) == []  # a typo would name nothing
