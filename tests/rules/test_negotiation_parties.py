@@ -35,6 +35,11 @@ CASES = [  # (language, title, body, whether negotiations must match)
     ("es", "EEUU suaviza sanciones a Venezuela tras el acuerdo",
      "Estados Unidos y Venezuela negociaron durante semanas en Catar un acuerdo sobre petróleo "
      "y presos.", True),
+    # Arabic للتشاور is "to consult" on anything; only an ambassador's recall vetoes talk words.
+    ("ar", "", "وصل وزير الخارجية الإيراني عباس عراقجي إلى مسقط للتشاور مع نظيره العماني حول "
+     "المفاوضات النووية مع الولايات المتحدة.", True),
+    ("ar", "", "استدعت الجزائر سفيرها للتشاور احتجاجا على تصريحات الرئيس الفرنسي، وتأجلت "
+     "المحادثات بين البلدين.", False),
     # One party: a state beside its capital, its leader and its government.
     ("ru", "", "Путин провел в Москве встречу с членами правительства России.", False),
     ("de", "", "Bundeskanzler Merz traf sich in Berlin mit der Bundesregierung zu einem "
