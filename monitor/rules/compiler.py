@@ -246,7 +246,7 @@ class Compiler:
             entries = concept.for_language(self.language) if concept else ()
             kids = [self._leaf(t.text.strip('"'), node.name, t.weight, field, t.text,
                                exact=t.text.startswith('"') or " " in t.text.strip(),
-                               context=context)
+                               context=context, party=t.party)
                     for t in entries]
             return ConceptProgram(kids, (node.name, field, context)) if kids else Const(False)
         if isinstance(node, q.Lang):
@@ -263,7 +263,7 @@ class Compiler:
                            self.compile(node.right, field, True), node.distance)
 
     def _leaf(self, text: str, concept: str | None, weight: float, field: str | None,
-              label: str, *, exact: bool, context: bool) -> Program:
+              label: str, *, exact: bool, context: bool, party: str | None = None) -> Program:
         """A phrase (``exact``) compares folded words, a bare term compares stems."""
         parts: list[tuple[str, int]] = []
         an = self.analyzer
@@ -281,7 +281,7 @@ class Compiler:
             return Const(False)
         if len(parts) == 1:
             key, mode = parts[0]
-            leaf = Leaf(mode, key, (), label, concept, weight, field, context)
+            leaf = Leaf(mode, key, (), label, concept, weight, field, context, party)
         else:
-            leaf = Leaf(PHRASE, "", tuple(parts), label, concept, weight, field, context)
+            leaf = Leaf(PHRASE, "", tuple(parts), label, concept, weight, field, context, party)
         return LeafProgram(self.interned.setdefault(leaf, leaf))

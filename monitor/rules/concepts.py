@@ -35,6 +35,7 @@ LANGUAGE_FALLBACK = {"ms": "id", "be": "ru", "wuu": "zh", "yue": "zh", "ne": "hi
 _CONCEPT_ID = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 _LANGUAGE = re.compile(r"[a-z]{2,3}\Z")
 _ENTRY_WORD = re.compile(r"[^\s*\"()@]+\*?\Z")
+_PARTY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*\Z")
 _KEYS = {"id", "description", "terms"}
 # Every rule (re)load reads every concept file, and a long list takes tens of milliseconds to
 # compose and check: a file whose bytes are unchanged gives the same concept and problems, so
@@ -49,6 +50,9 @@ class ConceptTerm:
 
     text: str
     weight: float = 1.0
+    # The party a name stands for (a state's code: Moscow, Putin and Russia are all RU), so
+    # that ``@actors NEAR/n @actors`` asks for two parties, not two names of one.
+    party: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,19 +97,19 @@ def check_entry(text: str) -> str | None:
 def _entry(source: Source, node: yaml.Node,
            problems: list[RuleProblem]) -> ConceptTerm | None:
     if isinstance(node, yaml.ScalarNode) and node.tag.endswith((":str", ":int")):
-        text, weight = str(node.value), 1.0
+        text, weight, party = str(node.value), 1.0, None
         where = node
     elif isinstance(node, yaml.MappingNode):
         items = entries(source, node, problems)
         for key, (knode, _v) in items.items():
-            if key not in ("term", "weight"):
+            if key not in ("term", "weight", "party"):
                 problems.append(source.at(knode, f"unknown field {key!r} in a concept term"))
         if "term" not in items or not isinstance(items["term"][1], yaml.ScalarNode):
             problems.append(source.at(node, "a weighted entry needs 'term: <text>'"))
             return None
         where = items["term"][1]
         text = str(where.value)
-        weight = 1.0
+        weight, party = 1.0, None
         if "weight" in items:
             wnode = items["weight"][1]
             try:
@@ -115,6 +119,12 @@ def _entry(source: Source, node: yaml.Node,
             if not isinstance(wnode, yaml.ScalarNode) or not weight > 0:
                 problems.append(source.at(wnode, "weight must be a number greater than 0"))
                 return None
+        if "party" in items:
+            pnode = items["party"][1]
+            if not isinstance(pnode, yaml.ScalarNode) or not _PARTY.match(str(pnode.value)):
+                problems.append(source.at(pnode, "party must be a code: letters, digits, '-'"))
+                return None
+            party = str(pnode.value)
     else:
         problems.append(source.at(node, "a concept term must be a string or "
                                         "{term: ..., weight: ...}"))
@@ -123,7 +133,7 @@ def _entry(source: Source, node: yaml.Node,
     if why is not None:
         problems.append(source.at(where, why))
         return None
-    return ConceptTerm(text, weight)
+    return ConceptTerm(text, weight, party)
 
 
 def _load_file(path: Path, problems: list[RuleProblem]) -> ConceptDef | None:

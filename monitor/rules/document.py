@@ -56,6 +56,8 @@ class Leaf:
     field: str | None  # None: title or body
     # The far side of a NEAR/SENT (who, where): its evidence is listed after the topic's.
     context: bool = False
+    # A concept entry's party (a state's code): two names of one party are one side.
+    party: str | None = None
 
     def trigger(self) -> Trigger:
         if self.kind != PHRASE:

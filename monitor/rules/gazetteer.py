@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from monitor.rules.analysis import case_fold, words
+from monitor.rules.parties import hand_codes, single, table_of
 
 LANGUAGES = ("en", "id", "ru", "uk", "fr", "de", "es", "pt", "ar", "zh", "it", "pl", "nl", "sv",
              "cs", "ro", "tr", "fa", "ur", "hi", "ja", "ko", "vi", "th", "he")
@@ -38,6 +39,7 @@ _KO_PARTICLES = ("", "은", "는", "이", "가", "을", "를", "의", "에", "�
 # Persian پرو (Peru) پرونده (file), Arabic الرياض (Riyadh) الرياضة (sport).
 _STEMMED = frozenset({"ru", "uk", "pl", "cs"})
 _GENITIVE = frozenset({"de", "sv"})  # Frankreichs, Kinas
+_CASE_FORMS = {"ru": ("а", "у", "ом", "ым"), "uk": ("а", "у", "ом", "ові", "им")}
 # Scripts of their own: an office holder's name is given for each; Latin-script languages share
 # the entry's ``latin`` list unless they have one of their own.
 _NATIVE_SCRIPT = frozenset({"ru", "uk", "ar", "fa", "ur", "hi", "zh", "ja", "ko", "th", "he"})
@@ -58,6 +60,7 @@ class Inputs:
     keep_short: dict[str, set[str]]
     replace: dict[str, dict[str, list[str]]]
     leaders: list[dict[str, Any]] = field(default_factory=list)
+    parties: dict[str, str] = field(default_factory=dict)  # hand name → its state's code
 
 
 def _read(path: Path) -> Any:
@@ -79,6 +82,7 @@ def load_inputs(directory: Path) -> Inputs:
         replace={lang: {str(k): [str(t) for t in v] for k, v in names.items()}
                  for lang, names in states["replace"].items()},
         leaders=list(leaders["leaders"]),
+        parties=table_of(hand.get("parties")),
     )
 
 
@@ -126,6 +130,15 @@ def name_terms(name: str, language: str, inputs: Inputs) -> list[str]:
     return [f'"{form}"' for form in _forms(word, language)]
 
 
+def _person_forms(term: str, language: str) -> list[str]:
+    """A surname and, in Russian and Ukrainian, its case forms: Ukrainian's lemmatiser does not
+    know foreign surnames (Путіном, Макрона stay as they are) and Russian Snowball cuts -ан
+    (Эрдоган → эрдога, but Эрдоганом → эрдоган). The locative is left out: Мерці is "the dead"."""
+    if language not in _CASE_FORMS or not re.fullmatch(r"[а-яіїєґ]+[бвгґджзклмнпрстфхцчшщ]", term):
+        return [term]
+    return [term, *(f'"{term}{end}"' for end in _CASE_FORMS[language])]
+
+
 def _forms(word: str, language: str) -> list[str]:
     """The written forms of a one-word name that news uses, where the language marks them."""
     if language in _GENITIVE and not word.endswith(("s", "x", "z")):
@@ -142,24 +155,25 @@ def _forms(word: str, language: str) -> list[str]:
     return [word, *(f"{p}{word}" for p in prefixes)]
 
 
-def state_names(language: str, codes: list[str]) -> list[str]:
-    """CLDR's name of each state in ``language``."""
+def state_names(language: str, codes: list[str]) -> list[tuple[str, str]]:
+    """CLDR's name of each state in ``language``, with the state's code."""
     from babel import Locale
 
     territories = Locale.parse(language).territories
-    return [part for code in codes if code in territories for part in _parts(territories[code])]
+    return [(part, code) for code in codes if code in territories
+            for part in _parts(territories[code])]
 
 
-def leader_names(language: str, inputs: Inputs) -> list[str]:
-    """Office holders' names as news in ``language`` writes them."""
+def leader_names(language: str, inputs: Inputs) -> list[tuple[str, str]]:
+    """Office holders' names as news in ``language`` writes them, with their state's code."""
     script_default = "latin" if language not in _NATIVE_SCRIPT else None
-    out: list[str] = []
+    out: list[tuple[str, str]] = []
     for person in inputs.leaders:
         names = person["names"]
         own = names.get(language)
         if own is None and script_default is not None:
             own = names.get(script_default)
-        out.extend(str(n) for n in own or ())
+        out.extend((str(n), str(person["state"])) for n in own or ())
     return out
 
 
@@ -191,18 +205,28 @@ def _new(terms: list[str], known: _Covered) -> list[str]:
     return out
 
 
-def build(inputs: Inputs) -> dict[str, dict[str, list[str]]]:
-    """Per language, the sections of the concept: hand, states and leaders. A generated name
-    that the hand list covers is left to it (it may be quoted or a wildcard on purpose)."""
-    out: dict[str, dict[str, list[str]]] = {}
+Sections = dict[str, dict[str, list[tuple[str, str | None]]]]
+
+
+def build(inputs: Inputs) -> Sections:
+    """Per language, the sections of the concept: hand, states and leaders, each name with its
+    party's code (or None). A generated name that the hand list covers is left to it (it may
+    be quoted or a wildcard on purpose), and gives it its code."""
+    out: Sections = {}
     for language in LANGUAGES:
         hand = inputs.hand.get(language, [])
+        coded = [(t, code) for n, code in state_names(language, inputs.codes)
+                 for t in name_terms(n, language, inputs)]
+        people = [(f, code) for n, code in leader_names(language, inputs)
+                  for t in name_terms(n, language, inputs) for f in _person_forms(t, language)]
+        # A written form two states share ("congo") names neither.
+        code_of = {t: single(c for u, c in coded + people if u == t) for t, _ in coded + people}
+        codes = hand_codes(hand, coded, inputs.parties, language)
         known = _Covered(hand)
-        states = _new([t for n in state_names(language, inputs.codes)
-                       for t in name_terms(n, language, inputs)], known)
-        people = _new([t for n in leader_names(language, inputs)
-                       for t in name_terms(n, language, inputs)], known)
-        out[language] = {"hand": hand, "states": states, "leaders": people}
+        out[language] = {
+            "hand": [(t, codes.get(t)) for t in hand],
+            "states": [(t, code_of[t]) for t in _new([t for t, _ in coded], known)],
+            "leaders": [(t, code_of[t]) for t in _new([t for t, _ in people], known)]}
     return out
 
 
@@ -212,10 +236,10 @@ def _quote(term: str) -> str:
     return '"' + term.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _flow(terms: list[str], indent: str) -> list[str]:
+def _flow(terms: list[tuple[str, str | None]], indent: str) -> list[str]:
     lines, line = [], indent
-    for term in terms:
-        item = _quote(term) + ", "
+    for term, code in terms:
+        item = (_quote(term) if code is None else f"{{term: {_quote(term)}, party: {code}}}") + ", "
         if len(line) + len(item) > 99 and line.strip():
             lines.append(line.rstrip())
             line = indent
@@ -225,7 +249,7 @@ def _flow(terms: list[str], indent: str) -> list[str]:
     return lines
 
 
-def render(inputs: Inputs, sections: dict[str, dict[str, list[str]]]) -> str:
+def render(inputs: Inputs, sections: Sections) -> str:
     """The concept file's text: one flow list per language, its sections under comments."""
     import babel
     from babel.core import get_cldr_version

@@ -33,7 +33,8 @@ def near_other(hits: Sequence[Hit], distance: int, body_start: int) -> list[Hit]
 
     ``@actors NEAR/12 @actors`` asks for two parties: "Indonesia ... Indonesia" is one name
     twice, so a partner must come from a different entry (a concept's mentions never share a
-    span, so a different entry is also a different span).
+    span, so a different entry is also a different span), and from another party when both
+    entries name theirs (Moscow, Putin and Russia are one).
     """
     out: list[Hit] = []
     for in_title in (True, False):
@@ -99,8 +100,12 @@ def _field_partners(hits: list[Hit], other: list[Hit], distance: int) -> list[Hi
 def _other_entry_partners(hits: list[Hit], distance: int) -> list[Hit]:
     # Partners are hits of other entries: ``@c NEAR/n @c`` asks for two names of the concept.
     ordered = sorted(hits, key=lambda h: h[0])
-    return _partners(hits, [(h[0], h[1], id(h[2])) for h in ordered], distance,
-                     lambda a: id(a[2]))
+    return _partners(hits, [(h[0], h[1], _side(h)) for h in ordered], distance, _side)
+
+
+def _side(hit: Hit) -> object:
+    """The party a hit names: its entry's code, else the entry itself."""
+    return getattr(hit[2], "party", None) or id(hit[2])
 
 
 def _partners(hits: list[Hit], others: list[tuple[int, int, object]], distance: int,
