@@ -51,5 +51,9 @@ def vectors(texts: Sequence[tuple[str, str]]) -> list[bytes | None]:
 
 def cosine(a: bytes, b: bytes) -> float:
     """Cosine similarity of two stored vectors (both L2-normalised by the encoder)."""
-    return float(np.dot(np.frombuffer(a, dtype=np.float16).astype(np.float32),
-                        np.frombuffer(b, dtype=np.float16).astype(np.float32)))
+    return float(np.dot(decode(a), decode(b)))
+
+
+def decode(vector: bytes) -> Any:
+    """A stored vector as float32, to compare many times (decoding costs more than a dot)."""
+    return np.frombuffer(vector, dtype=np.float16).astype(np.float32)

@@ -18,6 +18,7 @@ import dataclasses
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from monitor.models import Article, Match
 from monitor.reader import breaking, crossnames, eventkeys, linking, semantic, simhash
@@ -52,6 +53,7 @@ class StoryIndex:
         self.crowded = set(candidates.crowded)
         self.vectors = dict(candidates.vectors)  # article (this poll's: -1 - n) -> vector
         self.recent = list(candidates.recent)
+        self._arrays: dict[bytes, Any] = {}  # vector -> its float32 array
 
     def find(self, item: PollArticle) -> int | None:
         """The story of an exact copy, else of the nearest near-duplicate, else of the
@@ -71,11 +73,17 @@ class StoryIndex:
 
     def similarity(self, item: PollArticle, article: int) -> float | None:
         """The cosine of the item's and a candidate article's title and lead, if both have
-        vectors."""
+        vectors (each decoded once a poll: one item meets hundreds of the newest)."""
         other = self.vectors.get(article)
         if item.vector is None or other is None:
             return None
-        return semantic.cosine(item.vector, other)
+        return float(self._decoded(item.vector) @ self._decoded(other))
+
+    def _decoded(self, vector: bytes) -> Any:
+        out = self._arrays.get(vector)
+        if out is None:
+            out = self._arrays[vector] = semantic.decode(vector)
+        return out
 
     def _near(self, item: PollArticle, templated: set[int]) -> int | None:
         """The story of the nearest near-duplicate; ``templated`` gets the stories of the
