@@ -103,17 +103,13 @@ class _TextParser(HTMLParser):
             self.parts.append(data)
 
 
-def html_to_text(markup: str) -> tuple[str, str]:
-    """(title, text) of an HTML fragment or page; blocks become lines."""
-    parser = _parse(markup)
-    return " ".join(parser.title.split()), "".join(parser.parts)
-
-
-def _parse(markup: str) -> _TextParser:
+def html_to_text(markup: str) -> tuple[str, str, list[str]]:
+    """(title, text, links) of an HTML fragment or page; blocks become lines, the links are
+    the text's (not the navigation's, header's or footer's), as written."""
     parser = _TextParser()
     parser.feed(markup)
     parser.close()
-    return parser
+    return " ".join(parser.title.split()), "".join(parser.parts), parser.hrefs
 
 
 def clean_text(text: str, is_junk: Callable[[str], bool] | None = None) -> str:
@@ -178,9 +174,8 @@ def extract(item: RawItem, *, source_id: int | None = None,
     # Markup needs parsing only when there is some (feeds label plain text text/html too).
     hrefs: list[str] = []
     if "html" in item.content_type and ("<" in body or "&" in body):
-        parser = _parse(body)
-        body, hrefs = "".join(parser.parts), parser.hrefs
-        title = title or " ".join(parser.title.split())
+        page_title, body, hrefs = html_to_text(body)
+        title = title or page_title
     title = " ".join(clean_text(title).split())
     body = clean_text(body)
     if not title and body:

@@ -49,11 +49,7 @@ def vectors(texts: Sequence[tuple[str, str]]) -> list[bytes | None]:
     return [row.astype(np.float16).tobytes() for row in out]
 
 
-def cosine(a: bytes, b: bytes) -> float:
-    """Cosine similarity of two stored vectors (both L2-normalised by the encoder)."""
-    return float(np.dot(decode(a), decode(b)))
-
-
 def decode(vector: bytes) -> Any:
-    """A stored vector as float32, to compare many times (decoding costs more than a dot)."""
+    """A stored vector as float32, to compare many times (decoding costs more than a dot);
+    the vectors are L2-normalised by the encoder: a dot product is their cosine."""
     return np.frombuffer(vector, dtype=np.float16).astype(np.float32)
