@@ -62,11 +62,9 @@ def find_terms(conn: Connection, found: StoryCandidates, items: Sequence[PollArt
             found.by_term[term] = [(int(r[0]), int(r[1]), r[2], int(r[3]), int(r[4]))
                                    for r in rows]
     if any(i.vector is not None for i in items):
-        for story, article, language, terms, figures, vector in conn.execute(
-                _RECENT, {"since": since, "limit": RECENT_VECTORS}):
-            found.recent.append((int(story), int(article), language, int(terms),
-                                 int(figures)))
-            found.vectors[int(article)] = bytes(vector)
+        newest = conn.execute(_RECENT, {"since": since, "limit": RECENT_VECTORS}).all()
+        found.recent.extend((r[0], r[1], r[2], r[3], r[4]) for r in newest)
+        found.vectors.update((r[1], bytes(r[5])) for r in newest)
         ids = list({hit[1] for hits in found.by_term.values() for hit in hits}
                    - found.vectors.keys())
         for start in range(0, len(ids), 500):  # within every backend's parameter limit
