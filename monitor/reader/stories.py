@@ -53,7 +53,10 @@ class StoryIndex:
         self.crowded = set(candidates.crowded)
         self.vectors = dict(candidates.vectors)  # article (this poll's: -1 - n) -> vector
         self.recent = list(candidates.recent)
-        self._arrays: dict[bytes, Any] = {}  # vector -> its float32 array
+        # The known vectors as one float32 matrix (rebuilt when the poll adds one), and the
+        # last item's cosines against them.
+        self._matrix: tuple[list[int], Any] | None = None
+        self._scored: tuple[bytes, dict[int, float]] | None = None
 
     def find(self, item: PollArticle) -> int | None:
         """The story of an exact copy, else of the nearest near-duplicate, else of the
@@ -73,17 +76,18 @@ class StoryIndex:
 
     def similarity(self, item: PollArticle, article: int) -> float | None:
         """The cosine of the item's and a candidate article's title and lead, if both have
-        vectors (each decoded once a poll: one item meets hundreds of the newest)."""
-        other = self.vectors.get(article)
-        if item.vector is None or other is None:
+        vectors: the item's against every known vector in one product (an item meets
+        hundreds of the newest), decoded once a poll."""
+        if item.vector is None or article not in self.vectors:
             return None
-        return float(self._decoded(item.vector) @ self._decoded(other))
-
-    def _decoded(self, vector: bytes) -> Any:
-        out = self._arrays.get(vector)
-        if out is None:
-            out = self._arrays[vector] = semantic.decode(vector)
-        return out
+        if self._scored is None or self._scored[0] is not item.vector:
+            if self._matrix is None:
+                ids = list(self.vectors)
+                self._matrix = (ids, semantic.matrix([self.vectors[i] for i in ids]))
+            ids, matrix = self._matrix
+            scores = matrix @ semantic.decode(item.vector)
+            self._scored = (item.vector, dict(zip(ids, scores.tolist(), strict=True)))
+        return self._scored[1].get(article)
 
     def _near(self, item: PollArticle, templated: set[int]) -> int | None:
         """The story of the nearest near-duplicate; ``templated`` gets the stories of the
@@ -117,6 +121,7 @@ class StoryIndex:
         if item.vector is not None:
             self.vectors[-1 - n] = item.vector
             self.recent.append(hit)
+            self._matrix = self._scored = None
         for term in item.terms:
             if term not in self.crowded:
                 self.by_term.setdefault(term, []).append(hit)

@@ -21,7 +21,7 @@ from monitor.store.tables import StoryTermRow, StoryVectorRow
 TERM_CAP = 200  # entries read per term; more: crowded
 # Newest vectors read as candidates sharing no term: a burst of retellings arrives within
 # minutes of the first report, and a poll reads them once for all its articles (1 KiB each).
-RECENT_VECTORS = 500
+RECENT_VECTORS = 200
 
 _TERMS = StoryTermRow.__table__  # type: ignore[attr-defined]
 _VECTORS = StoryVectorRow.__table__  # type: ignore[attr-defined]
