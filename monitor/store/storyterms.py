@@ -9,6 +9,7 @@ and costs no further reading.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -22,6 +23,9 @@ TERM_CAP = 200  # entries read per term; more: crowded
 # Newest vectors read as candidates sharing no term: a burst of retellings arrives within
 # minutes of the first report, and a poll reads them once for all its articles (1 KiB each).
 RECENT_VECTORS = 200
+# Term candidates whose vectors are read: those sharing the most terms (a candidate sharing
+# one common-ish name with the article is one of hundreds; its vector costs a read each).
+VECTOR_CANDIDATES = 100
 
 _TERMS = StoryTermRow.__table__  # type: ignore[attr-defined]
 _VECTORS = StoryVectorRow.__table__  # type: ignore[attr-defined]
@@ -51,8 +55,9 @@ _PAST_CAP = (core_select(_TERMS.c.article_id)
 
 def find_terms(conn: Connection, found: StoryCandidates, items: Sequence[PollArticle],
                since: datetime, cap: int = TERM_CAP) -> None:
-    """Fill ``found.by_term`` and ``found.crowded`` for the terms of these articles, and
-    ``found.vectors`` for the candidates when the articles have vectors."""
+    """Fill ``found.by_term`` and ``found.crowded`` for the terms of these articles and, when
+    they have vectors, ``found.recent`` and ``found.vectors`` (the newest articles', and the
+    term candidates' sharing the most terms)."""
     for term in sorted({t for i in items for t in i.terms}):
         if conn.execute(_PAST_CAP, {"term": term, "since": since, "cap": cap}).first():
             found.crowded.add(term)
@@ -65,10 +70,11 @@ def find_terms(conn: Connection, found: StoryCandidates, items: Sequence[PollArt
         newest = conn.execute(_RECENT, {"since": since, "limit": RECENT_VECTORS}).all()
         found.recent.extend((r[0], r[1], r[2], r[3], r[4]) for r in newest)
         found.vectors.update((r[1], bytes(r[5])) for r in newest)
-        ids = list({hit[1] for hits in found.by_term.values() for hit in hits}
-                   - found.vectors.keys())
-        for start in range(0, len(ids), 500):  # within every backend's parameter limit
-            for article_id, vector in conn.execute(_VECTORS_OF, {"ids": ids[start:start + 500]}):
+        shared = Counter(hit[1] for hits in found.by_term.values() for hit in hits
+                         if hit[1] not in found.vectors)
+        ids = [article for article, _n in shared.most_common(VECTOR_CANDIDATES)]
+        if ids:
+            for article_id, vector in conn.execute(_VECTORS_OF, {"ids": ids}):
                 found.vectors[int(article_id)] = bytes(vector)
 
 
