@@ -1,7 +1,7 @@
 """Cost of linking one article to a story at 1k, 10k and 100k stored stories (SQLite).
 
 Usage: python bench/bench_linking.py [--sizes 1000 10000 100000] [--articles 300]
-                                     [--spread-days 90]
+                                     [--spread-days 90] [--vectors]
 
 A store (a temporary SQLite file, the real migrations) is filled with stories whose articles
 name people and places drawn Zipf-like from 50,000 generated names (skeletons of real-looking
@@ -13,6 +13,9 @@ per article the bench prints the time of each step: terms (``crossnames.link_ter
 lookup (``store.storyterms.find_terms`` through the covering ``(term, created_at, ...)``
 index) and decision (``reader.stories.plan_stories``), and how many index rows it read. It
 prints the lookup's query plan too: the candidates come from the index, never from a scan.
+``--vectors``: every stored article has a vector (random: the cost of the optional encoder's
+candidates, not its encoding), and so does each new one, a poll of its own (the worst case:
+the window's newest vectors are read and decoded for one article).
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ import itertools
 import random
 import sqlite3
 import statistics
+import struct
 import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -56,8 +61,14 @@ def story_text(rng: random.Random, vocabulary: list[str], weights: list[float]
     return f"{picked[0]} meets {picked[1]}", lead, picked
 
 
+def vector(rng: random.Random) -> bytes:
+    values = [rng.gauss(0, 1) for _ in range(512)]
+    norm = sum(v * v for v in values) ** 0.5
+    return struct.pack("<512e", *(v / norm for v in values))  # float16, as stored
+
+
 def fill(path: Path, size: int, rng: random.Random, vocabulary: list[str],
-         weights: list[float], spread: timedelta) -> list[list[str]]:
+         weights: list[float], spread: timedelta, vectors: bool = False) -> list[list[str]]:
     """``size`` stored stories of one article each, their terms in the index; the names of
     those in the link window."""
     store = Store.open(f"sqlite:///{path}")  # the schema, by the real migrations
@@ -67,6 +78,7 @@ def fill(path: Path, size: int, rng: random.Random, vocabulary: list[str],
     with sqlite3.connect(path) as db:
         articles: list[tuple[object, ...]] = []
         terms: list[tuple[object, ...]] = []
+        made: list[tuple[object, ...]] = []
         for n in range(1, size + 1):
             title, body, picked = story_text(rng, vocabulary, weights)
             created = NOW - spread * (n / size)
@@ -77,16 +89,21 @@ def fill(path: Path, size: int, rng: random.Random, vocabulary: list[str],
             own = link_terms(title, body)
             figures = sum(1 for t in own if t.startswith("f:"))
             terms.extend((t, n, n, "en", len(own), figures, at) for t in own)
+            if vectors:
+                made.append((n, vector(rng), at, n, "en", len(own), figures))
         db.executemany("INSERT INTO articles (id, source_id, dedupe_key, title, body, language,"
                        " fetched_at, content_hash, story_id) VALUES (?,?,?,?,?,?,?,?,?)",
                        articles)
         db.executemany("INSERT INTO story_terms (term, article_id, story_id, language, terms,"
                        " figures, created_at) VALUES (?,?,?,?,?,?,?)", terms)
+        db.executemany("INSERT INTO story_vectors (article_id, vector, created_at, story_id,"
+                       " language, terms, figures) VALUES (?,?,?,?,?,?,?)", made)
     return texts
 
 
 def measure(path: Path, stored: list[list[str]], rng: random.Random, vocabulary: list[str],
-            weights: list[float], count: int) -> dict[str, list[float]]:
+            weights: list[float], count: int, vectors: bool = False
+            ) -> dict[str, list[float]]:
     store = Store.open(f"sqlite:///{path}")
     out: dict[str, list[float]] = {"terms": [], "lookup": [], "decide": [], "rows": [],
                                    "linked": []}
@@ -100,9 +117,11 @@ def measure(path: Path, stored: list[list[str]], rng: random.Random, vocabulary:
             else:
                 title, body, _ = story_text(rng, vocabulary, weights)
             article = Article(title=title, body=body, language="de", content_hash=f"new{n}")
+            own = vector(rng) if vectors else None
             t0 = time.perf_counter()
             item = poll_article(article, (), targets=(), route=lambda _t, _n: [],
                                 per_story=lambda _r: True)
+            item = replace(item, vector=own)
             t1 = time.perf_counter()
             found = StoryCandidates({}, {}, {})
             find_terms(conn, found, [item], NOW - timedelta(hours=48))
@@ -128,6 +147,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
     parser.add_argument("--articles", type=int, default=300)
     parser.add_argument("--spread-days", type=float, default=90)
+    parser.add_argument("--vectors", action="store_true")
     args = parser.parse_args()
     rng = random.Random(7)
     vocabulary = names(rng)
@@ -137,10 +157,10 @@ def main() -> None:
             path = Path(tmp) / "link.db"
             started = time.perf_counter()
             stored = fill(path, size, rng, vocabulary, weights,
-                          timedelta(days=args.spread_days))
+                          timedelta(days=args.spread_days), args.vectors)
             print(f"{size:>7} stories stored over {args.spread_days:g} days "
                   f"({len(stored)} in the window) in {time.perf_counter() - started:.1f} s")
-            got = measure(path, stored, rng, vocabulary, weights, args.articles)
+            got = measure(path, stored, rng, vocabulary, weights, args.articles, args.vectors)
         ms = {k: statistics.median(got[k]) * 1000 for k in ("terms", "lookup", "decide")}
         p95 = sorted(a + b + c for a, b, c in zip(got["terms"], got["lookup"], got["decide"],
                                                   strict=True))[int(0.95 * args.articles)]

@@ -43,18 +43,37 @@ def _when(line: dict[str, Any]) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def clock(lines: list[dict[str, Any]], one_window: bool = False) -> list[datetime | None]:
+    """When each line arrives in the replay. A dated line at its date; an undated one (most
+    of the set: the stored page shows no date) on the first date of its event's dated lines,
+    as it would have arrived within the event's days (its hour unknown, it comes after
+    them); an event without any date, after every dated line. ``one_window``: every line
+    arrives at once, all in the window of all: the harsh case, every look-alike of another
+    month within reach."""
+    if one_window:
+        return [None] * len(lines)
+    first: dict[str, datetime] = {}
+    for line in lines:
+        when = _when(line)
+        if when is not None and (line["event"] not in first or when < first[line["event"]]):
+            first[line["event"]] = when
+    return [_when(line) or first.get(line["event"]) for line in lines]
+
+
 def replay(lines: list[dict[str, Any]], window: timedelta = WINDOW,
-           vectors: bool = False) -> list[int]:
+           vectors: bool = False, one_window: bool = False) -> list[int]:
     """Each line's story id after the replay, in the lines' order."""
-    order = sorted(range(len(lines)), key=lambda k: (_when(lines[k]) is None,
-                                                     _when(lines[k]) or datetime.min, k))
+    times = clock(lines, one_window)
+    order = sorted(range(len(lines)), key=lambda k: (times[k] is None,
+                                                     times[k] or datetime.min,
+                                                     _when(lines[k]) is None, k))
     last = datetime(2000, 1, 1, tzinfo=UTC)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "eval.db"
         store = Store.open(f"sqlite:///{path}")
         for n, k in enumerate(order):
             line = lines[k]
-            now = max(_when(line) or last, last) + timedelta(seconds=1)
+            now = max(times[k] or last, last) + timedelta(seconds=1)
             last = now
             source = store.add_source("feed", f"http://127.0.0.1/{n}", interval=60, now=now)
             assert source.id is not None
@@ -104,6 +123,8 @@ def main() -> None:
     parser.add_argument("file", type=Path)
     parser.add_argument("--sweep", action="store_true")
     parser.add_argument("--semantic", action="store_true")
+    parser.add_argument("--one-window", action="store_true",
+                        help="every line arrives at once (no clock): look-alikes all in reach")
     parser.add_argument("--window-hours", type=float, default=WINDOW.total_seconds() / 3600)
     args = parser.parse_args()
     if args.semantic and not semantic.available():
@@ -113,21 +134,22 @@ def main() -> None:
     window = timedelta(hours=args.window_hours)
     print(f"{len(lines)} articles, {len({x['event'] for x in lines})} events, "
           f"{len({x.get('language') for x in lines})} languages")
-    print(report(pairs(lines, replay(lines, window, args.semantic)), "default   "))
+    print(report(pairs(lines, replay(lines, window, args.semantic, args.one_window)), "default   "))
     if args.sweep and args.semantic:
-        sweep_semantic(lines, window)
+        sweep_semantic(lines, window, args.one_window)
     elif args.sweep:
         default = linking.DEFAULT
-        for names, shared, overlap in itertools.product((1, 2), (3, 4),
-                                                         (0.4, 0.5, 0.6, 0.7)):
+        for names, shared, overlap, within in itertools.product(
+                (1, 2), (2, 3, 4), (0.3, 0.4, 0.5, 0.6), (3, 4, 99)):
             linking.DEFAULT = replace(default, min_names=names, min_shared=shared,
-                                      min_overlap=overlap)
-            label = f"n{names} s{shared} o{overlap:.1f}"
-            print(report(pairs(lines, replay(lines, window, args.semantic)), f"{label:<10}"))
+                                      min_overlap=overlap, within_shared=within)
+            label = f"n{names} s{shared} o{overlap:.1f} w{within}"
+            print(report(pairs(lines, replay(lines, window, False, args.one_window)),
+                         f"{label:<16}"))
         linking.DEFAULT = default
 
 
-def sweep_semantic(lines: list[dict[str, Any]], window: timedelta) -> None:
+def sweep_semantic(lines: list[dict[str, Any]], window: timedelta, one_window: bool) -> None:
     """The encoder's bars over a grid, its vectors made once for all the replays."""
     made = dict(zip([(x.get("title") or "", x.get("body") or "") for x in lines],
                     semantic.vectors([(x.get("title") or "", x.get("body") or "")
@@ -135,12 +157,12 @@ def sweep_semantic(lines: list[dict[str, Any]], window: timedelta) -> None:
     encode, default = semantic.vectors, linking.DEFAULT
     semantic.vectors = lambda texts: [made[t] for t in texts]
     try:
-        for cosine, shared, overlap in itertools.product((0.5, 0.55, 0.6, 0.65), (1, 2, 3),
-                                                         (0.0, 0.2, 0.4)):
-            linking.DEFAULT = replace(default, semantic=cosine, semantic_shared=shared,
-                                      semantic_overlap=overlap)
-            label = f"c{cosine:.2f} s{shared} o{overlap:.1f}"
-            print(report(pairs(lines, replay(lines, window, True)), f"{label:<14}"))
+        for alone, shared, within in itertools.product((0.5, 0.55, 0.6), (0.4, 0.45, 0.5, 0.55),
+                                                       (0.55, 0.6, 0.65)):
+            linking.DEFAULT = replace(default, semantic_alone=alone, semantic=shared,
+                                      semantic_within=within)
+            label = f"a{alone:.2f} s{shared:.2f} w{within:.2f}"
+            print(report(pairs(lines, replay(lines, window, True, one_window)), f"{label:<18}"))
     finally:
         semantic.vectors, linking.DEFAULT = encode, default
 

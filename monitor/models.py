@@ -40,6 +40,9 @@ class Article:
     source_labels: tuple[str, ...] = ()
     id: str | None = None  # caller's id (``monitor match``) or the stored id
     content_hash: str = ""
+    # The other sites' pages its text links to (``reader.citations``): kept for story linking
+    # only, not stored.
+    links: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

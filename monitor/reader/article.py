@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from monitor.errors import ParseError
 from monitor.models import Article, RawItem
+from monitor.reader import citations
 from monitor.reader.dates import parse_date
 from monitor.rules.language import confident_language, detect_language
 
@@ -55,6 +56,9 @@ MAX_URL_CHARS = 8192  # longer than any server accepts
 _BLOCK_TAGS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section",
                "article", "blockquote", "pre", "header", "footer", "ul", "ol", "table", "hr"}
 _SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "nav", "aside", "form"}
+# A page's header and footer link to the same pages under every article (the owner, its
+# apps, its partners): their text is kept, their links are no citation.
+_CHROME_TAGS = {"header", "footer"}
 
 
 class _TextParser(HTMLParser):
@@ -62,18 +66,29 @@ class _TextParser(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.title = ""
+        self.hrefs: list[str] = []  # the text's links, in order (navigation skipped)
         self._skip = 0
+        self._chrome = 0
         self._in_title = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _CHROME_TAGS:
+            self._chrome += 1
         if tag in _SKIP_TAGS:
             self._skip += 1
+        elif tag == "a":
+            href = dict(attrs).get("href")
+            if href and not (self._skip or self._chrome) and len(
+                    self.hrefs) < citations.MAX_READ:
+                self.hrefs.append(href)
         elif tag == "title":
             self._in_title = True
         elif tag in _BLOCK_TAGS:
             self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
+        if tag in _CHROME_TAGS and self._chrome:
+            self._chrome -= 1
         if tag in _SKIP_TAGS and self._skip:
             self._skip -= 1
         elif tag == "title":
@@ -102,12 +117,13 @@ def _closed(markup: str) -> str:
     return markup if m is None else markup[:m.start()]
 
 
-def html_to_text(markup: str) -> tuple[str, str]:
-    """(title, text) of an HTML fragment or page; blocks become lines."""
+def html_to_text(markup: str) -> tuple[str, str, list[str]]:
+    """(title, text, links) of an HTML fragment or page; blocks become lines, the links are
+    the text's (not the navigation's, header's or footer's), as written."""
     parser = _TextParser()
     parser.feed(_closed(markup))
     parser.close()
-    return " ".join(parser.title.split()), "".join(parser.parts)
+    return " ".join(parser.title.split()), "".join(parser.parts), parser.hrefs
 
 
 def clean_text(text: str, is_junk: Callable[[str], bool] | None = None) -> str:
@@ -170,8 +186,9 @@ def extract(item: RawItem, *, source_id: int | None = None,
     # Raw text past a generous multiple of the caps is cut before any work is spent on it.
     title, body = item.title[:MAX_TITLE_CHARS * 8], item.content[:MAX_BODY_CHARS * 2]
     # Markup needs parsing only when there is some (feeds label plain text text/html too).
+    hrefs: list[str] = []
     if "html" in item.content_type and ("<" in body or "&" in body):
-        page_title, body = html_to_text(body)
+        page_title, body, hrefs = html_to_text(body)
         title = title or page_title
     title = " ".join(clean_text(title).split())
     body = clean_text(body)
@@ -183,11 +200,13 @@ def extract(item: RawItem, *, source_id: int | None = None,
     title = capped(title, MAX_TITLE_CHARS)
     body = capped(body, MAX_BODY_CHARS)
     author = capped(" ".join(item.author.split()), MAX_AUTHOR_CHARS) if item.author else None
+    url = canonical_url(item.url)
     return Article(
-        title=title, body=body, url=canonical_url(item.url), guid=item.guid,
+        title=title, body=body, url=url, guid=item.guid,
         language=_language(item, title, body, source_id, check_language),
         published=item.published, author=author or None, source_id=source_id,
         source_labels=labels, content_hash=content_hash(title, body),
+        links=citations.cited(hrefs, url, canonical_url),
     )
 
 

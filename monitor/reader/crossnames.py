@@ -22,12 +22,13 @@ rarely meets its Latin spelling. ``bench/eval_linking.py`` measures how well all
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from anyascii import anyascii
 
-from monitor.reader import eventkeys
+from monitor.reader import citations, eventkeys
 
-NAME, FIGURE = "n:", "f:"
+NAME, FIGURE, LINK = "n:", "f:", "l:"  # a cited page: ``citations``
 _KEEP = 5  # consonant classes kept: enough keys for the index, few spelling tails
 _CLASSES = str.maketrans({"p": "b", "v": "b", "f": "b", "w": "b", "l": "r", "m": "n",
                           "g": "k", "q": "k", "c": "k", "z": "s", "x": "s", "j": "s"})
@@ -103,9 +104,11 @@ def _name_keys(name: str) -> set[str]:
     return {NAME + k for k in map(skeleton, _LATIN_WORD.findall(name)) if k}
 
 
-def link_terms(title: str, body: str, key: str | None = None) -> tuple[str, ...]:
-    """The article's language-independent terms: the skeletons of its names and its figures
-    (``key``: its event key, when already made), sorted: the keys candidates are found by."""
+def link_terms(title: str, body: str, key: str | None = None,
+               links: Iterable[str] = ()) -> tuple[str, ...]:
+    """The article's language-independent terms: the skeletons of its names, its figures
+    (``key``: its event key, when already made) and the pages it cites (``links``), sorted:
+    the keys candidates are found by."""
     text = f"{title}\n{body[:eventkeys.LEAD]}"
     words = set((eventkeys.event_key(title, body) if key is None else key).split())
     terms = {FIGURE + w[1:].translate(_DIGITS) for w in words
@@ -124,7 +127,15 @@ def link_terms(title: str, body: str, key: str | None = None) -> tuple[str, ...]
         for spelling, canonical in _ALIAS_PAIRS:
             if spelling in text:
                 terms |= _name_keys(canonical)
+    terms |= {LINK + citations.key(url) for url in links}
     return tuple(sorted(terms))
+
+
+def headline_names(title: str, terms: Iterable[str]) -> frozenset[str]:
+    """The name terms among ``terms`` that the headline ``title`` gives: whom the event is
+    about, in the outlet's own words."""
+    keys = {NAME + k for k in map(skeleton, _LATIN_WORD.findall(title)) if k}
+    return frozenset(t for t in terms if t in keys)
 
 
 def _telling(figure: str) -> bool:

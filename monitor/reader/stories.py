@@ -18,6 +18,7 @@ import dataclasses
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from monitor.models import Article, Match
 from monitor.reader import breaking, crossnames, eventkeys, linking, semantic, simhash
@@ -32,6 +33,7 @@ from monitor.store.records import (
     TermHit,
     dedupe_key,
 )
+from monitor.store.storyterms import counts
 from monitor.store.tables import SourceRow
 
 # The targets a rule's ``notify:`` field picks among the configured ones (delivery's choice,
@@ -50,6 +52,11 @@ class StoryIndex:
             term: list(hits) for term, hits in candidates.by_term.items()}
         self.crowded = set(candidates.crowded)
         self.vectors = dict(candidates.vectors)  # article (this poll's: -1 - n) -> vector
+        self.recent = list(candidates.recent)
+        # The known vectors as one float32 matrix (rebuilt when the poll adds one), and the
+        # last item's cosines against them.
+        self._matrix: tuple[list[int], Any] | None = None
+        self._scored: tuple[bytes, dict[int, float]] | None = None
 
     def find(self, item: PollArticle) -> int | None:
         """The story of an exact copy, else of the nearest near-duplicate, else of the
@@ -58,22 +65,33 @@ class StoryIndex:
         story = self.by_hash.get(article.content_hash)
         if story is None and article.url:
             story = self.by_url.get(article.url)
+        templated: set[int] = set()
         if story is None:
-            story = self._near(item)
+            story = self._near(item, templated)
         if story is not None:
             return story
         return linking.best_link(item, self.by_term, crowded=self.crowded,
-                                 similarity=self.similarity if item.vector else None)
+                                 similarity=self.similarity if item.vector else None,
+                                 recent=self.recent, avoid=templated)
 
     def similarity(self, item: PollArticle, article: int) -> float | None:
         """The cosine of the item's and a candidate article's title and lead, if both have
-        vectors."""
-        other = self.vectors.get(article)
-        if item.vector is None or other is None:
+        vectors: the item's against every known vector in one product (an item meets
+        hundreds of the newest), decoded once a poll."""
+        if item.vector is None or article not in self.vectors:
             return None
-        return semantic.cosine(item.vector, other)
+        if self._scored is None or self._scored[0] is not item.vector:
+            if self._matrix is None:
+                ids = list(self.vectors)
+                self._matrix = (ids, semantic.matrix([self.vectors[i] for i in ids]))
+            ids, matrix = self._matrix
+            scores = matrix @ semantic.decode(item.vector)
+            self._scored = (item.vector, dict(zip(ids, scores.tolist(), strict=True)))
+        return self._scored[1].get(article)
 
-    def _near(self, item: PollArticle) -> int | None:
+    def _near(self, item: PollArticle, templated: set[int]) -> int | None:
+        """The story of the nearest near-duplicate; ``templated`` gets the stories of the
+        near-copies that name another event (no weaker evidence may fold them)."""
         h = item.simhash
         if h is None:
             return None
@@ -81,8 +99,11 @@ class StoryIndex:
         for band, value in enumerate(item.bands):
             for story_id, other, key in self.by_band.get((band, value), ()):
                 d = simhash.distance(h, other)
-                if (d <= simhash.MAX_DISTANCE and (best is None or d < best[0])
-                        and not eventkeys.distinct(item.event_key, key)):
+                if d > simhash.MAX_DISTANCE:
+                    continue
+                if eventkeys.distinct(item.event_key, key):
+                    templated.add(story_id)
+                elif best is None or d < best[0]:
                     best = (d, story_id)
         return best[1] if best else None
 
@@ -95,10 +116,12 @@ class StoryIndex:
             for band, value in enumerate(item.bands):
                 self.by_band.setdefault((band, value), []).append(
                     (story_id, item.simhash, item.event_key))
+        terms, figures = counts(item.terms)
+        hit = (story_id, -1 - n, item.article.language, terms, figures)
         if item.vector is not None:
             self.vectors[-1 - n] = item.vector
-        hit = (story_id, -1 - n, item.article.language, len(item.terms),
-               sum(1 for t in item.terms if t.startswith(crossnames.FIGURE)))
+            self.recent.append(hit)
+            self._matrix = self._scored = None
         for term in item.terms:
             if term not in self.crowded:
                 self.by_term.setdefault(term, []).append(hit)
@@ -134,7 +157,8 @@ def poll_article(article: Article, matches: Iterable[Match], *, targets: Sequenc
     key = eventkeys.event_key(article.title, article.body)
     return PollArticle(article, h, tuple(simhash.bands(h)) if h is not None else (),
                        event_key=key if h is not None else None, alerts=alerts,
-                       terms=crossnames.link_terms(article.title, article.body, key))
+                       terms=crossnames.link_terms(article.title, article.body, key,
+                                                   article.links))
 
 
 def plan_poll(found: Iterable[tuple[Article, Iterable[Match]]], *, targets: Sequence[str],

@@ -29,7 +29,7 @@ from monitor.store.records import (
     dedupe_key,
 )
 from monitor.store.stories import StoryQueries
-from monitor.store.storyterms import find_terms, insert_terms, term_rows
+from monitor.store.storyterms import find_terms, insert_terms, term_rows, vector_row
 from monitor.store.tables import (
     AlertCopyRow,
     AlertRow,
@@ -147,8 +147,7 @@ class PollQueries(StoryQueries):
                         for band, value in enumerate(item.bands))
                 term_list.extend(term_rows(item, article_id, story_id, now))
                 if item.vector is not None:
-                    vectors.append({"article_id": article_id, "vector": item.vector,
-                                    "created_at": now})
+                    vectors.append(vector_row(item, article_id, story_id, now))
                 for alert in item.alerts:
                     earlier = (self._story_alert(s, alert.match.rule_id, story_id)
                                if story_id != article_id else None)

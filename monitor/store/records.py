@@ -77,6 +77,9 @@ class StoryCandidates:
     by_term: dict[str, list[TermHit]] = field(default_factory=dict)
     crowded: set[str] = field(default_factory=set)
     vectors: dict[int, bytes] = field(default_factory=dict)  # article -> its stored vector
+    # The newest articles with vectors, as term hits that share no term: candidates by what
+    # they say alone (read only when the poll's articles have vectors)
+    recent: list[TermHit] = field(default_factory=list)
 
 
 PayloadBuilder = Callable[[Match, Article, int, str, datetime], dict[str, Any]]

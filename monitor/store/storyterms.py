@@ -9,6 +9,7 @@ and costs no further reading.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -19,11 +20,24 @@ from monitor.store.records import PollArticle, StoryCandidates
 from monitor.store.tables import StoryTermRow, StoryVectorRow
 
 TERM_CAP = 200  # entries read per term; more: crowded
+# Newest vectors read as candidates sharing no term: a burst of retellings arrives within
+# minutes of the first report, and a poll reads them once for all its articles (1 KiB each).
+RECENT_VECTORS = 200
+# Term candidates whose vectors are read: those sharing the most terms (a candidate sharing
+# one common-ish name with the article is one of hundreds; its vector costs a read each).
+VECTOR_CANDIDATES = 100
 
 _TERMS = StoryTermRow.__table__  # type: ignore[attr-defined]
 _VECTORS = StoryVectorRow.__table__  # type: ignore[attr-defined]
 _VECTORS_OF = core_select(_VECTORS.c.article_id, _VECTORS.c.vector).where(
     _VECTORS.c.article_id.in_(bindparam("ids", expanding=True)))
+# The newest vectors in the window, newest first, through ``ix_story_vectors_recent``.
+_RECENT = (core_select(_VECTORS.c.story_id, _VECTORS.c.article_id, _VECTORS.c.language,
+                       _VECTORS.c.terms, _VECTORS.c.figures, _VECTORS.c.vector)
+           .where(_VECTORS.c.created_at >= bindparam("since"),
+                  _VECTORS.c.story_id.is_not(None))
+           .order_by(_VECTORS.c.created_at.desc())
+           .limit(bindparam("limit")))
 _BY_TERM = (core_select(_TERMS.c.story_id, _TERMS.c.article_id, _TERMS.c.language,
                         _TERMS.c.terms, _TERMS.c.figures)
             .where(_TERMS.c.term == bindparam("term"),
@@ -41,8 +55,9 @@ _PAST_CAP = (core_select(_TERMS.c.article_id)
 
 def find_terms(conn: Connection, found: StoryCandidates, items: Sequence[PollArticle],
                since: datetime, cap: int = TERM_CAP) -> None:
-    """Fill ``found.by_term`` and ``found.crowded`` for the terms of these articles, and
-    ``found.vectors`` for the candidates when the articles have vectors."""
+    """Fill ``found.by_term`` and ``found.crowded`` for the terms of these articles and, when
+    they have vectors, ``found.recent`` and ``found.vectors`` (the newest articles', and the
+    term candidates' sharing the most terms)."""
     for term in sorted({t for i in items for t in i.terms}):
         if conn.execute(_PAST_CAP, {"term": term, "since": since, "cap": cap}).first():
             found.crowded.add(term)
@@ -52,19 +67,40 @@ def find_terms(conn: Connection, found: StoryCandidates, items: Sequence[PollArt
             found.by_term[term] = [(int(r[0]), int(r[1]), r[2], int(r[3]), int(r[4]))
                                    for r in rows]
     if any(i.vector is not None for i in items):
-        ids = list({hit[1] for hits in found.by_term.values() for hit in hits})
-        for start in range(0, len(ids), 500):  # within every backend's parameter limit
-            for article_id, vector in conn.execute(_VECTORS_OF, {"ids": ids[start:start + 500]}):
+        newest = conn.execute(_RECENT, {"since": since, "limit": RECENT_VECTORS}).all()
+        found.recent.extend((r[0], r[1], r[2], r[3], r[4]) for r in newest)
+        found.vectors.update((r[1], bytes(r[5])) for r in newest)
+        shared = Counter(hit[1] for hits in found.by_term.values() for hit in hits
+                         if hit[1] not in found.vectors)
+        ids = [article for article, _n in shared.most_common(VECTOR_CANDIDATES)]
+        if ids:
+            for article_id, vector in conn.execute(_VECTORS_OF, {"ids": ids}):
                 found.vectors[int(article_id)] = bytes(vector)
+
+
+def counts(terms: Iterable[str]) -> tuple[int, int]:
+    """An article's numbers of names and figures together, and of figures: what an overlap is
+    measured against (its cited pages apart: a link is evidence of its own)."""
+    kinds = [t[:2] for t in terms]  # the kinds ``reader.crossnames`` makes: n:, f:, l:
+    return kinds.count("n:") + kinds.count("f:"), kinds.count("f:")
 
 
 def term_rows(item: PollArticle, article_id: int, story_id: int,
               now: datetime) -> Iterable[dict[str, object]]:
     """The index rows of one stored article."""
-    figures = sum(1 for t in item.terms if not t.startswith("n:"))
+    terms, figures = counts(item.terms)
     return ({"term": term, "article_id": article_id, "story_id": story_id,
-             "language": item.article.language, "terms": len(item.terms), "figures": figures,
+             "language": item.article.language, "terms": terms, "figures": figures,
              "created_at": now} for term in item.terms)
+
+
+def vector_row(item: PollArticle, article_id: int, story_id: int,
+               now: datetime) -> dict[str, object]:
+    """The ``story_vectors`` row of one stored article with a vector."""
+    terms, figures = counts(item.terms)
+    return {"article_id": article_id, "vector": item.vector, "created_at": now,
+            "story_id": story_id, "language": item.article.language, "terms": terms,
+            "figures": figures}
 
 
 def insert_terms(conn: Connection, rows: Sequence[dict[str, object]],

@@ -162,13 +162,23 @@ class StoryTermRow(SQLModel, table=True):
 
 
 class StoryVectorRow(SQLModel, table=True):
-    """An article's title-and-lead vector (optional encoder): read for term-index candidates."""
+    """An article's title-and-lead vector (optional encoder): read for term-index candidates
+    and for the newest articles."""
 
     __tablename__ = "story_vectors"
+    __table_args__ = (
+        # The newest vectors: candidates sharing no term (0700); covering all but the vector.
+        Index("ix_story_vectors_recent", "created_at", "article_id", "story_id", "language",
+              "terms", "figures"),
+    )
 
     article_id: int = Field(foreign_key="articles.id", primary_key=True)
     vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: datetime
+    story_id: int | None = None  # None: stored before 0700, never a recent candidate
+    language: str | None = Field(default=None, max_length=16)
+    terms: int = 0  # as in ``story_terms``
+    figures: int = 0
 
 
 class AlertCopyRow(SQLModel, table=True):

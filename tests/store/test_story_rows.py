@@ -12,6 +12,8 @@ from sqlalchemy import text
 from monitor.models import Article
 from monitor.store import PollOutcome, Store, sourcelist, storylist
 from monitor.store.engine import alembic_config, make_engine
+from monitor.store.records import PollArticle, StoryCandidates
+from monitor.store.storyterms import find_terms
 from tests.pollhelp import save_found
 
 # Each test walks the migrations from an older revision: it needs an empty database.
@@ -81,3 +83,29 @@ def test_removing_a_source_and_pruning_keep_the_rows_true(db_url: str) -> None:
         pass
     assert storylist.stories_page(store, storylist.StoryFilter(), limit=10) == []
     store.close()
+
+
+def test_vectors_stored_before_0700_are_no_newest_candidates(db_url: str) -> None:
+    engine = make_engine(db_url)
+    _to(engine, "0610")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO sources (id, kind, url, labels, enabled, "
+                          "interval_seconds, created_at, next_check_at, consecutive_failures, "
+                          "unhealthy, kind_auto, sample) VALUES (1, 'feed', 'http://127.0.0.1/a', "
+                          "'', true, 60, :t, :t, 0, false, false, false)"), {"t": NOW})
+        conn.execute(text("INSERT INTO articles (id, source_id, dedupe_key, title, body, "
+                          "language, fetched_at, content_hash, story_id) VALUES (1, 1, 'k1', "
+                          "'t', 'b', 'en', :t, 'k1', 1)"), {"t": NOW})
+        conn.execute(text("INSERT INTO story_vectors (article_id, vector, created_at) VALUES "
+                          "(1, :v, :t)"), {"v": bytes(1024), "t": NOW})
+    _to(engine, "head")
+    item = PollArticle(Article(title="t", body="b", language="fr"), vector=bytes(1024))
+    found = StoryCandidates({}, {}, {})
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT story_id, language, terms, figures FROM "
+                                "story_vectors")).one()
+        find_terms(conn, found, [item], NOW - timedelta(hours=1))
+    assert tuple(row) == (None, None, 0, 0) and found.recent == []
+    _to(engine, "0610", down=True)
+    _to(engine, "head")
+    engine.dispose()
