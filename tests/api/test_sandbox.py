@@ -14,6 +14,7 @@ import pytest
 from monitor.api.health import Vitals
 from monitor.app import App
 from monitor.config import Settings
+from monitor.rules.language import detect_language
 from monitor.sandbox import Busy, Evaluator, Gone, OverMemory, OverTime
 from tests.apiclient import with_api
 
@@ -149,6 +150,31 @@ def test_a_worker_that_grew_is_retired_and_a_lean_one_kept() -> None:
             assert await ev.run(keep, 48 * 2**20) == 1
             assert not ev._idle and not ev._live and not lean.process.is_alive()
             assert await ev.run(keep, 1) == 1  # a fresh worker, without the 48 MB
+        finally:
+            ev.close()
+
+    asyncio.run(go())
+
+
+def _private_mb(pid: int) -> float:
+    """Memory of ``pid`` that no other process shares (its own pages), in MB."""
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        return sum(int(line.split()[1]) for line in f
+                   if line.startswith(("Private_Clean:", "Private_Dirty:"))) / 1024
+
+
+def test_workers_share_the_language_model_loaded_before_they_fork() -> None:
+    # Every test of a rule on a text detects its language: a worker that loaded the model
+    # itself held ~72 MB of its own, and the next worker loaded it again.
+    async def go() -> None:
+        ev = _evaluator(timeout=30)
+        try:
+            text = "Le ministre des affaires étrangères a convoqué l'ambassadeur ce matin."
+            assert await ev.run(detect_language, text) == "fr"
+            [worker] = ev._idle  # kept: the detection did not grow it
+            assert _private_mb(worker.process.pid or 0) < 24
+            assert await ev.run(detect_language, "The embassy was closed on Monday.") == "en"
+            assert ev._idle == [worker]
         finally:
             ev.close()
 
