@@ -10,12 +10,16 @@ loading its own on its first task.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 
 from monitor.memory import release
 from monitor.rules.language import detect_language
 
-detect_language("A sentence long enough to load the language model.")
+# The forkserver stops on any error but an ImportError here, and every evaluation with it: a
+# model that cannot load is left for each detection to report, as it was before.
+with contextlib.suppress(Exception):
+    detect_language("A sentence long enough to load the language model.")
 gc.collect()
 # A collection in a worker writes into the header of every object it visits, which copies
 # each page of the shared heap into the worker: the objects loaded so far are set aside from
