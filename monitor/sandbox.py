@@ -3,11 +3,12 @@ and the console's evaluations of candidate rules.
 
 A candidate rule is arbitrary input: a few KB of query can make a matcher that takes minutes
 or gigabytes. A thread cannot be stopped, so this work runs in worker processes forked from a
-forkserver that has already imported the rule machinery (a fork costs milliseconds, not the
-second an import takes). Each worker's address space is capped (``RLIMIT_AS``) at its size when
-it starts plus ``memory_bytes``; a task over its deadline, or whose client has gone, gets its
-worker killed. At most ``workers`` tasks run at once: another is refused at once (the API
-answers 503 with Retry-After) rather than queued behind slow ones.
+forkserver that has already imported the rule machinery and loaded the language model (a fork
+costs milliseconds, not the seconds those take, and the workers share the model's ~72 MB
+instead of each holding its own). Each worker's address space is capped (``RLIMIT_AS``) at its
+size when it starts plus ``memory_bytes``; a task over its deadline, or whose client has gone,
+gets its worker killed. At most ``workers`` tasks run at once: another is refused at once (the
+API answers 503 with Retry-After) rather than queued behind slow ones.
 
 Each refusal is a ``Refused`` with the HTTP status, code and message (naming the setting) that
 the API and the console answer with.
@@ -27,9 +28,14 @@ from typing import Any
 log = logging.getLogger("monitor.api")
 
 RETIRE_AFTER = 50  # tasks per worker: a long-lived worker's heap only grows
-# A worker that kept more than this after its task is retired: a candidate rule loads the
-# rules directory's concepts (about 85 MB), which an idle worker would hold for nothing.
+# A worker that kept more than this after its task is retired: what one task left behind
+# (a huge candidate's matcher, a heap grown by a big text) an idle worker would hold for
+# nothing. A usual task leaves the rules directory's concepts (~7 MB) and stays under it.
 RETIRE_GROWTH = 32 * 2**20
+# Imported by the forkserver after the modules callers ask for: every worker starts with the
+# language model loaded, and the heap it shares with its siblings set aside from collections
+# (monitor.rules.preload).
+LAST_PRELOAD = "monitor.rules.preload"
 _POLL = 0.2  # seconds between two looks at whether the client is still there
 
 
@@ -144,7 +150,7 @@ class Evaluator:
 
     def _start(self) -> _Worker:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(self._preload)
+        ctx.set_forkserver_preload([*self._preload, LAST_PRELOAD])
         parent, child = ctx.Pipe()
         process = ctx.Process(target=_serve, args=(child, self.memory_bytes), daemon=True,
                               name="monitor-evaluator")

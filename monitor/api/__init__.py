@@ -105,7 +105,7 @@ def create_api(app: App) -> Starlette:
     api.state.evaluator = Evaluator(workers=settings.rule_test_concurrency,
                                     timeout=settings.rule_test_timeout_seconds,
                                     memory_bytes=settings.rule_test_memory_mb * 2**20,
-                                    preload=["monitor.api.rules"])
+                                    preload=["monitor.evaluations"])
     return api
 
 

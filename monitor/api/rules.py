@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
@@ -22,29 +19,17 @@ from monitor.api.common import (
 )
 from monitor.api.openapi import BACKTEST, TEST, VALIDATE
 from monitor.app import make_fetcher
-from monitor.errors import RuleError, RuleProblem, SourceError
-from monitor.models import Match, RawItem
-from monitor.reader.article import extract
-from monitor.rules import Matcher
-from monitor.rules.backtest import (
-    backtest,
-    candidate_matcher,
-    matcher_for,
-    parse_since,
-    query_problems,
-    rule_text,
+from monitor.errors import RuleError, SourceError
+from monitor.evaluations import (
+    build_candidate,
+    located,
+    rule_dict,
+    test_in_worker,
+    validate_in_worker,
 )
+from monitor.models import RawItem
+from monitor.rules.backtest import backtest, matcher_for, parse_since
 from monitor.sandbox import Busy, Evaluator, Refused
-
-
-def _rule_dict(rule: Any) -> dict[str, Any]:
-    return {"id": rule.id, "name": rule.name, "query": rule.query,
-            "description": rule.description, "languages": list(rule.languages),
-            "sources": list(rule.sources), "severity": rule.severity,
-            "tags": list(rule.tags), "notify": list(rule.notify), "file": rule.file,
-            # null: no breaking alerts; otherwise the rule's own thresholds (null: the setting)
-            "breaking": (None if getattr(rule, "breaking", None) is None
-                         else asdict(rule.breaking))}
 
 
 async def list_rules(request: Request) -> Response:
@@ -57,66 +42,9 @@ async def list_rules(request: Request) -> Response:
     next_link = str(request.url.include_query_params(offset=offset + limit)) if more else None
     status = app.reloader.status.to_dict() if app.reloader else {}
     return JSONResponse({"version": app.matcher.version,
-                         "items": [_rule_dict(r) for r in chunk],
+                         "items": [rule_dict(r) for r in chunk],
                          "next": next_link, "next_cursor": None,
                          "rejected_change": status.get("rules_rejected")})
-
-
-def _candidate_text(data: dict[str, Any]) -> tuple[str, str]:
-    if "yaml" in data:
-        return data["yaml"], "candidate.yaml"
-    return rule_text(query=data.get("query"), rule=data.get("rule")), "candidate.yaml"
-
-
-def _build(rules_dir: Path, data: dict[str, Any]) -> Matcher:
-    """The candidate's matcher; its warnings are located in what the client sent: a bare
-    query's at ``query:line:column``, a rule's in ``candidate.yaml``."""
-    bare = "yaml" not in data and "rule" not in data
-    if bare:
-        problems, warnings = query_problems(rules_dir, str(data.get("query") or ""))
-        if problems:
-            raise RuleError(problems)
-    text, name = _candidate_text(data)
-    matcher = candidate_matcher(rules_dir, text, name)
-    if bare:
-        matcher.warnings = tuple(warnings)
-    return matcher
-
-
-def _problems(exc: RuleError) -> list[dict[str, Any]]:
-    return _located(exc.problems)
-
-
-def _located(problems: Sequence[RuleProblem]) -> list[dict[str, Any]]:
-    return [{**asdict(p), "text": str(p)} for p in problems]
-
-
-# What runs in an evaluator's worker process (monitor.sandbox): from the request's data to
-# a JSON-ready answer, so that nothing but plain data crosses the pipe.
-def validate_in_worker(rules_dir: Path, data: dict[str, Any]) -> dict[str, Any]:
-    try:
-        matcher = _build(rules_dir, data)
-    except RuleError as exc:
-        return {"valid": False, "problems": _problems(exc), "rules": [], "warnings": []}
-    return {"valid": True, "problems": [], "rules": [_rule_dict(r) for r in matcher.rules],
-            "warnings": _located(matcher.warnings)}
-
-
-def test_in_worker(rules_dir: Path, data: dict[str, Any], item: RawItem | None
-                   ) -> dict[str, Any]:
-    try:
-        matcher = _build(rules_dir, data)
-    except RuleError as exc:
-        return {"problems": _problems(exc)}
-    if item is None:  # only checking the rule, before fetching a page to test it on
-        return {}
-    article = extract(item)  # parsing a fetched page is CPU work, bounded with the matching
-    matches: list[Match] = matcher.match(article)
-    return {"matches": bool(matches),
-            "article": {"title": article.title, "language": article.language,
-                        "url": article.url, "chars": len(article.body)},
-            "results": [m.to_dict() for m in matches],
-            "warnings": _located(matcher.warnings)}
 
 
 async def _evaluate(request: Request, fn: Any, *args: Any) -> dict[str, Any]:
@@ -177,7 +105,7 @@ async def backtest_rule(request: Request) -> Response:
             if data["id"] not in {r.id for r in matcher.rules}:
                 raise ApiError(404, "not_found", f"no rule {data['id']!r} in the rules directory")
         else:
-            matcher = _build(app.settings.rules_dir, data)
+            matcher = build_candidate(app.settings.rules_dir, data)
             ids = {r.id for r in matcher.rules}
         result = backtest(app.store, matcher, ids, since=since, until=now,
                           examples=data.get("examples", 10))
@@ -189,7 +117,7 @@ async def backtest_rule(request: Request) -> Response:
         if "id" in data and any("neither a rule file" in p.message for p in exc.problems):
             raise ApiError(404, "not_found", f"no rule {data['id']!r}") from None
         raise ApiError(422, "invalid_rule", "the rule is invalid",
-                       problems=_problems(exc)) from None
+                       problems=located(exc.problems)) from None
 
 
 routes = [

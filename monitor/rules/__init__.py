@@ -13,6 +13,6 @@ from monitor.rules.syntax import QuerySyntaxError, parse
 
 # Submodules named here are the other rooms' to import (each loads what it needs only when
 # imported: the store for backtests and versions, wordfreq or Babel for the rule tools).
-__all__ = ["Matcher", "QuerySyntaxError", "backtest", "collisions", "concepts", "detect_language",
-           "files", "gazetteer", "language", "located", "normalise", "parse", "rulecache",
-           "versions"]
+__all__ = ["Matcher", "QuerySyntaxError", "backtest", "candidate", "collisions", "concepts",
+           "detect_language", "files", "gazetteer", "language", "located", "normalise", "parse",
+           "rulecache", "versions"]

@@ -1,19 +1,16 @@
-"""Backtests and trial matches: a candidate rule run over stored articles or one text.
+"""Backtests: a rule run over stored articles, what it would have alerted.
 
-A candidate rule (a query, a rule mapping, a rule file, or the id of a rule in the rules
-directory) is loaded the way the daemon loads a rule set: written into a fresh directory next
-to a copy of the rules directory's ``concepts/``, then ``Matcher.load``. Whatever the matcher
-supports in a rule directory thus works here too, and the daemon's rule set is never touched.
+A candidate rule is built as monitor.rules.candidate builds it (beside a copy of the rules
+directory's concepts, the daemon's rule set never touched); a rule of the rules directory is
+found by its file or its id.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 from collections import Counter
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,14 +19,11 @@ import yaml
 
 from monitor.errors import ConfigError, RuleError, RuleProblem
 from monitor.models import Article, Match
-from monitor.rules.concepts import load_concepts
-from monitor.rules.lint import lint
+from monitor.rules.candidate import candidate_matcher
 from monitor.rules.located import safe_load
 from monitor.rules.matcher import Matcher
-from monitor.rules.syntax import QuerySyntaxError, concepts, parse
 from monitor.store import Store, articlelist
 
-CANDIDATE_ID = "candidate"
 _SPAN = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -48,96 +42,6 @@ def parse_since(text: str, now: datetime, *, setting: str = "--since") -> dateti
         raise ConfigError(setting, f"expected a span like 30d, 12h, 2w or an ISO date, "
                           f"got {text!r}") from None
     return when if when.tzinfo else when.replace(tzinfo=now.tzinfo)
-
-
-def _enabled(data: Any) -> Any:
-    """The rule(s) with ``enabled`` forced on: a rule being tuned is usually still off."""
-    if isinstance(data, dict):
-        return {**data, "enabled": True}
-    if isinstance(data, list):
-        return [_enabled(d) for d in data]
-    return data
-
-
-def _load_dir(rules_dir: Path, files: Mapping[str, str]) -> Matcher:
-    with tempfile.TemporaryDirectory(prefix="monitor-rule-") as tmp:
-        work = Path(tmp)
-        for name, text in files.items():
-            (work / name).write_text(text, encoding="utf-8")
-        concepts = rules_dir / "concepts"
-        if concepts.is_dir():
-            shutil.copytree(concepts, work / "concepts")
-        try:
-            matcher = Matcher.load(work)
-            matcher.warnings = tuple(_named(p, work) for p in matcher.warnings)
-            return matcher
-        except yaml.YAMLError as exc:
-            # Not every YAML error carries a mark (a control character is a ReaderError): the
-            # rule loader lets those through, so they are turned into a located problem here.
-            name = next(iter(files), "rule")
-            raise RuleError([RuleProblem(name, 1, 1, f"invalid YAML: {exc}")]) from None
-        except RuleError as exc:
-            # Problems name the temporary copy; people need the name they gave.
-            raise RuleError([_named(p, work) for p in exc.problems]) from None
-
-
-def _named(problem: RuleProblem, work: Path) -> RuleProblem:
-    if problem.file.startswith(str(work)):
-        return replace(problem, file=problem.file.replace(str(work) + "/", ""))
-    return problem
-
-
-def query_problems(rules_dir: Path, query: str) -> tuple[list[RuleProblem], list[RuleProblem]]:
-    """(problems, warnings) of a bare query, located in the query itself (``query:1:8``), not
-    in the YAML file a candidate rule is wrapped in."""
-    def at(offset: int, message: str) -> RuleProblem:
-        line = query.count("\n", 0, offset) + 1
-        column = offset - (query.rfind("\n", 0, offset) + 1) + 1
-        return RuleProblem("query", line, column, message)
-
-    warnings = [at(offset, message) for offset, message in lint(query)]
-    try:
-        ast = parse(query)
-    except QuerySyntaxError as exc:
-        return [at(offset, message) for offset, message in exc.errors], warnings
-    ignored: list[RuleProblem] = []  # the concept files' own problems are not the query's
-    known = load_concepts(rules_dir / "concepts", ignored)
-    return [at(ref.pos, f"unknown concept '@{ref.name}'")
-            for ref in concepts(ast) if ref.name not in known], warnings
-
-
-def rule_text(query: str | None = None, rule: Mapping[str, Any] | None = None) -> str:
-    """The YAML of a candidate: a bare query (id ``candidate``) or a whole rule mapping."""
-    if rule is not None:
-        data = {"id": CANDIDATE_ID, **dict(rule)}
-    else:
-        data = {"id": CANDIDATE_ID, "name": "Candidate rule", "query": query or ""}
-    return yaml.safe_dump(_enabled(data), allow_unicode=True, sort_keys=False)
-
-
-def _enabled_in_place(text: str) -> str:
-    """``text`` with every ``enabled: false`` of its rule(s) turned on where it stands: the
-    rest of the text keeps its lines and columns, so each problem the loader finds is at the
-    line and column the person wrote (a re-dumped copy would move them)."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return text  # the loader reports it, located
-    rules = root.value if isinstance(root, yaml.SequenceNode) else [root]
-    spans = [(v.start_mark.index, v.end_mark.index)
-             for rule in rules if isinstance(rule, yaml.MappingNode)
-             for k, v in rule.value
-             if isinstance(k, yaml.ScalarNode) and k.value == "enabled"
-             and isinstance(v, yaml.ScalarNode) and v.tag == "tag:yaml.org,2002:bool"
-             and v.value.lower() in ("false", "no", "off")]
-    for start, end in reversed(spans):
-        text = text[:start] + "true".ljust(end - start) + text[end:]
-    return text
-
-
-def candidate_matcher(rules_dir: Path, text: str, name: str = "candidate.yaml") -> Matcher:
-    """A matcher of one rule file's text, with the rules directory's concepts."""
-    return _load_dir(rules_dir, {name: _enabled_in_place(text)})
 
 
 def matcher_for(target: str, rules_dir: Path, *, files: bool = True

@@ -79,7 +79,7 @@ def create_console(app: App, evaluator: Evaluator) -> Starlette:
     console.state.monitor = app
     console.state.sessions = sessions
     console.state.evaluator = evaluator
-    evaluator.preload("monitor.web.rules")  # its worker functions, imported before the cap
+    evaluator.preload("monitor.evaluations")  # its worker functions, imported before the cap
     console.state.jinja = environment()
     return console
 

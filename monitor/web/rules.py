@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -20,11 +19,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from monitor.app import App, make_fetcher
-from monitor.errors import ConfigError, RuleError, SourceError
+from monitor.errors import ConfigError, SourceError
+from monitor.evaluations import workbench_check, workbench_test
 from monitor.models import RawItem
-from monitor.reader.article import extract
 from monitor.rules import Matcher
-from monitor.rules.backtest import backtest, candidate_matcher, parse_since
+from monitor.rules.backtest import backtest, parse_since
+from monitor.rules.candidate import candidate_matcher
 from monitor.sandbox import Evaluator, Refused
 from monitor.store import triage
 from monitor.web.auth import checked_form
@@ -95,32 +95,8 @@ async def _workbench(request: Request, *, text: str, rule_id: str, status: int =
                 **results)
 
 
-def _problems(exc: RuleError) -> list[dict[str, Any]]:
-    return [{**asdict(p), "text": str(p)} for p in exc.problems]
-
-
 def _build(app: App, text: str) -> Matcher:
     return candidate_matcher(app.settings.rules_dir, text, "rule.yaml")
-
-
-# What runs in an evaluator's worker process: plain data in and out.
-def check_in_worker(rules_dir: Path, text: str) -> dict[str, Any]:
-    try:
-        matcher = candidate_matcher(rules_dir, text, "rule.yaml")
-    except RuleError as exc:
-        return {"valid": False, "problems": _problems(exc)}
-    return {"valid": True, "problems": [], "rules": [r.id for r in matcher.rules]}
-
-
-def test_in_worker(rules_dir: Path, text: str, item: RawItem) -> dict[str, Any]:
-    try:
-        matcher = candidate_matcher(rules_dir, text, "rule.yaml")
-    except RuleError as exc:
-        return {"problems": _problems(exc)}
-    article = extract(item)
-    matches = matcher.match(article)
-    return {"verdict": {"matches": bool(matches), "language": article.language,
-                        "title": article.title, "results": [m.to_dict() for m in matches]}}
 
 
 async def _evaluate(request: Request, fn: Any, *args: Any) -> dict[str, Any]:
@@ -134,7 +110,7 @@ async def check_rule(request: Request) -> Response:
     app = _app(request)
     form = await checked_form(request)
     try:
-        return JSONResponse(await _evaluate(request, check_in_worker, app.settings.rules_dir,
+        return JSONResponse(await _evaluate(request, workbench_check, app.settings.rules_dir,
                                             str(form.get("yaml") or "")))
     except Refused as exc:
         return JSONResponse({"error": {"code": exc.code, "message": str(exc)}},
@@ -155,7 +131,7 @@ async def run_workbench(request: Request) -> Response:
             return await _workbench(request, text=text, rule_id=rule_id, action=action,
                                     status=status, sample=str(form.get("sample") or ""),
                                     url=str(form.get("url") or ""), **tested)
-        checked = await _evaluate(request, check_in_worker, app.settings.rules_dir, text)
+        checked = await _evaluate(request, workbench_check, app.settings.rules_dir, text)
     except Refused as exc:
         return await _workbench(request, text=text, rule_id=rule_id, status=exc.status,
                                 action=action, message=str(exc))
@@ -193,11 +169,11 @@ async def _test(request: Request, app: App, text: str, form: Any) -> dict[str, A
     elif sample.strip():
         item = RawItem(title="", content=sample)
     else:
-        checked = await _evaluate(request, check_in_worker, app.settings.rules_dir, text)
+        checked = await _evaluate(request, workbench_check, app.settings.rules_dir, text)
         if not checked["valid"]:
             return {"problems": checked["problems"]}
         return {"message": "give a text or a URL to test the rule on"}
-    return await _evaluate(request, test_in_worker, app.settings.rules_dir, text, item)
+    return await _evaluate(request, workbench_test, app.settings.rules_dir, text, item)
 
 
 def _file_name(rule_id: str, matcher: Matcher) -> str:

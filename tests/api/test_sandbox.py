@@ -4,6 +4,8 @@ that go away, and /healthz when the loop or the worker threads are stuck."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import replace
@@ -14,6 +16,7 @@ import pytest
 from monitor.api.health import Vitals
 from monitor.app import App
 from monitor.config import Settings
+from monitor.rules.language import detect_language
 from monitor.sandbox import Busy, Evaluator, Gone, OverMemory, OverTime
 from tests.apiclient import with_api
 
@@ -153,3 +156,38 @@ def test_a_worker_that_grew_is_retired_and_a_lean_one_kept() -> None:
             ev.close()
 
     asyncio.run(go())
+
+
+def _private_mb(pid: int) -> float:
+    """Memory of ``pid`` that no other process shares (its own pages), in MB."""
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        return sum(int(line.split()[1]) for line in f
+                   if line.startswith(("Private_Clean:", "Private_Dirty:"))) / 1024
+
+
+def test_workers_share_the_language_model_loaded_before_they_fork() -> None:
+    # Every test of a rule on a text detects its language: a worker that loaded the model
+    # itself held ~72 MB of its own, and the next worker loaded it again.
+    async def go() -> None:
+        ev = _evaluator(timeout=30)
+        try:
+            text = "Le ministre des affaires étrangères a convoqué l'ambassadeur ce matin."
+            assert await ev.run(detect_language, text) == "fr"
+            [worker] = ev._idle  # kept: the detection did not grow it
+            assert _private_mb(worker.process.pid or 0) < 24
+            assert await ev.run(detect_language, "The embassy was closed on Monday.") == "en"
+            assert ev._idle == [worker]
+        finally:
+            ev.close()
+
+    asyncio.run(go())
+
+
+def test_the_workers_functions_load_neither_the_web_stack_nor_the_store() -> None:
+    # The forkserver imports them before it forks: whatever they load, every worker starts
+    # from (the API's modules took the forkserver from ~27 MB to ~100 MB).
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, monitor.evaluations; print(' '.join(sys.modules))"],
+        capture_output=True, text=True, check=True).stdout.split()
+    assert not {"starlette", "sqlalchemy", "jinja2", "httpx", "monitor.api", "monitor.web",
+                "monitor.store", "monitor.app"} & set(loaded)

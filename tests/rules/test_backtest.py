@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import ConfigError, RuleError
-from monitor.rules.backtest import candidate_matcher, parse_since
+from monitor.rules.backtest import parse_since
+from monitor.rules.candidate import candidate_matcher
 from tests.conftest import CLI, RULES, json_lines
 
 ROOT = Path(__file__).resolve().parents[2]
