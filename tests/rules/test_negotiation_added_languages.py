@@ -29,7 +29,8 @@ CASES = [  # (language, title, body, whether negotiations must match)
     ("fa", "", "عراقچی در مسقط با ویتکاف دیدار کرد.", True),
     ("th", "", "อนุทินหารือกับฮุน มาเนต ทางโทรศัพท์", True),
     ("ja", "", "日米両政府は関税をめぐる閣僚級協議を来週開く。", True),
-    ("ko", "", "한미 양국은 관세 문제를 논의할 실무 협의가 다음 주 워싱턴에서 열린다고 밝혔다.", True),
+    ("ko", "", "한미 양국은 관세 문제를 논의할 실무 협의가 다음 주 워싱턴에서 "
+     "열린다고 밝혔다.", True),
     # Vietnamese words are several syllables: the two states stand more than twelve tokens apart.
     ("vi", "", "Việt Nam đang nỗ lực thúc đẩy tiến trình đàm phán về các mức thuế đối ứng và "
      "hàng rào phi thuế quan với Hoa Kỳ.", True),
