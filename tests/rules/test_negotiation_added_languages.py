@@ -64,6 +64,8 @@ def test_negotiations_in_the_added_languages(matcher: Matcher, lang: str, title:
     ("he", "קטר", "QA"), ("he", '"ויטקוף"', "US"), ("ur", "بھارتی", "IN"),
     ("hi", "भारतीय", "IN"), ("cs", '"zelenským"', "UA"), ("pl", "stan* zjednoczon*", "US"),
     ("ja", "バイデン", "US"), ("th", "อนุทิน", "TH"),
+    ("he", "האמריקני", "US"), ("he", "הסורי", "SY"), ("fa", "رژیم صهیونیستی", "IL"),
+    ("it", '"statunitensi"', "US"), ("nl", '"qatarese"', "QA"),
 ])
 def test_the_gazetteer_names_both_sides(lang: str, term: str, party: str) -> None:
     problems: list[RuleProblem] = []
