@@ -15,8 +15,10 @@ from tests.conftest import CLI
 
 RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
 <item><title>Ceasefire talks resume {n}</title><guid>g-{n}</guid>
-<description>Russia and Ukraine resumed ceasefire talks in Istanbul.</description></item>
+<description>Russia and Ukraine resumed ceasefire talks in {city}.</description></item>
 </channel></rss>"""
+# Each poll's item is news of its own: the same text again would be one story, alerted once.
+CITIES = ("Istanbul", "Geneva", "Riyadh", "Doha", "Vienna", "Oslo", "Ankara", "Cairo")
 
 
 # SIGINT and SIGTERM go to one handler (monitor/daemon.py) whatever the database, and the
@@ -32,7 +34,8 @@ def test_daemon_polls_due_sources_until_signalled(cli: CLI, server: LoopbackServ
 
     def feed(_req: object) -> Reply:
         polls["n"] += 1
-        return Reply(200, RSS.format(n=polls["n"]).encode(), {"content-type": "text/xml"})
+        body = RSS.format(n=polls["n"], city=CITIES[polls["n"] % len(CITIES)])
+        return Reply(200, body.encode(), {"content-type": "text/xml"})
 
     server.route("/feed", feed)
     assert cli("sources", "add", server.url("/feed"), "--interval", "1").returncode == 0
