@@ -11,10 +11,10 @@ from __future__ import annotations
 import pytest
 
 from monitor.errors import RuleProblem
-from monitor.models import Article
 from monitor.rules.concepts import load_concepts
 from monitor.rules.matcher import Matcher
 from tests.conftest import RULES
+from tests.rules.verdicts import case_ids, fires
 
 CASES = [  # (language, title, body, whether negotiations must match)
     ("nl", "", "Poetin belde dinsdag urenlang met Trump.", True),
@@ -45,17 +45,10 @@ CASES = [  # (language, title, body, whether negotiations must match)
 ]
 
 
-@pytest.fixture(scope="module")
-def matcher() -> Matcher:
-    return Matcher.load(RULES)
-
-
-@pytest.mark.parametrize(("lang", "title", "body", "want"), CASES,
-                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
-def test_negotiations_in_the_added_languages(matcher: Matcher, lang: str, title: str,
-                                             body: str, want: bool) -> None:
-    got = {m.rule_id for m in matcher.match(Article(title, body, language=lang))}
-    assert ("negotiations" in got) is want
+@pytest.mark.parametrize(("lang", "title", "body", "want"), CASES, ids=case_ids(CASES))
+def test_negotiations_in_the_added_languages(shipped: Matcher, lang: str, title: str, body: str,
+        want: bool) -> None:
+    assert fires(shipped, "negotiations", lang, title, body) is want
 
 
 @pytest.mark.parametrize(("lang", "term", "party"), [

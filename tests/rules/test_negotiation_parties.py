@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import RuleProblem
-from monitor.models import Article
 from monitor.rules.concepts import ConceptDef, ConceptTerm, load_concepts
 from monitor.rules.document import Leaf
 from monitor.rules.gazetteer import load_inputs
 from monitor.rules.matcher import Matcher
 from monitor.rules.proximity import near_other
 from tests.conftest import RULES
+from tests.rules.verdicts import case_ids, fires
 
 CASES = [  # (language, title, body, whether negotiations must match)
     ("ru", "", "Лавров и Рубио провели телефонный разговор.", True),
@@ -50,17 +50,10 @@ CASES = [  # (language, title, body, whether negotiations must match)
 ]
 
 
-@pytest.fixture(scope="module")
-def matcher() -> Matcher:
-    return Matcher.load(RULES)
-
-
-@pytest.mark.parametrize(("lang", "title", "body", "want"), CASES,
-                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
-def test_negotiations_counts_parties(matcher: Matcher, lang: str, title: str, body: str,
+@pytest.mark.parametrize(("lang", "title", "body", "want"), CASES, ids=case_ids(CASES))
+def test_negotiations_counts_parties(shipped: Matcher, lang: str, title: str, body: str,
                                      want: bool) -> None:
-    got = {m.rule_id for m in matcher.match(Article(title, body, language=lang))}
-    assert ("negotiations" in got) is want
+    assert fires(shipped, "negotiations", lang, title, body) is want
 
 
 def test_names_of_one_party_are_not_two() -> None:

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.models import Article
 from monitor.rules.matcher import Matcher
-from tests.conftest import RULES
+from tests.rules.verdicts import case_ids, fires
 
 CASES = [  # (language, title, body, whether negotiations must match)
     ("de", "Digital-Gipfel der Bundesregierung in Frankfurt",
@@ -62,14 +61,7 @@ CASES = [  # (language, title, body, whether negotiations must match)
 ]
 
 
-@pytest.fixture(scope="module")
-def matcher() -> Matcher:
-    return Matcher.load(RULES)
-
-
-@pytest.mark.parametrize(("lang", "title", "body", "want"), CASES,
-                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
-def test_negotiations_on_its_fourth_pass_classes(matcher: Matcher, lang: str, title: str,
-                                                 body: str, want: bool) -> None:
-    got = {m.rule_id for m in matcher.match(Article(title, body, language=lang))}
-    assert ("negotiations" in got) is want
+@pytest.mark.parametrize(("lang", "title", "body", "want"), CASES, ids=case_ids(CASES))
+def test_negotiations_on_its_fourth_pass_classes(shipped: Matcher, lang: str, title: str, body: str,
+        want: bool) -> None:
+    assert fires(shipped, "negotiations", lang, title, body) is want
