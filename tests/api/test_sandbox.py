@@ -143,7 +143,9 @@ def test_healthz_fails_when_the_loop_stalls_or_the_threads_are_stuck(settings: S
 
 def test_a_worker_that_grew_is_retired_and_a_lean_one_kept() -> None:
     async def go() -> None:
-        ev = _evaluator(timeout=30)
+        # Retirement is by growth, not by the cap: room for the task's own imports too (the
+        # forkserver may be the one an earlier test started, with other modules loaded).
+        ev = _evaluator(timeout=30, memory_bytes=256 * 2**20)
         try:
             assert await ev.run(len, "abc") == 3
             [lean] = ev._idle
