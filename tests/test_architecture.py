@@ -19,7 +19,8 @@ import grimp
 import pytest
 from importlinter.cli import lint_imports
 
-from lint.importcontracts import find_cycles, find_uses, surface_breaches
+from lint.importcontracts import find_cycles, find_uses
+from lint.surface import surface_breaches
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_LINES = 300
