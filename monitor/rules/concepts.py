@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -183,13 +184,16 @@ def _load_file(path: Path, problems: list[RuleProblem]) -> ConceptDef | None:
     return ConceptDef(cid, str(path), root.start_mark.line + 1, description, terms)
 
 
-def load_concepts(directory: Path, problems: list[RuleProblem]) -> dict[str, ConceptDef]:
-    """Concepts of ``directory`` by id; problems (also duplicate ids) go to ``problems``."""
+def load_concepts(directory: Path, problems: list[RuleProblem],
+                  contents: Mapping[Path, bytes] | None = None) -> dict[str, ConceptDef]:
+    """Concepts of ``directory`` by id; problems (also duplicate ids) go to ``problems``.
+
+    ``contents``: the files' bytes when the caller has read them already."""
     out: dict[str, ConceptDef] = {}
     if not directory.is_dir():
         return out
     for path in concept_files(directory):
-        concept = _parsed(path, problems)
+        concept = _parsed(path, problems, (contents or {}).get(path))
         if concept is None:
             continue
         if concept.id in out:
@@ -201,9 +205,9 @@ def load_concepts(directory: Path, problems: list[RuleProblem]) -> dict[str, Con
     return out
 
 
-def _parsed(path: Path, problems: list[RuleProblem]) -> ConceptDef | None:
+def _parsed(path: Path, problems: list[RuleProblem], data: bytes | None) -> ConceptDef | None:
     try:
-        digest = hashlib.sha256(path.read_bytes()).digest()
+        digest = hashlib.sha256(path.read_bytes() if data is None else data).digest()
     except OSError:
         return _load_file(path, problems)  # says why, located at the file
     got = _PARSED.get(str(path))

@@ -238,7 +238,7 @@ def read_dir(directory: Path, cache: Callable[[Iterable[str]], FileCache] | None
     for path in [*paths, *concept_files(concept_dir)]:
         contents[path] = data = path.read_bytes()
         digest.update(str(path.relative_to(directory)).encode() + b"\0" + data)
-    known = load_concepts(concept_dir, problems)
+    known = load_concepts(concept_dir, problems, contents)
     files = cache(known) if cache is not None else None
     rules: list[Rule] = []
     first: dict[str, Rule] = {}

@@ -46,8 +46,8 @@ CASES = [  # (language, title, body, whether negotiations must match)
 
 
 @pytest.mark.parametrize(("lang", "title", "body", "want"), CASES, ids=case_ids(CASES))
-def test_negotiations_in_the_added_languages(shipped: Matcher, lang: str, title: str, body: str,
-        want: bool) -> None:
+def test_negotiations_in_the_added_languages(shipped: Matcher, lang: str, title: str,
+                                             body: str, want: bool) -> None:
     assert fires(shipped, "negotiations", lang, title, body) is want
 
 

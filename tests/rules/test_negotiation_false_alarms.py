@@ -116,6 +116,6 @@ CASES = [  # (language, title, body, whether negotiations must match)
 
 
 @pytest.mark.parametrize(("lang", "title", "body", "want"), CASES, ids=case_ids(CASES))
-def test_negotiations_on_its_false_alarm_classes(shipped: Matcher, lang: str, title: str, body: str,
-        want: bool) -> None:
+def test_negotiations_on_its_false_alarm_classes(shipped: Matcher, lang: str, title: str,
+                                                 body: str, want: bool) -> None:
     assert fires(shipped, "negotiations", lang, title, body) is want
