@@ -1,15 +1,16 @@
 """Candidate rules: a query, a rule mapping or a rule file's text loaded into a matcher the
 way the daemon loads a rule set.
 
-The candidate is written into a fresh directory next to a copy of the rules directory's
-``concepts/``, then ``Matcher.load``: whatever the matcher supports in a rule directory thus
-works here too, and the daemon's rule set is never touched. This module reads no store: the
+The candidate is written into a fresh directory and loaded by ``Matcher.load`` with the rules
+directory's ``concepts/``: whatever the matcher supports in a rule directory thus works here
+too, and the daemon's rule set is never touched. The concepts are read where they are, so
+that a worker that evaluates one candidate after another parses them once (their parsed
+files are remembered by path and content, monitor.rules.concepts). This module reads no store: the
 rule evaluators' workers (monitor.evaluations) build candidates with it and nothing more.
 """
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from collections.abc import Mapping
 from dataclasses import replace
@@ -41,11 +42,8 @@ def _load_dir(rules_dir: Path, files: Mapping[str, str]) -> Matcher:
         work = Path(tmp)
         for name, text in files.items():
             (work / name).write_text(text, encoding="utf-8")
-        concepts = rules_dir / "concepts"
-        if concepts.is_dir():
-            shutil.copytree(concepts, work / "concepts")
         try:
-            matcher = Matcher.load(work)
+            matcher = Matcher.load(work, concepts=rules_dir / "concepts")
             matcher.warnings = tuple(_named(p, work) for p in matcher.warnings)
             return matcher
         except yaml.YAMLError as exc:

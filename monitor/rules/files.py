@@ -222,22 +222,27 @@ def read_file(path: Path, known: dict[str, ConceptDef]) -> Entry:
 
 
 def read_dir(directory: Path, cache: Callable[[Iterable[str]], FileCache] | None = None,
-             ) -> tuple[RuleFiles, list[RuleProblem]]:
+             concept_dir: Path | None = None) -> tuple[RuleFiles, list[RuleProblem]]:
     """Load rules and concepts of ``directory``, collecting every problem instead of raising.
 
-    ``cache(concept_names)`` gives the cache of parsed files to use, if any."""
+    ``cache(concept_names)`` gives the cache of parsed files to use, if any. ``concept_dir``:
+    the concepts' directory when it is not ``directory/concepts`` (a candidate rule is read
+    beside the rule set's own concepts, whose parsed files are then remembered)."""
     problems: list[RuleProblem] = []
     warnings: list[RuleProblem] = []
     if not directory.is_dir():
         problems.append(RuleProblem(str(directory), 1, 1, "rules directory does not exist"))
         return RuleFiles((), ""), problems
     digest = hashlib.sha256()
-    concept_dir = directory / "concepts"
+    concept_dir = directory / "concepts" if concept_dir is None else concept_dir
     paths = _rule_files(directory)
     contents = {}
-    for path in [*paths, *concept_files(concept_dir)]:
+    for path in paths:
         contents[path] = data = path.read_bytes()
-        digest.update(str(path.relative_to(directory)).encode() + b"\0" + data)
+        digest.update(path.name.encode() + b"\0" + data)
+    for path in concept_files(concept_dir):
+        contents[path] = data = path.read_bytes()
+        digest.update(f"concepts/{path.name}".encode() + b"\0" + data)
     known = load_concepts(concept_dir, problems, contents)
     files = cache(known) if cache is not None else None
     rules: list[Rule] = []
@@ -263,9 +268,9 @@ def read_dir(directory: Path, cache: Callable[[Iterable[str]], FileCache] | None
 
 
 def load_rule_files(directory: Path, cache: Callable[[Iterable[str]], FileCache] | None = None,
-                    ) -> RuleFiles:
+                    concept_dir: Path | None = None) -> RuleFiles:
     """Rules and concepts of ``directory``; raise RuleError listing all problems."""
-    files, problems = read_dir(directory, cache)
+    files, problems = read_dir(directory, cache, concept_dir)
     if problems:
         raise RuleError(problems)
     return files

@@ -128,12 +128,14 @@ class Matcher:
         self.overruns = 0  # articles whose matching ran out of budget (docs/rules.md, "Limits")
 
     @classmethod
-    def load(cls, directory: Path, cache: Path | None = None) -> Matcher:
+    def load(cls, directory: Path, cache: Path | None = None,
+             concepts: Path | None = None) -> Matcher:
         """Load and compile the rules of ``directory``; raise RuleError with every problem.
 
-        ``cache``: the directory of parsed rule files (monitor.rules.rulecache), if any."""
+        ``cache``: the directory of parsed rule files (monitor.rules.rulecache), if any;
+        ``concepts``: the concepts' directory, when not ``directory/concepts``."""
         opened = None if cache is None else partial(RuleCache.open, cache, directory)
-        files = load_rule_files(directory, opened)
+        files = load_rule_files(directory, opened, concepts)
         return cls(files.rules, files.version, files.concepts, files.warnings)
 
     def index(self, language: str | None) -> _LanguageIndex:
