@@ -69,6 +69,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             "postgres", marks=pytest.mark.postgres)], indirect=True)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The tests run in parallel processes (pytest-xdist), each handed the next tests in this
+    # order: the few that take many seconds (daemons in subprocesses, real leases running
+    # out, a browser) go first, so that none of them starts last and runs alone.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture
 def db_backend(request: pytest.FixtureRequest) -> str:
     return str(getattr(request, "param", "sqlite"))

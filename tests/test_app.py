@@ -24,6 +24,7 @@ CITIES = ("Istanbul", "Geneva", "Riyadh", "Doha", "Vienna", "Oslo", "Ankara", "C
 # SIGINT and SIGTERM go to one handler (monitor/daemon.py) whatever the database, and the
 # polling loop is the same for either signal: both signals on SQLite, and the loop on
 # PostgreSQL once. The fourth combination ran the same two paths again, for 5 s of a subprocess.
+@pytest.mark.slow
 @pytest.mark.parametrize(("db_backend", "sig"), [
     ("sqlite", signal.SIGTERM), ("sqlite", signal.SIGINT),
     pytest.param("postgres", signal.SIGTERM, marks=pytest.mark.postgres)],

@@ -98,6 +98,7 @@ def _wait_for_version(url: str, old: str, auth: dict[str, str]) -> dict[str, obj
     raise AssertionError("the rule change was never picked up")
 
 
+@pytest.mark.slow
 def test_api_serves_then_sigterm_releases_in_flight_work_and_exits_0(
         cli: CLI, tmp_path: Path, server: LoopbackServer, slow_feed: str) -> None:
     assert cli("sources", "add", slow_feed).returncode == 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bench.eval_stream import evaluate, load_stream_labels, report
 from bench.streamfeeds import feed_items, stream_feeds
 from monitor.rules.matcher import Matcher
@@ -123,6 +125,7 @@ def test_a_missing_label_file_labels_nothing(tmp_path: Path) -> None:
     assert load_stream_labels(tmp_path / "stream.jsonl") == {}
 
 
+@pytest.mark.slow
 @needs_corpus(CORPUS / "feeds")
 def test_every_item_of_the_corpus_stream_has_a_label() -> None:
     root = Path(__file__).resolve().parents[1]

@@ -8,8 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from monitor.testing import LoopbackServer, Reply
 from tests.conftest import CLI
+
+pytestmark = pytest.mark.slow  # started first when the tests run in parallel
 
 RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
 <item><title>Item {n}</title><guid>g-{n}</guid><description>Text {n}.</description></item>

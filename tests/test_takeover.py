@@ -28,6 +28,8 @@ from monitor.takeover import reclaim_leases
 from monitor.testing import LoopbackServer, Reply
 from tests.deliveryhelp import add_alerts, webhooks
 
+pytestmark = pytest.mark.slow  # started first when the tests run in parallel
+
 LEASE = 1.5  # seconds: the slow work below takes three times as long (margins for a loaded CI)
 SLOW = 4.5
 

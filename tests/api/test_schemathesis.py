@@ -26,6 +26,8 @@ from monitor.reader.fetcher import Fetcher
 from tests.apiclient import cycle
 from tests.conftest import RULES
 
+pytestmark = pytest.mark.slow  # started first when the tests run in parallel
+
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "schemathesis-token"
 # Bounded so the suite stays quick; CI runs a fixed sequence (no surprise failures at merge),

@@ -15,6 +15,7 @@ from tests.conftest import CLI, ROOT, json_lines
 SEED = ROOT / "seeds" / "000_6dba894c3f267814.txt"
 
 
+@pytest.mark.slow
 @pytest.mark.backends
 def test_run_once_prints_three_alerts_for_the_seed_article_then_nothing(cli_process: CLI) -> None:
     cli = cli_process  # end to end: `python -m monitor` in a real subprocess

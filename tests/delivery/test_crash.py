@@ -25,6 +25,8 @@ from monitor.testing import LoopbackServer, Reply, Request
 from tests.conftest import CLI
 from tests.deliveryhelp import SECRET
 
+pytestmark = pytest.mark.slow  # started first when the tests run in parallel
+
 N = 8
 
 

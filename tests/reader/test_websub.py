@@ -66,6 +66,7 @@ def test_signatures_of_every_method_are_checked() -> None:
     assert not signature_ok("k", b"body", "md5=" + hashlib.md5(b"body").hexdigest())
 
 
+@pytest.mark.slow
 def test_subscribe_verify_push_renew_and_unsubscribe_against_a_loopback_hub(
         cli: CLI, tmp_path: Path, server: LoopbackServer) -> None:
     hub = Hub(server, lease=3)

@@ -42,6 +42,7 @@ def _concepts(directory: Path) -> dict[str, ConceptDef]:
     return concepts
 
 
+@pytest.mark.slow
 def test_every_catch_of_the_shipped_concepts_is_reviewed(vocabulary: object) -> None:
     failures = []
     concepts = _concepts(RULES / "concepts")

@@ -199,6 +199,7 @@ def test_the_schema_migrates_on_an_empty_database_and_reruns_as_a_no_op(
         store.close()
 
 
+@pytest.mark.slow
 def test_fresh_sqlite_files_opened_by_many_workers_at_once(tmp_path: Path) -> None:
     # The switch to WAL is refused at once ("database is locked", no busy wait) while another
     # connection opens the same new file; each worker must still open it.

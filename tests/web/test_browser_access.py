@@ -23,6 +23,8 @@ from tests.web.browserhelp import (
 )
 from tests.web.consolehelp import TOKEN, settings_for
 
+pytestmark = pytest.mark.slow  # started first when the tests run in parallel
+
 PAGES = ["/", "/rules", "/rules/edit?id=sanctions", "/sources", "/stories?all=1",
          "/deliveries"]
 

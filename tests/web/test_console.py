@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlmodel import select
 
 from monitor.app import App
@@ -90,6 +91,7 @@ def test_triage_is_stored_counted_per_rule_and_in_the_api(tmp_path: Path) -> Non
     with_console(settings_for(tmp_path), scenario)
 
 
+@pytest.mark.slow
 def test_workbench_checks_tests_backtests_and_saves(tmp_path: Path) -> None:
     rules = tmp_path / "rules"
     shutil.copytree(RULES, rules)

@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.web.browserhelp import DESKTOP, shot
 from tests.web.consolehelp import ROOT
 
@@ -35,6 +37,7 @@ def _address(daemon: subprocess.Popen[bytes], log: Path, deadline: float) -> str
     raise AssertionError("monitor run never said where it listens:\n" + log.read_text())
 
 
+@pytest.mark.slow
 def test_after_run_once_the_first_page_shows_the_seeds_alerts_highlighted(
         chromium: Any, tmp_path: Path) -> None:
     env = _environment(tmp_path)

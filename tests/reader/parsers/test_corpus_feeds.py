@@ -14,6 +14,7 @@ from pathlib import Path
 
 import feedparser
 import httpx
+import pytest
 
 from monitor.errors import ParseError
 from monitor.reader.fetcher import Fetcher, Validators
@@ -69,6 +70,7 @@ def _poll(files: dict[str, tuple[bytes, dict[str, str]]]) -> dict[str, PollResul
     return asyncio.run(go())
 
 
+@pytest.mark.slow
 def test_every_real_feed_yields_its_entries() -> None:
     expected = _expected()
     files = {}
@@ -106,6 +108,7 @@ def _headers(data: bytes) -> dict[str, str]:
     return out
 
 
+@pytest.mark.slow
 def test_feedparser_suite_parses_without_crash_and_keeps_every_entry() -> None:
     files = list(_suite_files())
     assert len(files) > 2000
