@@ -246,3 +246,27 @@ def test_vectors_are_stored_and_read_back_for_the_candidates(db_url: str) -> Non
         find_terms(conn, empty, later.articles, NOW + timedelta(hours=1))
     assert empty.recent == [] and empty.vectors == {}
     store.close()
+
+
+def test_a_story_is_joined_through_any_of_its_members() -> None:
+    # Story 5: an English report sharing Lavrov's name with the item, and a German one
+    # sharing no term but saying most nearly what the item says.
+    item = replace(_item([NAMES[0], "n:kbt", "n:dbr", "f:2016"], "ru"), vector=b"v")
+    hits = _hits([NAMES[0]], "en", count=6)
+    german: TermHit = (5, 51, "de", 5, 0)
+    cosine = {50: 0.3, 51: 0.52}
+
+    def similar(_i: PollArticle, article: int) -> float:
+        return cosine[article]
+    # The German report alone is short of the bar of a vector without terms; with the name
+    # its story shares besides, the two views together clear it.
+    assert DEFAULT.semantic_alone > 0.52 and 0.52 + DEFAULT.term_weight >= DEFAULT.semantic
+    assert best_link(item, {}, similarity=similar, recent=[german]) is None
+    assert best_link(item, hits, similarity=similar, recent=[german]) == 5
+    # A story whose members give other figures, and none of the item's, is another event,
+    # however alike one of its members without figures reads.
+    other = {NAMES[0]: [(7, 70, "en", 6, 1)]}
+    cosine.update({70: 0.3, 71: 0.9})
+    assert best_link(item, other, similarity=similar, recent=[(7, 71, "de", 5, 0)]) is None
+    assert best_link(item, {NAMES[0]: [(7, 70, "en", 6, 0)]}, similarity=similar,
+                     recent=[(7, 71, "de", 5, 0)]) == 7
