@@ -40,7 +40,8 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
-from monitor.reader.crossnames import FIGURE, LINK, NAME, headline_names
+from monitor.reader import textdates
+from monitor.reader.crossnames import DATE, FIGURE, LINK, NAME, headline_names
 from monitor.store.records import PollArticle, TermHit
 
 MIN_TERMS = 3  # an article naming fewer links on names alone to nothing: too little to tell
@@ -93,19 +94,23 @@ class Thresholds:
     # Across languages, added to the cosine per name or figure shared (four at most): the
     # encoder and the terms are two views, each short of the bar alone.
     term_weight: float = 0.05
+    # The most days apart the days an article names and those its candidate story names may
+    # be (None: dates are no veto).
+    date_gap: int | None = 3
 
 
 DEFAULT = Thresholds()
 
 
 def tally(item: PollArticle, by_term: dict[str, list[TermHit]], recent: Iterable[TermHit] = (),
-          by_story: bool = True) -> dict[tuple[int, bool], _Tally]:
+          by_story: bool = True, gap: int | None = None) -> dict[tuple[int, bool], _Tally]:
     """Per candidate story (``by_story``, else article) and language class (the item's: True),
-    what its members share with the item; ``recent``: candidates by their vectors alone."""
+    what its members share with the item; ``recent``: candidates by their vectors alone;
+    ``gap``: the most days apart the item's dates and a story's may be."""
     language = item.article.language
     out: dict[tuple[int, bool], _Tally] = {}
 
-    def get(story: int, article: int, lang: str | None, terms: int, _figures: int
+    def get(story: int, article: int, lang: str | None, terms: int, _figures: int, _dates: str
             ) -> _Tally | None:
         if lang is None:
             return None
@@ -118,7 +123,7 @@ def tally(item: PollArticle, by_term: dict[str, list[TermHit]], recent: Iterable
 
     # Per member first: a member whose figures all clash with the item's tells another
     # event (a toll, a vote, a round apart) and lends the story none of its terms.
-    mine = any(term.startswith(FIGURE) for term in item.terms)
+    mine = any(term.startswith(FIGURE) and not term.startswith(DATE) for term in item.terms)
     per: dict[int, tuple[TermHit, set[str], int]] = {}
     for term in item.terms:
         for hit in by_term.get(term, ()):
@@ -128,7 +133,10 @@ def tally(item: PollArticle, by_term: dict[str, list[TermHit]], recent: Iterable
             else:
                 entry[1].add(term)
     clash: set[int] = set()
+    dates = item.dates if gap is not None else ()
     for hit, shared, links in per.values():
+        if _far(dates, hit[5].split(), gap or 0):  # another day: lends the story nothing
+            continue
         if mine and hit[4] and not any(x.startswith(FIGURE) for x in shared):
             clash.add(hit[0])
             continue
@@ -138,7 +146,7 @@ def tally(item: PollArticle, by_term: dict[str, list[TermHit]], recent: Iterable
             t.links += links
             t.shares.append((len(shared), hit[3]))
     for hit in recent:
-        if hit[1] not in per:
+        if hit[1] not in per and not _far(dates, hit[5].split(), gap or 0):
             if mine and hit[4]:  # figures on both sides, none shared
                 clash.add(hit[0])
             else:
@@ -148,7 +156,22 @@ def tally(item: PollArticle, by_term: dict[str, list[TermHit]], recent: Iterable
         # another round, toll or day of the same actors (told once without figures).
         agree = {key[0] for key, t in out.items() if t.shared_figures}
         out = {key: t for key, t in out.items() if key[0] not in clash or key[0] in agree}
+    if dates:
+        # An article and a story, as two articles: a story whose members name days, none
+        # near the item's, tells another event, whichever member the item shares most with.
+        named: dict[int, set[str]] = {}
+        for hit in [hit for hit, _shared, _links in per.values()] + list(recent):
+            named.setdefault(hit[0], set()).update(hit[5].split())
+        out = {key: t for key, t in out.items()
+               if not _far(dates, named.get(t.story, ()), gap or 0)}
     return out
+
+
+def _far(dates: Collection[str], other: Collection[str], gap: int) -> bool:
+    """Whether both name days, none within ``gap`` days of one of the other's: another event
+    of the same actors (the martial law of the 3rd, the impeachment of the 14th)."""
+    return bool(dates and other) and all(
+        textdates.days_apart(a, b) > gap for a in dates for b in other)
 
 
 def best_link(item: PollArticle, by_term: dict[str, list[TermHit]], *,
@@ -173,7 +196,7 @@ def best_link(item: PollArticle, by_term: dict[str, list[TermHit]], *,
     best: tuple[float, int] | None = None
     # Terms link one article to another: what several members of a story share with the item
     # together is often no more than a country and its capital, common to all its news.
-    for (_key, same), t in tally(item, by_term, by_story=False).items():
+    for (_key, same), t in tally(item, by_term, by_story=False, gap=at.date_gap).items():
         if t.story in avoid or (same and not headline <= t.shared):
             continue
         score = _evidence(t, not same, _overlap(t, telling), len(counted), at)
@@ -184,7 +207,7 @@ def best_link(item: PollArticle, by_term: dict[str, list[TermHit]], *,
     # The encoder compares the item with every member of a story whose vector is read: a
     # story grows and becomes easier to join, in more languages. Within one language it reads
     # a template's copies as one (cosine near 0.8): there the terms' share must hold too.
-    for (_key, same), t in tally(item, by_term, recent).items():
+    for (_key, same), t in tally(item, by_term, recent, gap=at.date_gap).items():
         if t.story in avoid or (same and not headline <= t.shared):
             continue
         if same and _overlap(t, telling) < at.within_overlap:
