@@ -23,7 +23,8 @@ def add_commands(rules: Any) -> None:
     col.add_argument("--accept", action="store_true", help="add the NEW catches to the "
                      "concepts' intended lists (read them first: a collision is not intended)")
     gaz = rules.add_parser("gazetteer", help="regenerate concepts/actors.yaml from CLDR and "
-                           "the lists in gazetteer/ (needs Babel)")
+                           "the lists in gazetteer/, and the month names dates are read by "
+                           "(needs Babel)")
     gaz.add_argument("directory", nargs="?", type=Path, help="rules directory")
     gaz.add_argument("--check", action="store_true",
                      help="only say whether the committed file is current (exit 1 if not)")
@@ -104,20 +105,25 @@ def cmd_collisions(args: argparse.Namespace, directory: Path) -> int:
 
 
 def cmd_gazetteer(args: argparse.Namespace, directory: Path) -> int:
+    from monitor.reader import monthnames
     from monitor.rules.gazetteer import generate, target
 
     try:
-        text = generate(directory)
+        # The actors concept, and the month names dates in article text are read by.
+        made = [(target(directory), generate(directory)),
+                (monthnames.TARGET, monthnames.generate())]
     except ImportError:
         print("monitor: the gazetteer needs Babel (pip install 'monitor[gazetteer]')")
         return 2
-    path = target(directory)
-    current = path.is_file() and path.read_text(encoding="utf-8") == text
-    if args.check:
-        print(f"{path}: " + ("up to date" if current else
-                             "stale: run `monitor rules gazetteer` and commit the result"))
-        return 0 if current else 1
-    if not current:
-        path.write_text(text, encoding="utf-8")
-    print(f"{path}: " + ("unchanged" if current else "written"))
-    return 0
+    stale = 0
+    for path, text in made:
+        current = path.is_file() and path.read_text(encoding="utf-8") == text
+        stale += not current
+        if args.check:
+            print(f"{path}: " + ("up to date" if current else
+                                 "stale: run `monitor rules gazetteer` and commit the result"))
+        else:
+            if not current:
+                path.write_text(text, encoding="utf-8")
+            print(f"{path}: " + ("unchanged" if current else "written"))
+    return 1 if args.check and stale else 0

@@ -29,6 +29,7 @@ from anyascii import anyascii
 from monitor.reader import citations, eventkeys
 
 NAME, FIGURE, LINK = "n:", "f:", "l:"  # a cited page: ``citations``
+DATE = FIGURE + "d"  # a day of a month, MMDD: a figure
 _KEEP = 5  # consonant classes kept: enough keys for the index, few spelling tails
 _CLASSES = str.maketrans({"p": "b", "v": "b", "f": "b", "w": "b", "l": "r", "m": "n",
                           "g": "k", "q": "k", "c": "k", "z": "s", "x": "s", "j": "s"})
@@ -105,10 +106,11 @@ def _name_keys(name: str) -> set[str]:
 
 
 def link_terms(title: str, body: str, key: str | None = None,
-               links: Iterable[str] = ()) -> tuple[str, ...]:
+               links: Iterable[str] = (), dates: Iterable[str] = ()) -> tuple[str, ...]:
     """The article's language-independent terms: the skeletons of its names, its figures
-    (``key``: its event key, when already made) and the pages it cites (``links``), sorted:
-    the keys candidates are found by."""
+    (``key``: its event key, when already made), the days of the month it names (``dates``,
+    from ``textdates``: a shared day is a shared figure, whatever the year) and the pages it
+    cites (``links``), sorted: the keys candidates are found by."""
     text = f"{title}\n{body[:eventkeys.LEAD]}"
     words = set((eventkeys.event_key(title, body) if key is None else key).split())
     terms = {FIGURE + w[1:].translate(_DIGITS) for w in words
@@ -127,6 +129,7 @@ def link_terms(title: str, body: str, key: str | None = None,
         for spelling, canonical in _ALIAS_PAIRS:
             if spelling in text:
                 terms |= _name_keys(canonical)
+    terms |= {DATE + day[-4:] for day in dates if len(day) >= 4}
     terms |= {LINK + citations.key(url) for url in links}
     return tuple(sorted(terms))
 

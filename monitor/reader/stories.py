@@ -21,7 +21,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from monitor.models import Article, Match
-from monitor.reader import breaking, crossnames, eventkeys, linking, semantic, simhash
+from monitor.reader import (
+    breaking,
+    crossnames,
+    eventkeys,
+    linking,
+    semantic,
+    simhash,
+    textdates,
+)
 from monitor.store.records import (
     BreakingPayload,
     BreakingRule,
@@ -117,7 +125,7 @@ class StoryIndex:
                 self.by_band.setdefault((band, value), []).append(
                     (story_id, item.simhash, item.event_key))
         terms, figures = counts(item.terms)
-        hit = (story_id, -1 - n, item.article.language, terms, figures)
+        hit = (story_id, -1 - n, item.article.language, terms, figures, " ".join(item.dates))
         if item.vector is not None:
             self.vectors[-1 - n] = item.vector
             self.recent.append(hit)
@@ -149,16 +157,19 @@ def copy_of(alert: PollAlert, earlier: int | None) -> int | None:
 
 def poll_article(article: Article, matches: Iterable[Match], *, targets: Sequence[str],
                  route: Route, per_story: Callable[[str], bool]) -> PollArticle:
-    """A new article with its SimHash, event key, link terms and matches routed to their
-    targets."""
+    """A new article with its SimHash, event key, link terms, the days it names and matches
+    routed to their targets."""
     h = simhash.text_simhash(article.title, article.body)
     alerts = tuple(PollAlert(m, tuple(route(targets, m.notify)), per_story(m.rule_id))
                    for m in matches)
     key = eventkeys.event_key(article.title, article.body)
+    dates = tuple(sorted(textdates.read_dates(
+        f"{article.title}\n{article.body[:eventkeys.LEAD]}", article.language)))
     return PollArticle(article, h, tuple(simhash.bands(h)) if h is not None else (),
                        event_key=key if h is not None else None, alerts=alerts,
                        terms=crossnames.link_terms(article.title, article.body, key,
-                                                   article.links))
+                                                   article.links, dates),
+                       dates=dates)
 
 
 def plan_poll(found: Iterable[tuple[Article, Iterable[Match]]], *, targets: Sequence[str],

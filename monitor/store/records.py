@@ -57,10 +57,12 @@ class PollArticle:
     event_key: str | None = None  # names and figures: a near-duplicate naming others is news
     terms: tuple[str, ...] = ()  # cross-script name skeletons and figures: the language link
     vector: bytes | None = None  # title and lead, from the optional encoder
+    dates: tuple[str, ...] = ()  # the days its title and lead name (``reader.textdates``)
     alerts: tuple[PollAlert, ...] = ()
 
 
-TermHit = tuple[int, int, str | None, int, int]
+# (story, article, language, its numbers of terms and of figures, the days it names)
+TermHit = tuple[int, int, str | None, int, int, str]
 
 
 @dataclass(frozen=True)
@@ -71,8 +73,8 @@ class StoryCandidates:
     by_url: dict[str, int]  # canonical URL -> story id
     # (band, value) -> (story, simhash, event key) of each member article with that band
     by_band: dict[tuple[int, int], list[tuple[int, int, str | None]]]
-    # term -> (story, article, language, the article's numbers of terms and of figures) of
-    # recent articles;
+    # term -> (story, article, language, the article's numbers of terms and of figures, the
+    # days it names, space-separated) of recent articles;
     # a term more common than the lookup's cap is ``crowded`` instead: it tells nothing apart
     by_term: dict[str, list[TermHit]] = field(default_factory=dict)
     crowded: set[str] = field(default_factory=set)

@@ -33,13 +33,14 @@ _VECTORS_OF = core_select(_VECTORS.c.article_id, _VECTORS.c.vector).where(
     _VECTORS.c.article_id.in_(bindparam("ids", expanding=True)))
 # The newest vectors in the window, newest first, through ``ix_story_vectors_recent``.
 _RECENT = (core_select(_VECTORS.c.story_id, _VECTORS.c.article_id, _VECTORS.c.language,
-                       _VECTORS.c.terms, _VECTORS.c.figures, _VECTORS.c.vector)
+                       _VECTORS.c.terms, _VECTORS.c.figures, _VECTORS.c.dates,
+                       _VECTORS.c.vector)
            .where(_VECTORS.c.created_at >= bindparam("since"),
                   _VECTORS.c.story_id.is_not(None))
            .order_by(_VECTORS.c.created_at.desc())
            .limit(bindparam("limit")))
 _BY_TERM = (core_select(_TERMS.c.story_id, _TERMS.c.article_id, _TERMS.c.language,
-                        _TERMS.c.terms, _TERMS.c.figures)
+                        _TERMS.c.terms, _TERMS.c.figures, _TERMS.c.dates)
             .where(_TERMS.c.term == bindparam("term"),
                    _TERMS.c.created_at >= bindparam("since"))
             .order_by(_TERMS.c.created_at.desc())
@@ -64,12 +65,12 @@ def find_terms(conn: Connection, found: StoryCandidates, items: Sequence[PollArt
             continue
         rows = conn.execute(_BY_TERM, {"term": term, "since": since, "limit": cap}).all()
         if rows:
-            found.by_term[term] = [(int(r[0]), int(r[1]), r[2], int(r[3]), int(r[4]))
+            found.by_term[term] = [(int(r[0]), int(r[1]), r[2], int(r[3]), int(r[4]), r[5])
                                    for r in rows]
     if any(i.vector is not None for i in items):
         newest = conn.execute(_RECENT, {"since": since, "limit": RECENT_VECTORS}).all()
-        found.recent.extend((r[0], r[1], r[2], r[3], r[4]) for r in newest)
-        found.vectors.update((r[1], bytes(r[5])) for r in newest)
+        found.recent.extend((r[0], r[1], r[2], r[3], r[4], r[5]) for r in newest)
+        found.vectors.update((r[1], bytes(r[6])) for r in newest)
         shared = Counter(hit[1] for hits in found.by_term.values() for hit in hits
                          if hit[1] not in found.vectors)
         ids = [article for article, _n in shared.most_common(VECTOR_CANDIDATES)]
@@ -79,10 +80,11 @@ def find_terms(conn: Connection, found: StoryCandidates, items: Sequence[PollArt
 
 
 def counts(terms: Iterable[str]) -> tuple[int, int]:
-    """An article's numbers of names and figures together, and of figures: what an overlap is
-    measured against (its cited pages apart: a link is evidence of its own)."""
-    kinds = [t[:2] for t in terms]  # the kinds ``reader.crossnames`` makes: n:, f:, l:
-    return kinds.count("n:") + kinds.count("f:"), kinds.count("f:")
+    """An article's numbers of names and figures together, and of figures other than days:
+    what an overlap is measured against (its cited pages apart: a link is evidence of its
+    own), and whether its figures can clash (its days are weighed apart, with a margin)."""
+    kinds = [t[:3] if t.startswith("f:d") else t[:2] for t in terms]  # a day: f:d
+    return kinds.count("n:") + kinds.count("f:") + kinds.count("f:d"), kinds.count("f:")
 
 
 def term_rows(item: PollArticle, article_id: int, story_id: int,
@@ -91,7 +93,7 @@ def term_rows(item: PollArticle, article_id: int, story_id: int,
     terms, figures = counts(item.terms)
     return ({"term": term, "article_id": article_id, "story_id": story_id,
              "language": item.article.language, "terms": terms, "figures": figures,
-             "created_at": now} for term in item.terms)
+             "dates": " ".join(item.dates), "created_at": now} for term in item.terms)
 
 
 def vector_row(item: PollArticle, article_id: int, story_id: int,
@@ -100,7 +102,7 @@ def vector_row(item: PollArticle, article_id: int, story_id: int,
     terms, figures = counts(item.terms)
     return {"article_id": article_id, "vector": item.vector, "created_at": now,
             "story_id": story_id, "language": item.article.language, "terms": terms,
-            "figures": figures}
+            "figures": figures, "dates": " ".join(item.dates)}
 
 
 def insert_terms(conn: Connection, rows: Sequence[dict[str, object]],

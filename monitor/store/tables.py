@@ -147,7 +147,7 @@ class StoryTermRow(SQLModel, table=True):
     __table_args__ = (
         # Covering: a lookup reads the index alone, however many rows a common term has.
         Index("ix_story_terms_lookup", "term", "created_at", "story_id", "article_id",
-              "language", "terms", "figures"),
+              "language", "terms", "figures", "dates"),
         Index("ix_story_terms_article_id", "article_id"),
     )
 
@@ -158,6 +158,9 @@ class StoryTermRow(SQLModel, table=True):
     language: str | None = Field(default=None, max_length=16)
     terms: int  # how many terms the article has: the overlap is measured against it
     figures: int = 0  # how many of them are figures
+    # The days its title and lead name (``reader.textdates``), space-separated: a candidate
+    # naming only days far from the article's tells another event
+    dates: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     created_at: datetime
 
 
@@ -169,7 +172,7 @@ class StoryVectorRow(SQLModel, table=True):
     __table_args__ = (
         # The newest vectors: candidates sharing no term (0700); covering all but the vector.
         Index("ix_story_vectors_recent", "created_at", "article_id", "story_id", "language",
-              "terms", "figures"),
+              "terms", "figures", "dates"),
     )
 
     article_id: int = Field(foreign_key="articles.id", primary_key=True)
@@ -179,6 +182,7 @@ class StoryVectorRow(SQLModel, table=True):
     language: str | None = Field(default=None, max_length=16)
     terms: int = 0  # as in ``story_terms``
     figures: int = 0
+    dates: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
 
 
 class AlertCopyRow(SQLModel, table=True):

@@ -118,7 +118,7 @@ NAMES = ["n:rbrb", "n:rbs", "n:srk", "n:nsk", "n:btkb"]  # Lavrov, Rubio, Sergei
 def _hits(terms: list[str], language: str | None, figures: int = 0, count: int = 0
           ) -> dict[str, list[TermHit]]:
     """Story 5's article 50 found by ``terms`` (of ``count`` terms in all, else these)."""
-    return {t: [(5, 50, language, count or len(terms), figures)] for t in terms}
+    return {t: [(5, 50, language, count or len(terms), figures, "")] for t in terms}
 
 
 def test_the_bars_of_a_link() -> None:
@@ -184,7 +184,7 @@ def test_the_newest_articles_are_candidates_by_their_vectors_alone() -> None:
     a, b, c = semantic.vectors([ENGLISH, RU_CALL, OTHER_RU])
     assert a and b and c
     item = replace(_item(["n:kbt"], "ru"), vector=b)  # no term shared with either
-    newest: list[TermHit] = [(5, 50, "en", 6, 0), (7, 70, "ru", 6, 1)]
+    newest: list[TermHit] = [(5, 50, "en", 6, 0, ""), (7, 70, "ru", 6, 1, "")]
     vectors = {50: a, 70: c}
 
     def similar(_i: PollArticle, article: int) -> float:
@@ -239,10 +239,34 @@ def test_vectors_are_stored_and_read_back_for_the_candidates(db_url: str) -> Non
     stored = plan.articles[0].vector
     assert stored is not None and list(found.vectors.values()) == [stored]  # Lavrov's story
     # The newest vectors are candidates of their own, with their story, language and counts.
-    [(story, article, language, terms, figures)] = found.recent
+    [(story, article, language, terms, figures, _dates)] = found.recent
     assert story == article and language == "en" and terms > figures == 0
     with store.engine.connect() as conn:  # outside the window: none
         empty = StoryCandidates({}, {}, {})
         find_terms(conn, empty, later.articles, NOW + timedelta(hours=1))
     assert empty.recent == [] and empty.vectors == {}
     store.close()
+
+
+def test_a_story_is_joined_through_any_of_its_members() -> None:
+    # Story 5: an English report sharing Lavrov's name with the item, and a German one
+    # sharing no term but saying most nearly what the item says.
+    item = replace(_item([NAMES[0], "n:kbt", "n:dbr", "f:2016"], "ru"), vector=b"v")
+    hits = _hits([NAMES[0]], "en", count=6)
+    german: TermHit = (5, 51, "de", 5, 0, "")
+    cosine = {50: 0.3, 51: 0.52}
+
+    def similar(_i: PollArticle, article: int) -> float:
+        return cosine[article]
+    # The German report alone is short of the bar of a vector without terms; with the name
+    # its story shares besides, the two views together clear it.
+    assert DEFAULT.semantic_alone > 0.52 and 0.52 + DEFAULT.term_weight >= DEFAULT.semantic
+    assert best_link(item, {}, similarity=similar, recent=[german]) is None
+    assert best_link(item, hits, similarity=similar, recent=[german]) == 5
+    # A story whose members give other figures, and none of the item's, is another event,
+    # however alike one of its members without figures reads.
+    other: dict[str, list[TermHit]] = {NAMES[0]: [(7, 70, "en", 6, 1, "")]}
+    cosine.update({70: 0.3, 71: 0.9})
+    assert best_link(item, other, similarity=similar, recent=[(7, 71, "de", 5, 0, "")]) is None
+    assert best_link(item, {NAMES[0]: [(7, 70, "en", 6, 0, "")]}, similarity=similar,
+                     recent=[(7, 71, "de", 5, 0, "")]) == 7
