@@ -17,13 +17,11 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 from functools import partial
-from itertools import compress
-from typing import cast
 
 from monitor.errors import MatchBudgetExceeded
 from monitor.models import Evidence
 from monitor.rules.analysis import sentence_ends, separated, starts, token_starts, words
-from monitor.rules.lexicon import Known, Lexicon, folded_of, prefix_table, stem_of
+from monitor.rules.lexicon import Lexicon, folded_of, prefix_table, stem_of
 from monitor.rules.positions import Occurrences, Positions
 
 TERM, PREFIX, EXACT, PHRASE = 0, 1, 2, 3  # EXACT: the folded word itself, not its stem
@@ -94,10 +92,9 @@ class Document:
         self.words = [*title_words, SENTINEL, *words(body)]
         # Work on distinct words: an 800-word article has about 400, each looked up once in
         # the index's lexicon; from then on only the few that some rule names count.
-        distinct = list(set(self.words))
-        entries = lexicon.entries(distinct)
-        self.entries = cast("list[Known]", list(filter(None, entries)))
-        distinct = self._distinct = list(compress(distinct, entries))
+        named = lexicon.named(set(self.words))
+        self.entries = list(named.values())
+        distinct = self._distinct = list(named)
         occurrences = self._occurrences = Occurrences(self.words, distinct)
         self._stems = list(map(stem_of, self.entries))
         self._folded = list(map(folded_of, self.entries))

@@ -288,5 +288,9 @@ def test_the_lexicon_starts_over_when_full_and_still_matches() -> None:
 def test_words_no_rule_names_share_the_empty_entry() -> None:
     matcher = _matcher(make_rule("s", "embass* OR sanction"))
     lexicon = matcher.index("en").lexicon
-    assert lexicon.entries(["the", "Embassies", "sanctions", "weather"]) == [
-        (), ("embassies", "embassi", (0,), ("embass",)), ("sanctions", "sanction", (0,), ()), ()]
+    expected = {"Embassies": ("embassies", "embassi", (0,), ("embass",)),
+                "sanctions": ("sanctions", "sanction", (0,), ())}
+    assert lexicon.named({"the", "Embassies", "sanctions", "weather"}) == expected
+    # Again from the tables: the unnamed words are dropped, the named ones found as they were.
+    assert lexicon.named({"the", "Embassies", "sanctions", "weather"}) == expected
+    assert len(lexicon) == 4
