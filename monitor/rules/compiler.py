@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from monitor.errors import MatchBudgetExceeded
 from monitor.rules import query as q
 from monitor.rules.analysis import Analyzer, words
 from monitor.rules.concepts import LANGUAGE_FALLBACK, ConceptDef
@@ -42,37 +43,79 @@ class Program:
 
 
 class LeafProgram(Program):
+    """A term, prefix or phrase (``leaf``): ``LeafProgram.of`` picks the kind that runs it."""
+
     def __init__(self, leaf: Leaf) -> None:
         self.leaf = leaf
 
-    def run(self, doc: Document) -> list[Hit] | None:
-        leaf = self.leaf
-        kind = leaf.kind
-        # Most leaves of a candidate rule are absent (the other words of an OR): answer with
-        # one set lookup. A single word's positions are memoised by the document already, so
-        # only phrases go through ``find``.
+    @staticmethod
+    def of(leaf: Leaf) -> LeafProgram:
+        if leaf.kind == PHRASE:
+            return PhraseProgram(leaf)
+        return WordProgram(leaf) if leaf.field is None else FieldWordProgram(leaf)
+
+    def triggers(self) -> frozenset[Trigger] | None:
+        return frozenset((self.leaf.trigger(),))
+
+
+class WordProgram(LeafProgram):
+    """One word (stem or folded form) or prefix, in title or body: most leaves of a rule set,
+    and most of those absent from the article (the other words of an OR), so that case is one
+    set lookup. A word's positions are memoised by the document."""
+
+    def __init__(self, leaf: Leaf) -> None:
+        super().__init__(leaf)
+        self.key, self.kind = leaf.key, leaf.kind
+
+    def positions(self, doc: Document) -> list[int] | None:
+        """The leaf's first MAX_HITS_PER_LEAF positions, charged to ``doc``; None if absent."""
+        key, kind = self.key, self.kind
         if kind == TERM:
-            if leaf.key not in doc.distinct_stems:
+            if key not in doc.distinct_stems:
                 return None
-            at = doc.stem_positions(leaf.key)
+            at = doc.stem_positions(key)
         elif kind == EXACT:
-            if leaf.key not in doc.distinct_folded:
+            if key not in doc.distinct_folded:
                 return None
-            at = doc.folded_positions(leaf.key)
-        elif kind == PREFIX:
-            at = doc.prefix_positions(leaf.key)
+            at = doc.folded_positions(key)
         else:
-            return self._phrase(doc)
+            at = doc.prefix_positions(key)
         if len(at) > MAX_HITS_PER_LEAF:
             at = at[:MAX_HITS_PER_LEAF]
-        doc.charge(len(at) + 1)
-        if leaf.field == "title":
-            at = [i for i in at if i < doc.body_start]
-        elif leaf.field == "body":
-            at = [i for i in at if i >= doc.body_start]
-        return [(i, i + 1, leaf) for i in at] or None
+        # Document.charge, inline: this runs for every present word of every candidate rule.
+        doc.work += len(at) + 1
+        if doc.work > doc.budget:
+            raise MatchBudgetExceeded(doc.work, doc.budget)
+        return at
 
-    def _phrase(self, doc: Document) -> list[Hit] | None:
+    def run(self, doc: Document) -> list[Hit] | None:
+        at = self.positions(doc)
+        if not at:
+            return None
+        leaf = self.leaf
+        if len(at) == 1:
+            i = at[0]
+            return [(i, i + 1, leaf)]
+        return [(i, i + 1, leaf) for i in at]
+
+
+class FieldWordProgram(WordProgram):
+    """A word or prefix in the title only or the body only."""
+
+    def run(self, doc: Document) -> list[Hit] | None:
+        at = self.positions(doc)
+        if not at:
+            return None
+        leaf, body = self.leaf, doc.body_start
+        if leaf.field == "title":
+            return [(i, i + 1, leaf) for i in at if i < body] or None
+        return [(i, i + 1, leaf) for i in at if i >= body] or None
+
+
+class PhraseProgram(LeafProgram):
+    """Words in a row: their spans are memoised by the document (Document.find)."""
+
+    def run(self, doc: Document) -> list[Hit] | None:
         leaf = self.leaf
         found = doc.find(leaf)
         doc.charge(len(found) + 1)
@@ -81,9 +124,6 @@ class LeafProgram(Program):
         elif leaf.field == "body":
             found = [s for s in found if s[0] >= doc.body_start]
         return [(s, e, leaf) for s, e in found] or None
-
-    def triggers(self) -> frozenset[Trigger] | None:
-        return frozenset((self.leaf.trigger(),))
 
 
 class Const(Program):
@@ -140,7 +180,9 @@ class OrProgram(Program):
         for child in self.children:
             got = child.run(doc)
             if got is not None:
-                doc.charge(len(got))
+                doc.work += len(got)  # Document.charge, inline (every candidate has an OR)
+                if doc.work > doc.budget:
+                    raise MatchBudgetExceeded(doc.work, doc.budget)
                 # Extend one list: ``hits + got`` per child copied the hits of a long OR anew.
                 # Every program returns a list of its own, so the first one is taken as is.
                 if hits is None:
@@ -284,4 +326,4 @@ class Compiler:
             leaf = Leaf(mode, key, (), label, concept, weight, field, context, party)
         else:
             leaf = Leaf(PHRASE, "", tuple(parts), label, concept, weight, field, context, party)
-        return LeafProgram(self.interned.setdefault(leaf, leaf))
+        return LeafProgram.of(self.interned.setdefault(leaf, leaf))

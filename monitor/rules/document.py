@@ -102,6 +102,10 @@ class Document:
         self._folded_pos = Positions(distinct, self._folded, occurrences)
         self.distinct_stems = self._stem_pos.present
         self.distinct_folded = self._folded_pos.present
+        # Positions of a stem or a folded word (the tables' own methods: asked for every
+        # present word of every candidate rule, a call through the document cost a frame).
+        self.stem_positions = self._stem_pos.get
+        self.folded_positions = self._folded_pos.get
         self._stem_of: dict[str, str] | None = None
         self._folded_of: dict[str, str] | None = None
         self._prefix_tokens: dict[str, list[str]] | None = None
@@ -143,12 +147,6 @@ class Document:
         if self._prefix_tokens is None:
             self._prefix_tokens = prefix_table(self.entries)
         return self._prefix_tokens
-
-    def stem_positions(self, stem: str) -> list[int]:
-        return self._stem_pos.get(stem)
-
-    def folded_positions(self, word: str) -> list[int]:
-        return self._folded_pos.get(word)
 
     def positions(self, key: str, mode: int) -> list[int]:
         if mode == TERM:

@@ -214,6 +214,11 @@ def _judge(c: _Compiled, doc: Document) -> tuple[_Compiled, float, list[Hit]] | 
         got = c.query.run(doc)
         if got is None:
             return None
+        if len(got) == 1 and not c.weights:
+            # Most matches have one hit: its stretch, order and score need no sorting.
+            start, _end, leaf = got[0]
+            score = leaf.weight * (_TITLE_FACTOR if start < doc.body_start else 1.0)
+            return None if score < rule.min_score else (c, score, got)
         hits = got  # a fresh list from the program: extended below, never shared
     if c.weights:
         score = 0.0
