@@ -13,15 +13,19 @@ from monitor.rules.document import Document, Hit, Quote
 
 def snippet(text: str, start: int, end: int, width: int = 60) -> str:
     """The hit in its context, marked with « », trimmed to about ``width`` chars each side."""
-    left = max(0, start - width)
-    right = min(len(text), end + width)
-    pre = ("…" if left else "") + text[left:start]
-    post = text[end:right] + ("…" if right < len(text) else "")
-    out = f"{pre}«{text[start:end]}»{post}"
-    # Every whitespace character but the space is unprintable, so a printable excerpt without
-    # a double space or one at either end is already what split and join would make of it:
-    # most are, in running text, and splitting one into its ~20 words is most of the cost.
-    if out.isprintable() and "  " not in out and out[0] != " " and out[-1] != " ":
+    size = len(text)
+    left = start - width if start > width else 0
+    right = end + width if end + width < size else size
+    # The marks and the ellipses only add characters that are not whitespace, so the excerpt
+    # has no whitespace to collapse when the plain text around the hit has none: every
+    # whitespace character but the space is unprintable, so printable text without a double
+    # space, or one at an end the excerpt keeps, is left as it is. Most text is, and the
+    # plain slice (one byte a character, as most news) is cheaper to check than the excerpt.
+    plain = text[left:right]
+    out = (f"{'…' if left else ''}{text[left:start]}«{text[start:end]}»{text[end:right]}"
+           f"{'…' if right < size else ''}")
+    if (plain.isprintable() and "  " not in plain and (left or plain[:1] != " ")
+            and (right < size or plain[-1:] != " ")):
         return out
     return " ".join(out.split())
 
