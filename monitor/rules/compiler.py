@@ -70,16 +70,13 @@ class WordProgram(LeafProgram):
     def positions(self, doc: Document) -> list[int] | None:
         """The leaf's first MAX_HITS_PER_LEAF positions, charged to ``doc``; None if absent."""
         key, kind = self.key, self.kind
-        if kind == TERM:
-            if key not in doc.distinct_stems:
-                return None
-            at = doc.stem_positions(key)
-        elif kind == EXACT:
-            if key not in doc.distinct_folded:
-                return None
-            at = doc.folded_positions(key)
-        else:
+        if kind == PREFIX:
             at = doc.prefix_positions(key)
+        else:
+            got = (doc.stem_at if kind == TERM else doc.folded_at).get(key)
+            if got is None:
+                return None
+            at = got
         if len(at) > MAX_HITS_PER_LEAF:
             at = at[:MAX_HITS_PER_LEAF]
         # Document.charge, inline: this runs for every present word of every candidate rule.

@@ -1,7 +1,7 @@
 """The analysed article: one ``Document`` per article and language, with the positions of the
 words that rules name, and the ``Leaf`` (term, prefix or phrase) that is looked up in it.
 
-Positions of stems and prefixes are computed on first use (monitor.rules.positions) and shared
+Positions of the named words are found in one pass (monitor.rules.positions) and shared
 by every rule evaluated on the article; character offsets and sentences only for the few tokens
 that hit.
 
@@ -22,7 +22,7 @@ from monitor.errors import MatchBudgetExceeded
 from monitor.models import Evidence
 from monitor.rules.analysis import sentence_ends, separated, starts, token_starts, words
 from monitor.rules.lexicon import Lexicon, folded_of, prefix_table, stem_of
-from monitor.rules.positions import Occurrences, Positions
+from monitor.rules.positions import Occurrences, by_key
 
 TERM, PREFIX, EXACT, PHRASE = 0, 1, 2, 3  # EXACT: the folded word itself, not its stem
 Trigger = tuple[int, str]  # (TERM, stem), (EXACT, folded word) or (PREFIX, folded prefix)
@@ -98,14 +98,10 @@ class Document:
         occurrences = self._occurrences = Occurrences(self.words, distinct)
         self._stems = list(map(stem_of, self.entries))
         self._folded = list(map(folded_of, self.entries))
-        self._stem_pos = Positions(distinct, self._stems, occurrences)
-        self._folded_pos = Positions(distinct, self._folded, occurrences)
-        self.distinct_stems = self._stem_pos.present
-        self.distinct_folded = self._folded_pos.present
-        # Positions of a stem or a folded word (the tables' own methods: asked for every
-        # present word of every candidate rule, a call through the document cost a frame).
-        self.stem_positions = self._stem_pos.get
-        self.folded_positions = self._folded_pos.get
+        # Present stem (folded word) → its positions: one lookup answers whether a rule's word
+        # is there and where. Built now: an article with named words has candidate rules.
+        self.stem_at = by_key(distinct, self._stems, occurrences) if distinct else {}
+        self.folded_at = by_key(distinct, self._folded, occurrences) if distinct else {}
         self._stem_of: dict[str, str] | None = None
         self._folded_of: dict[str, str] | None = None
         self._prefix_tokens: dict[str, list[str]] | None = None
@@ -147,6 +143,12 @@ class Document:
         if self._prefix_tokens is None:
             self._prefix_tokens = prefix_table(self.entries)
         return self._prefix_tokens
+
+    def stem_positions(self, stem: str) -> list[int]:
+        return self.stem_at.get(stem, [])
+
+    def folded_positions(self, word: str) -> list[int]:
+        return self.folded_at.get(word, [])
 
     def positions(self, key: str, mode: int) -> list[int]:
         if mode == TERM:
