@@ -197,6 +197,19 @@ class Document:
             if sum(p >= body for p in positions) > _FIND_WORDS:
                 self.body_starts()
 
+    def char_range(self, start: int, end: int) -> Span:
+        """Character offsets of the tokens [start, end) in their field's text."""
+        body = self.body_start
+        table = self._body_starts
+        if table is not None and start >= body:
+            # Most hits of an article with many: the offsets of every body token are known.
+            last = end - 1
+            return table[start - body], table[last - body] + len(self.words[last])
+        a, b = self.char_span(start)
+        if end - start > 1:
+            b = self.char_span(end - 1)[1]
+        return a, b
+
     def char_span(self, position: int) -> Span:
         """Character offsets of a token in its field's text."""
         in_title = position < self.body_start

@@ -294,3 +294,34 @@ def test_words_no_rule_names_share_the_empty_entry() -> None:
     # Again from the tables: the unnamed words are dropped, the named ones found as they were.
     assert lexicon.named({"the", "Embassies", "sanctions", "weather"}) == expected
     assert len(lexicon) == 4
+
+
+def test_matches_and_evidence_are_made_as_their_dataclasses_would_make_them() -> None:
+    import dataclasses
+    import pickle
+
+    from monitor.models import Evidence, Match
+    from monitor.rules.evidence import evidence_of
+    from monitor.rules.matcher import match_of
+
+    values = ("sanction", "body", 4, 13, "Sanctions", "«Sanctions» widen", "sanctions", 2.0,
+              "context")
+    made, usual = evidence_of(*values), Evidence(*values)
+    assert type(made) is Evidence
+    # Every field the model declares, in its order: a field added to the model shows up here.
+    assert vars(made) == vars(usual)
+    assert list(vars(made)) == [f.name for f in dataclasses.fields(Evidence)]
+    assert made == usual and hash(made) == hash(usual)
+    assert pickle.loads(pickle.dumps(made)) == usual
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.term = "other"  # type: ignore[misc]
+
+    rule = make_rule("s", "sanction", severity="high", notify=("ops",))
+    got = match_of(rule, 1.5, (made,))
+    expected = Match("s", rule.name, 1.5, (usual,), "high", ("ops",))
+    assert type(got) is Match
+    assert vars(got) == vars(expected)
+    assert list(vars(got)) == [f.name for f in dataclasses.fields(Match)]
+    assert got == expected and got.to_dict() == expected.to_dict()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        got.score = 0.0  # type: ignore[misc]
