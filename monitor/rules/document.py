@@ -92,9 +92,8 @@ class Document:
         self.words = [*title_words, SENTINEL, *words(body)]
         # Work on distinct words: an 800-word article has about 400, each looked up once in
         # the index's lexicon; from then on only the few that some rule names count.
-        named = lexicon.named(set(self.words))
-        self.entries = list(named.values())
-        distinct = self._distinct = list(named)
+        distinct, self.entries = lexicon.named(set(self.words))
+        self._distinct = distinct
         occurrences = self._occurrences = Occurrences(self.words, distinct)
         self._stems = list(map(stem_of, self.entries))
         self._folded = list(map(folded_of, self.entries))

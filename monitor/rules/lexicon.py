@@ -47,25 +47,30 @@ class Lexicon:
     def __len__(self) -> int:
         return len(self._known) + len(self._unnamed)
 
-    def named(self, distinct: set[str]) -> dict[str, Known]:
-        """Word → entry, for the words of ``distinct`` that some rule names."""
+    def named(self, distinct: set[str]) -> tuple[list[str], list[Known]]:
+        """The words of ``distinct`` that some rule names, and their entries, in one order."""
         known, unnamed = self._known, self._unnamed
-        rest = distinct.difference(unnamed)
-        got = {w: e for w in rest if (e := known.get(w)) is not None}
-        if len(got) == len(rest):
-            return got
+        rest = list(distinct.difference(unnamed))
+        entries = list(map(known.get, rest))
+        if None not in entries:
+            return rest, entries  # type: ignore[return-value]  # checked: no None left
         if len(known) + len(unnamed) > self._limit:
             # An open vocabulary (names, typos) would grow without end: start over. The old
             # tables are replaced, not cleared, for articles being matched meanwhile.
             known = self._known = {}
             unnamed = self._unnamed = set()
-        for word in rest.difference(got):
-            entry = self.entry(word)
-            if entry:
-                got[word] = known[word] = entry
-            else:
-                unnamed.add(word)
-        return got
+        words: list[str] = []
+        got: list[Known] = []
+        for word, entry in zip(rest, entries, strict=True):
+            if entry is None:
+                made = self.entry(word)
+                if not made:
+                    unnamed.add(word)
+                    continue
+                entry = known[word] = made
+            words.append(word)
+            got.append(entry)
+        return words, got
 
     def entry(self, word: str) -> Entry:
         """The entry of one word, worked out (not cached)."""

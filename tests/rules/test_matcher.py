@@ -290,9 +290,11 @@ def test_words_no_rule_names_share_the_empty_entry() -> None:
     lexicon = matcher.index("en").lexicon
     expected = {"Embassies": ("embassies", "embassi", (0,), ("embass",)),
                 "sanctions": ("sanctions", "sanction", (0,), ())}
-    assert lexicon.named({"the", "Embassies", "sanctions", "weather"}) == expected
+    words, entries = lexicon.named({"the", "Embassies", "sanctions", "weather"})
+    assert dict(zip(words, entries, strict=True)) == expected
     # Again from the tables: the unnamed words are dropped, the named ones found as they were.
-    assert lexicon.named({"the", "Embassies", "sanctions", "weather"}) == expected
+    words, entries = lexicon.named({"the", "Embassies", "sanctions", "weather"})
+    assert dict(zip(words, entries, strict=True)) == expected
     assert len(lexicon) == 4
 
 
