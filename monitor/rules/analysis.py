@@ -267,17 +267,22 @@ def separated(text: str) -> str | None:
     return f" {text.translate(_ASCII_SEPARATORS)} " if text.isascii() else None
 
 
-def token_starts(separated_text: str, word: str) -> list[int]:
-    """Offsets in the original text of every token equal to ``word``, in order.
+def token_starts(separated_text: str, word: str, limit: int = -1) -> list[int]:
+    """Offsets in the original text of the first ``limit`` tokens equal to ``word`` (every
+    one when negative), in order.
 
     Tokens are the space-delimited runs of ``separated_text``, so a whole token is found with
     str.find: far cheaper than the spans of every token when a few hits need their offsets.
+    The caller that knows how many there are says so: the search after the last one would
+    read the rest of the text for nothing.
     """
     needle = f" {word} "
     find, out = separated_text.find, []
     at = find(needle)
     while at >= 0:
         out.append(at)  # the padding space shifts the text by one, the leading space back
+        if len(out) == limit:
+            break
         at = find(needle, at + len(word) + 1)  # the closing space may open the next one
     return out
 

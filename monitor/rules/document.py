@@ -229,11 +229,13 @@ class Document:
             word = self.words[position]
             seen = self._occurrences.of(word)
             k = bisect.bisect_left(seen, position)
+            titled = bisect.bisect_left(seen, self.body_start)  # its occurrences in the title
             if not in_title:
-                k -= bisect.bisect_left(seen, self.body_start)
+                k -= titled
             found = self._starts.get((in_title, word))
             if found is None:
-                found = self._starts[(in_title, word)] = token_starts(text, word)
+                found = self._starts[(in_title, word)] = token_starts(
+                    text, word, titled if in_title else len(seen) - titled)
                 self._found_words += not in_title
             return found[k], found[k] + len(word)
         if in_title:
