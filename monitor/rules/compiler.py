@@ -61,17 +61,20 @@ class LeafProgram(Program):
 class WordProgram(LeafProgram):
     """One word (stem or folded form) or prefix, in title or body: most leaves of a rule set,
     and most of those absent from the article (the other words of an OR), so that case is one
-    set lookup. A word's positions are memoised by the document."""
+    dictionary lookup, which also gives the positions of a present word. The budget is
+    charged inline (Document.charge): this runs for every word of every candidate rule."""
 
     def __init__(self, leaf: Leaf) -> None:
         super().__init__(leaf)
         self.key, self.kind = leaf.key, leaf.kind
 
-    def positions(self, doc: Document) -> list[int] | None:
-        """The leaf's first MAX_HITS_PER_LEAF positions, charged to ``doc``; None if absent."""
+    def run(self, doc: Document) -> list[Hit] | None:
         key, kind = self.key, self.kind
         if kind == PREFIX:
             at = doc.prefix_positions(key)
+            if not at:
+                doc.charge(1)
+                return None
         else:
             got = (doc.stem_at if kind == TERM else doc.folded_at).get(key)
             if got is None:
@@ -79,16 +82,9 @@ class WordProgram(LeafProgram):
             at = got
         if len(at) > MAX_HITS_PER_LEAF:
             at = at[:MAX_HITS_PER_LEAF]
-        # Document.charge, inline: this runs for every present word of every candidate rule.
         doc.work += len(at) + 1
         if doc.work > doc.budget:
             raise MatchBudgetExceeded(doc.work, doc.budget)
-        return at
-
-    def run(self, doc: Document) -> list[Hit] | None:
-        at = self.positions(doc)
-        if not at:
-            return None
         leaf = self.leaf
         if len(at) == 1:
             i = at[0]
@@ -100,13 +96,13 @@ class FieldWordProgram(WordProgram):
     """A word or prefix in the title only or the body only."""
 
     def run(self, doc: Document) -> list[Hit] | None:
-        at = self.positions(doc)
-        if not at:
+        hits = super().run(doc)
+        if hits is None:
             return None
-        leaf, body = self.leaf, doc.body_start
-        if leaf.field == "title":
-            return [(i, i + 1, leaf) for i in at if i < body] or None
-        return [(i, i + 1, leaf) for i in at if i >= body] or None
+        body = doc.body_start
+        if self.leaf.field == "title":
+            return [h for h in hits if h[0] < body] or None
+        return [h for h in hits if h[0] >= body] or None
 
 
 class PhraseProgram(LeafProgram):
