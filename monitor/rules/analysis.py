@@ -13,7 +13,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Callable, Sequence
-from itertools import accumulate, compress, count
+from itertools import accumulate, compress, repeat
 from operator import add
 
 import simplemma
@@ -256,9 +256,10 @@ def starts(text: str) -> list[int]:
 
 
 def _ascii_starts(parts: list[str]) -> list[int]:
-    # ``parts``: the text split on single spaces. Part k starts after the k parts and k spaces
-    # before it, and the non-empty parts are the tokens. Every step runs in C (no Match objects).
-    return list(compress(map(add, accumulate(map(len, parts), initial=0), count()), parts))
+    # ``parts``: the text split on single spaces. Part k starts after the k parts before it,
+    # each with its space, and the non-empty parts are the tokens. Every step runs in C (no
+    # Match objects).
+    return list(compress(accumulate(map(add, map(len, parts), repeat(1)), initial=0), parts))
 
 
 def separated(text: str) -> str | None:
