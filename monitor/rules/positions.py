@@ -7,7 +7,6 @@ theirs, cheaper than a search per word and far cheaper than indexing every token
 
 from __future__ import annotations
 
-from collections import Counter
 from itertools import compress
 
 
@@ -52,12 +51,9 @@ def by_key(words: list[str], keys: list[str], occurrences: Occurrences) -> dict[
     # Nearly every key is one word's: built in C, then the few shared keys merged.
     out = dict(zip(keys, map(table.__getitem__, words), strict=True))
     if len(out) < len(words):
-        # Several words share a key ("Talks" and "talks", "Embassy" and "embassies"): merge
-        # their positions. Only those words go through Python.
-        shared = {key for key, n in Counter(keys).items() if n > 1}
-        sharing: dict[str, list[str]] = {}
-        for word, key in compress(zip(words, keys, strict=True), map(shared.__contains__, keys)):
-            sharing.setdefault(key, []).append(word)
-        for key, which in sharing.items():
-            out[key] = sorted(i for w in which for i in table[w])
+        # Several words share a key ("Talks" and "talks", "Embassy" and "embassies"): the
+        # dict kept the last one's positions, and each of the others is merged in.
+        for word, key in [(w, k) for w, k in zip(words, keys, strict=True)
+                          if out[k] is not table[w]]:
+            out[key] = sorted(out[key] + table[word])
     return out
