@@ -1,6 +1,6 @@
 """Compiled queries: the AST of a rule, for one language, turned into evaluable programs over
 an analysed article (monitor.rules.document), plus the index keys ("triggers") that any match
-must contain.
+must contain. The leaves (words, prefixes, phrases) are monitor.rules.leaves'.
 """
 
 from __future__ import annotations
@@ -23,100 +23,12 @@ from monitor.rules.document import (
     Trigger,
 )
 from monitor.rules.evidence import stretches
+from monitor.rules.leaves import LeafProgram, Program, WordProgram
 from monitor.rules.proximity import near, near_other, same_sentence
 
 # The matcher imports the document's names from here, with the programs that run on it.
 __all__ = ["EXACT", "PREFIX", "TERM", "AndProgram", "Compiler", "Const", "Document", "Hit",
            "Leaf", "LeafProgram", "NearProgram", "NotProgram", "OrProgram", "Program"]
-
-
-class Program:
-    """A compiled query node: ``run`` gives its hits, or None when it does not hold. The list
-    is a new one at each call, the caller's to extend."""
-
-    def run(self, doc: Document) -> list[Hit] | None:
-        raise NotImplementedError
-
-    def triggers(self) -> frozenset[Trigger] | None:
-        """Keys of which every match contains one; None when no such set exists."""
-        raise NotImplementedError
-
-
-class LeafProgram(Program):
-    """A term, prefix or phrase (``leaf``): ``LeafProgram.of`` picks the kind that runs it."""
-
-    def __init__(self, leaf: Leaf) -> None:
-        self.leaf = leaf
-
-    @staticmethod
-    def of(leaf: Leaf) -> LeafProgram:
-        if leaf.kind == PHRASE:
-            return PhraseProgram(leaf)
-        return WordProgram(leaf) if leaf.field is None else FieldWordProgram(leaf)
-
-    def triggers(self) -> frozenset[Trigger] | None:
-        return frozenset((self.leaf.trigger(),))
-
-
-class WordProgram(LeafProgram):
-    """One word (stem or folded form) or prefix, in title or body: most leaves of a rule set,
-    and most of those absent from the article (the other words of an OR), so that case is one
-    dictionary lookup, which also gives the positions of a present word. The budget is
-    charged inline (Document.charge): this runs for every word of every candidate rule."""
-
-    def __init__(self, leaf: Leaf) -> None:
-        super().__init__(leaf)
-        self.key, self.kind = leaf.key, leaf.kind
-
-    def run(self, doc: Document) -> list[Hit] | None:
-        key, kind = self.key, self.kind
-        if kind == PREFIX:
-            at = doc.prefix_positions(key)
-            if not at:
-                doc.charge(1)
-                return None
-        else:
-            got = (doc.stem_at if kind == TERM else doc.folded_at).get(key)
-            if got is None:
-                return None
-            at = got
-        if len(at) > MAX_HITS_PER_LEAF:
-            at = at[:MAX_HITS_PER_LEAF]
-        doc.work += len(at) + 1
-        if doc.work > doc.budget:
-            raise MatchBudgetExceeded(doc.work, doc.budget)
-        leaf = self.leaf
-        if len(at) == 1:
-            i = at[0]
-            return [(i, i + 1, leaf)]
-        return [(i, i + 1, leaf) for i in at]
-
-
-class FieldWordProgram(WordProgram):
-    """A word or prefix in the title only or the body only."""
-
-    def run(self, doc: Document) -> list[Hit] | None:
-        hits = super().run(doc)
-        if hits is None:
-            return None
-        body = doc.body_start
-        if self.leaf.field == "title":
-            return [h for h in hits if h[0] < body] or None
-        return [h for h in hits if h[0] >= body] or None
-
-
-class PhraseProgram(LeafProgram):
-    """Words in a row: their spans are memoised by the document (Document.find)."""
-
-    def run(self, doc: Document) -> list[Hit] | None:
-        leaf = self.leaf
-        found = doc.find(leaf)
-        doc.charge(len(found) + 1)
-        if leaf.field == "title":
-            found = [s for s in found if s[0] < doc.body_start]
-        elif leaf.field == "body":
-            found = [s for s in found if s[0] >= doc.body_start]
-        return [(s, e, leaf) for s, e in found] or None
 
 
 class Const(Program):
@@ -167,8 +79,16 @@ class AndProgram(Program):
 class OrProgram(Program):
     def __init__(self, children: list[Program]) -> None:
         self.children = children
+        # Words in title or body, nothing else (most ORs of a rule set, and most concepts):
+        # looked up here, without a call per word. (stem?, key, leaf) per child, in order.
+        self.words: tuple[tuple[bool, str, Leaf], ...] | None = None
+        if all(type(c) is WordProgram and c.kind != PREFIX for c in children):
+            self.words = tuple((c.kind == TERM, c.key, c.leaf)
+                               for c in children if isinstance(c, WordProgram))
 
     def run(self, doc: Document) -> list[Hit] | None:
+        if self.words is not None:
+            return self._run_words(doc)
         hits: list[Hit] | None = None
         for child in self.children:
             got = child.run(doc)
@@ -182,6 +102,34 @@ class OrProgram(Program):
                     hits = got
                 else:
                     hits.extend(got)
+        return hits
+
+    def _run_words(self, doc: Document) -> list[Hit] | None:
+        """``run`` of words only: each child's lookup and charges (WordProgram.run), inline."""
+        hits: list[Hit] | None = None
+        stems, folded = doc.stem_at, doc.folded_at
+        for stem, key, leaf in self.words or ():
+            at = (stems if stem else folded).get(key)
+            if at is None:
+                continue
+            if len(at) > MAX_HITS_PER_LEAF:
+                at = at[:MAX_HITS_PER_LEAF]
+            n = len(at)
+            doc.work += n + 1  # the word's charge
+            if doc.work > doc.budget:
+                raise MatchBudgetExceeded(doc.work, doc.budget)
+            doc.work += n  # the OR's, for the hits it takes
+            if doc.work > doc.budget:
+                raise MatchBudgetExceeded(doc.work, doc.budget)
+            if n == 1:
+                i = at[0]
+                got = [(i, i + 1, leaf)]
+            else:
+                got = [(i, i + 1, leaf) for i in at]
+            if hits is None:
+                hits = got
+            else:
+                hits.extend(got)
         return hits
 
     def triggers(self) -> frozenset[Trigger] | None:
