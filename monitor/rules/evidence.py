@@ -45,6 +45,19 @@ def stretches(hits: list[Hit]) -> list[Hit]:
     return out
 
 
+def one_term_in_order(hits: list[Hit]) -> bool:
+    """Whether ``hits`` are one leaf's, each starting and ending after the one before: then
+    ``stretches`` and ``ordered`` leave them as they are (the usual several hits of a rule:
+    one word, several times)."""
+    leaf = hits[0][2]
+    last_start = last_end = -1
+    for start, end, other in hits:
+        if other is not leaf or start <= last_start or end <= last_end:
+            return False
+        last_start, last_end = start, end
+    return True
+
+
 def ordered(hits: list[Hit]) -> list[Hit]:
     """The first hit of each term, topic before context, then the repeats, each group in text
     order: the first lines of an alert say what happened, then who was there, and not the same

@@ -30,7 +30,7 @@ from monitor.rules.compiler import (
     Program,
 )
 from monitor.rules.concepts import LANGUAGE_FALLBACK, ConceptDef
-from monitor.rules.evidence import build_evidence, ordered, snippet, stretches
+from monitor.rules.evidence import build_evidence, one_term_in_order, ordered, snippet, stretches
 from monitor.rules.files import Rule, load_rule_files
 from monitor.rules.language import detect_language
 from monitor.rules.lexicon import Lexicon, rules_of
@@ -222,11 +222,14 @@ def _judge(c: _Compiled, doc: Document) -> tuple[_Compiled, float, list[Hit]] | 
         got = c.query.run(doc)
         if got is None:
             return None
-        if len(got) == 1 and not c.weights:
-            # Most matches have one hit: its stretch, order and score need no sorting.
+        # Most matches have one hit, or the hits of one word in text order: their stretches,
+        # order and score need no sorting. (The first hit is the earliest, so the title's if
+        # any: a non-negative weight scores it as _score would.)
+        if not c.weights and (len(got) == 1 or (one_term_in_order(got)
+                                                and got[0][2].weight >= 0)):
             start, _end, leaf = got[0]
             score = leaf.weight * (_TITLE_FACTOR if start < doc.body_start else 1.0)
-            return None if score < rule.min_score else (c, score, got)
+            return None if score < rule.min_score else (c, score, got[:MAX_EVIDENCE])
         hits = got  # a fresh list from the program: extended below, never shared
     if c.weights:
         score = 0.0

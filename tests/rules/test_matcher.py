@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.models import Article
+from monitor.rules.compiler import TERM, Leaf
 from monitor.rules.concepts import ConceptDef, ConceptTerm
 from monitor.rules.files import make_rule
 from monitor.rules.matcher import Matcher
@@ -327,3 +328,36 @@ def test_matches_and_evidence_are_made_as_their_dataclasses_would_make_them() ->
     assert got == expected and got.to_dict() == expected.to_dict()
     with pytest.raises(dataclasses.FrozenInstanceError):
         got.score = 0.0  # type: ignore[misc]
+
+
+HIT_LEAVES = [Leaf(TERM, k, (), k, None, w, None) for k, w in
+              (("talk", 1.0), ("iran", 2.5), ("x", 0.0), ("minus", -1.0))]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 12), st.integers(1, 3), st.sampled_from(HIT_LEAVES)),
+                min_size=1, max_size=8), st.integers(0, 12))
+def test_the_hits_of_one_word_in_order_are_judged_as_any_hits_would_be(
+        spans: list[tuple[int, int, Leaf]], body_start: int) -> None:
+    from monitor.rules.evidence import one_term_in_order, ordered, stretches
+    from monitor.rules.matcher import _score
+
+    hits = [(start, start + size, leaf) for start, size, leaf in spans]
+    if not one_term_in_order(hits):
+        return
+    assert stretches(list(hits)) == hits
+    assert ordered(stretches(list(hits))) == hits
+    leaf = hits[0][2]
+    if leaf.weight >= 0:  # the matcher's shortcut, against the general score
+        assert leaf.weight * (2.0 if hits[0][0] < body_start else 1.0) == _score(hits, body_start)
+
+
+def test_one_word_in_order_is_told_from_other_hits() -> None:
+    from monitor.rules.evidence import one_term_in_order
+
+    talk, iran = HIT_LEAVES[:2]
+    assert one_term_in_order([(1, 2, talk), (4, 5, talk)])
+    assert not one_term_in_order([(1, 2, talk), (4, 5, iran)])  # two words
+    assert not one_term_in_order([(4, 5, talk), (1, 2, talk)])  # out of order
+    assert not one_term_in_order([(1, 2, talk), (1, 2, talk)])  # the same hit twice
+    assert not one_term_in_order([(1, 3, talk), (2, 3, talk)])  # one inside the other
