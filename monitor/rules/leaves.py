@@ -96,8 +96,20 @@ class FieldWordProgram(WordProgram):
 class PhraseProgram(LeafProgram):
     """Words in a row: their spans are memoised by the document (Document.find)."""
 
+    def __init__(self, leaf: Leaf) -> None:
+        super().__init__(leaf)
+        first, mode = leaf.parts[0]
+        # A phrase is found from its first word's occurrences: when that whole word is
+        # absent (often: the rule was a candidate for another word), the phrase is too.
+        self.first: tuple[bool, str] | None = None if mode == PREFIX else (mode == TERM, first)
+
     def run(self, doc: Document) -> list[Hit] | None:
         leaf = self.leaf
+        if self.first is not None:
+            stem, key = self.first
+            if key not in (doc.stem_at if stem else doc.folded_at):
+                doc.charge(1)  # as for a phrase looked for and not found
+                return None
         found = doc.find(leaf)
         doc.charge(len(found) + 1)
         if leaf.field == "title":
