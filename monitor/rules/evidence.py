@@ -48,7 +48,7 @@ def stretches(hits: list[Hit]) -> list[Hit]:
 def one_term_in_order(hits: list[Hit]) -> bool:
     """Whether ``hits`` are one leaf's, each starting and ending after the one before: then
     ``stretches`` and ``ordered`` leave them as they are (the usual several hits of a rule:
-    one word, several times)."""
+    one word, several times). ``hits`` is not empty."""
     leaf = hits[0][2]
     last_start = last_end = -1
     for start, end, other in hits:

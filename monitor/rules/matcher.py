@@ -225,7 +225,7 @@ def _judge(c: _Compiled, doc: Document) -> tuple[_Compiled, float, list[Hit]] | 
         # Most matches have one hit, or the hits of one word in text order: their stretches,
         # order and score need no sorting. (The first hit is the earliest, so the title's if
         # any: a non-negative weight scores it as _score would.)
-        if not c.weights and (len(got) == 1 or (one_term_in_order(got)
+        if not c.weights and (len(got) == 1 or (len(got) > 1 and one_term_in_order(got)
                                                 and got[0][2].weight >= 0)):
             start, _end, leaf = got[0]
             score = leaf.weight * (_TITLE_FACTOR if start < doc.body_start else 1.0)
