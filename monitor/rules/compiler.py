@@ -1,6 +1,6 @@
 """Compiled queries: the AST of a rule, for one language, turned into evaluable programs over
 an analysed article (monitor.rules.document), plus the index keys ("triggers") that any match
-must contain. The leaves (words, prefixes, phrases) are monitor.rules.leaves'.
+must contain. The leaf programs (words, prefixes, phrases) are in monitor.rules.leaves.
 """
 
 from __future__ import annotations
