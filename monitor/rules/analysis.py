@@ -13,7 +13,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Callable, Sequence
-from itertools import accumulate, compress, count
+from itertools import accumulate, compress, repeat
 from operator import add
 
 import simplemma
@@ -256,9 +256,10 @@ def starts(text: str) -> list[int]:
 
 
 def _ascii_starts(parts: list[str]) -> list[int]:
-    # ``parts``: the text split on single spaces. Part k starts after the k parts and k spaces
-    # before it, and the non-empty parts are the tokens. Every step runs in C (no Match objects).
-    return list(compress(map(add, accumulate(map(len, parts), initial=0), count()), parts))
+    # ``parts``: the text split on single spaces. Part k starts after the k parts before it,
+    # each with its space, and the non-empty parts are the tokens. Every step runs in C (no
+    # Match objects).
+    return list(compress(accumulate(map(add, map(len, parts), repeat(1)), initial=0), parts))
 
 
 def separated(text: str) -> str | None:
@@ -267,17 +268,22 @@ def separated(text: str) -> str | None:
     return f" {text.translate(_ASCII_SEPARATORS)} " if text.isascii() else None
 
 
-def token_starts(separated_text: str, word: str) -> list[int]:
-    """Offsets in the original text of every token equal to ``word``, in order.
+def token_starts(separated_text: str, word: str, limit: int = -1) -> list[int]:
+    """Offsets in the original text of the first ``limit`` tokens equal to ``word`` (every
+    one when negative), in order.
 
     Tokens are the space-delimited runs of ``separated_text``, so a whole token is found with
     str.find: far cheaper than the spans of every token when a few hits need their offsets.
+    The caller that knows how many there are says so: the search after the last one would
+    read the rest of the text for nothing.
     """
     needle = f" {word} "
     find, out = separated_text.find, []
     at = find(needle)
     while at >= 0:
         out.append(at)  # the padding space shifts the text by one, the leading space back
+        if len(out) == limit:
+            break
         at = find(needle, at + len(word) + 1)  # the closing space may open the next one
     return out
 

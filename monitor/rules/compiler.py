@@ -1,12 +1,13 @@
 """Compiled queries: the AST of a rule, for one language, turned into evaluable programs over
 an analysed article (monitor.rules.document), plus the index keys ("triggers") that any match
-must contain.
+must contain. The leaf programs (words, prefixes, phrases) are in monitor.rules.leaves.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from monitor.errors import MatchBudgetExceeded
 from monitor.rules import query as q
 from monitor.rules.analysis import Analyzer, words
 from monitor.rules.concepts import LANGUAGE_FALLBACK, ConceptDef
@@ -22,68 +23,12 @@ from monitor.rules.document import (
     Trigger,
 )
 from monitor.rules.evidence import stretches
+from monitor.rules.leaves import LeafProgram, Program, WordProgram
 from monitor.rules.proximity import near, near_other, same_sentence
 
 # The matcher imports the document's names from here, with the programs that run on it.
 __all__ = ["EXACT", "PREFIX", "TERM", "AndProgram", "Compiler", "Const", "Document", "Hit",
            "Leaf", "LeafProgram", "NearProgram", "NotProgram", "OrProgram", "Program"]
-
-
-class Program:
-    """A compiled query node: ``run`` gives its hits, or None when it does not hold. The list
-    is a new one at each call, the caller's to extend."""
-
-    def run(self, doc: Document) -> list[Hit] | None:
-        raise NotImplementedError
-
-    def triggers(self) -> frozenset[Trigger] | None:
-        """Keys of which every match contains one; None when no such set exists."""
-        raise NotImplementedError
-
-
-class LeafProgram(Program):
-    def __init__(self, leaf: Leaf) -> None:
-        self.leaf = leaf
-
-    def run(self, doc: Document) -> list[Hit] | None:
-        leaf = self.leaf
-        kind = leaf.kind
-        # Most leaves of a candidate rule are absent (the other words of an OR): answer with
-        # one set lookup. A single word's positions are memoised by the document already, so
-        # only phrases go through ``find``.
-        if kind == TERM:
-            if leaf.key not in doc.distinct_stems:
-                return None
-            at = doc.stem_positions(leaf.key)
-        elif kind == EXACT:
-            if leaf.key not in doc.distinct_folded:
-                return None
-            at = doc.folded_positions(leaf.key)
-        elif kind == PREFIX:
-            at = doc.prefix_positions(leaf.key)
-        else:
-            return self._phrase(doc)
-        if len(at) > MAX_HITS_PER_LEAF:
-            at = at[:MAX_HITS_PER_LEAF]
-        doc.charge(len(at) + 1)
-        if leaf.field == "title":
-            at = [i for i in at if i < doc.body_start]
-        elif leaf.field == "body":
-            at = [i for i in at if i >= doc.body_start]
-        return [(i, i + 1, leaf) for i in at] or None
-
-    def _phrase(self, doc: Document) -> list[Hit] | None:
-        leaf = self.leaf
-        found = doc.find(leaf)
-        doc.charge(len(found) + 1)
-        if leaf.field == "title":
-            found = [s for s in found if s[0] < doc.body_start]
-        elif leaf.field == "body":
-            found = [s for s in found if s[0] >= doc.body_start]
-        return [(s, e, leaf) for s, e in found] or None
-
-    def triggers(self) -> frozenset[Trigger] | None:
-        return frozenset((self.leaf.trigger(),))
 
 
 class Const(Program):
@@ -134,19 +79,57 @@ class AndProgram(Program):
 class OrProgram(Program):
     def __init__(self, children: list[Program]) -> None:
         self.children = children
+        # Words in title or body, nothing else (most ORs of a rule set, and most concepts):
+        # looked up here, without a call per word. (stem?, key, leaf) per child, in order.
+        self.words: tuple[tuple[bool, str, Leaf], ...] | None = None
+        if all(type(c) is WordProgram and c.kind != PREFIX for c in children):
+            self.words = tuple((c.kind == TERM, c.key, c.leaf)
+                               for c in children if isinstance(c, WordProgram))
 
     def run(self, doc: Document) -> list[Hit] | None:
+        if self.words is not None:
+            return self._run_words(doc)
         hits: list[Hit] | None = None
         for child in self.children:
             got = child.run(doc)
             if got is not None:
-                doc.charge(len(got))
+                doc.work += len(got)  # Document.charge, inline (every candidate has an OR)
+                if doc.work > doc.budget:
+                    raise MatchBudgetExceeded(doc.work, doc.budget)
                 # Extend one list: ``hits + got`` per child copied the hits of a long OR anew.
                 # Every program returns a list of its own, so the first one is taken as is.
                 if hits is None:
                     hits = got
                 else:
                     hits.extend(got)
+        return hits
+
+    def _run_words(self, doc: Document) -> list[Hit] | None:
+        """``run`` of words only: each child's lookup and charges (WordProgram.run), inline."""
+        hits: list[Hit] | None = None
+        stems, folded = doc.stem_at, doc.folded_at
+        for stem, key, leaf in self.words or ():
+            at = (stems if stem else folded).get(key)
+            if at is None:
+                continue
+            if len(at) > MAX_HITS_PER_LEAF:
+                at = at[:MAX_HITS_PER_LEAF]
+            n = len(at)
+            doc.work += n + 1  # the word's charge
+            if doc.work > doc.budget:
+                raise MatchBudgetExceeded(doc.work, doc.budget)
+            doc.work += n  # the OR's, for the hits it takes
+            if doc.work > doc.budget:
+                raise MatchBudgetExceeded(doc.work, doc.budget)
+            if n == 1:
+                i = at[0]
+                got = [(i, i + 1, leaf)]
+            else:
+                got = [(i, i + 1, leaf) for i in at]
+            if hits is None:
+                hits = got
+            else:
+                hits.extend(got)
         return hits
 
     def triggers(self) -> frozenset[Trigger] | None:
@@ -284,4 +267,4 @@ class Compiler:
             leaf = Leaf(mode, key, (), label, concept, weight, field, context, party)
         else:
             leaf = Leaf(PHRASE, "", tuple(parts), label, concept, weight, field, context, party)
-        return LeafProgram(self.interned.setdefault(leaf, leaf))
+        return LeafProgram.of(self.interned.setdefault(leaf, leaf))

@@ -1,7 +1,7 @@
 """The analysed article: one ``Document`` per article and language, with the positions of the
 words that rules name, and the ``Leaf`` (term, prefix or phrase) that is looked up in it.
 
-Positions of stems and prefixes are computed on first use (monitor.rules.positions) and shared
+Positions of the named words are found in one pass (monitor.rules.positions) and shared
 by every rule evaluated on the article; character offsets and sentences only for the few tokens
 that hit.
 
@@ -17,14 +17,12 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 from functools import partial
-from itertools import compress
-from typing import cast
 
 from monitor.errors import MatchBudgetExceeded
 from monitor.models import Evidence
 from monitor.rules.analysis import sentence_ends, separated, starts, token_starts, words
-from monitor.rules.lexicon import Known, Lexicon, folded_of, prefix_table, stem_of
-from monitor.rules.positions import Occurrences, Positions
+from monitor.rules.lexicon import Lexicon, folded_of, prefix_table, stem_of
+from monitor.rules.positions import Occurrences, by_key
 
 TERM, PREFIX, EXACT, PHRASE = 0, 1, 2, 3  # EXACT: the folded word itself, not its stem
 Trigger = tuple[int, str]  # (TERM, stem), (EXACT, folded word) or (PREFIX, folded prefix)
@@ -94,17 +92,15 @@ class Document:
         self.words = [*title_words, SENTINEL, *words(body)]
         # Work on distinct words: an 800-word article has about 400, each looked up once in
         # the index's lexicon; from then on only the few that some rule names count.
-        distinct = list(set(self.words))
-        entries = lexicon.entries(distinct)
-        self.entries = cast("list[Known]", list(filter(None, entries)))
-        distinct = self._distinct = list(compress(distinct, entries))
+        distinct, self.entries = lexicon.named(set(self.words))
+        self._distinct = distinct
         occurrences = self._occurrences = Occurrences(self.words, distinct)
         self._stems = list(map(stem_of, self.entries))
         self._folded = list(map(folded_of, self.entries))
-        self._stem_pos = Positions(distinct, self._stems, occurrences)
-        self._folded_pos = Positions(distinct, self._folded, occurrences)
-        self.distinct_stems = self._stem_pos.present
-        self.distinct_folded = self._folded_pos.present
+        # Present stem (folded word) → its positions: one lookup answers whether a rule's word
+        # is there and where. Built now: an article with named words has candidate rules.
+        self.stem_at = by_key(distinct, self._stems, occurrences) if distinct else {}
+        self.folded_at = by_key(distinct, self._folded, occurrences) if distinct else {}
         self._stem_of: dict[str, str] | None = None
         self._folded_of: dict[str, str] | None = None
         self._prefix_tokens: dict[str, list[str]] | None = None
@@ -148,10 +144,10 @@ class Document:
         return self._prefix_tokens
 
     def stem_positions(self, stem: str) -> list[int]:
-        return self._stem_pos.get(stem)
+        return self.stem_at.get(stem, [])
 
     def folded_positions(self, word: str) -> list[int]:
-        return self._folded_pos.get(word)
+        return self.folded_at.get(word, [])
 
     def positions(self, key: str, mode: int) -> list[int]:
         if mode == TERM:
@@ -200,6 +196,19 @@ class Document:
             if sum(p >= body for p in positions) > _FIND_WORDS:
                 self.body_starts()
 
+    def char_range(self, start: int, end: int) -> Span:
+        """Character offsets of the tokens [start, end) in their field's text."""
+        body = self.body_start
+        table = self._body_starts
+        if table is not None and start >= body:
+            # Most hits of an article with many: the offsets of every body token are known.
+            last = end - 1
+            return table[start - body], table[last - body] + len(self.words[last])
+        a, b = self.char_span(start)
+        if end - start > 1:
+            b = self.char_span(end - 1)[1]
+        return a, b
+
     def char_span(self, position: int) -> Span:
         """Character offsets of a token in its field's text."""
         in_title = position < self.body_start
@@ -220,11 +229,13 @@ class Document:
             word = self.words[position]
             seen = self._occurrences.of(word)
             k = bisect.bisect_left(seen, position)
+            titled = bisect.bisect_left(seen, self.body_start)  # its occurrences in the title
             if not in_title:
-                k -= bisect.bisect_left(seen, self.body_start)
+                k -= titled
             found = self._starts.get((in_title, word))
             if found is None:
-                found = self._starts[(in_title, word)] = token_starts(text, word)
+                found = self._starts[(in_title, word)] = token_starts(
+                    text, word, titled if in_title else len(seen) - titled)
                 self._found_words += not in_title
             return found[k], found[k] + len(word)
         if in_title:

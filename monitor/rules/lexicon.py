@@ -2,10 +2,10 @@
 word can trigger and the wildcard prefixes it starts with, each worked out once per word.
 
 News vocabularies repeat, so after a while nearly every word of an article is known: matching
-it costs one dictionary lookup per distinct word, where separate stem, folded-form, term,
-exact-word and prefix tables would cost five, each a likely cache miss in tables of a hundred
-thousand words. Most words of an article are named by no rule at all: they share one empty
-entry, and the rest of the matcher only ever sees the few words that matter.
+it costs one set lookup per distinct word, where separate stem, folded-form, term, exact-word
+and prefix tables would cost five, each a likely cache miss in tables of a hundred thousand
+words. Most words of an article are named by no rule at all: they are kept in a set of their
+own, and the rest of the matcher only ever sees the few words that matter.
 """
 
 from __future__ import annotations
@@ -38,26 +38,39 @@ class Lexicon:
         self._terms, self._exact = terms, exact
         self._automaton = automaton
         self._limit = limit
-        self._cache: dict[str, Entry] = {}
+        # Words apart from their entries: most words of an article are named by no rule, and
+        # one C-level set difference drops them, where a lookup per word in a table of every
+        # word seen cost twice as much (each a likely cache miss all the same).
+        self._known: dict[str, Known] = {}
+        self._unnamed: set[str] = set()
 
     def __len__(self) -> int:
-        return len(self._cache)
+        return len(self._known) + len(self._unnamed)
 
-    def entries(self, distinct: list[str]) -> list[Entry]:
-        """The entry of each word of ``distinct``, in order (() for words no rule names)."""
-        cache = self._cache
-        got = list(map(cache.get, distinct))
-        if None not in got:
-            return got  # type: ignore[return-value]  # checked: no None left
-        if len(cache) > self._limit:
+    def named(self, distinct: set[str]) -> tuple[list[str], list[Known]]:
+        """The words of ``distinct`` that some rule names, and their entries, in one order."""
+        known, unnamed = self._known, self._unnamed
+        rest = list(distinct.difference(unnamed))
+        entries = list(map(known.get, rest))
+        if None not in entries:
+            return rest, entries  # type: ignore[return-value]  # checked: no None left
+        if len(known) + len(unnamed) > self._limit:
             # An open vocabulary (names, typos) would grow without end: start over. The old
-            # dict is replaced, not cleared, for articles being matched meanwhile.
-            cache = self._cache = {}
-        for i, entry in enumerate(got):
+            # tables are replaced, not cleared, for articles being matched meanwhile.
+            known = self._known = {}
+            unnamed = self._unnamed = set()
+        words: list[str] = []
+        got: list[Known] = []
+        for word, entry in zip(rest, entries, strict=True):
             if entry is None:
-                word = distinct[i]
-                got[i] = cache[word] = self.entry(word)
-        return got  # type: ignore[return-value]
+                made = self.entry(word)
+                if not made:
+                    unnamed.add(word)
+                    continue
+                entry = known[word] = made
+            words.append(word)
+            got.append(entry)
+        return words, got
 
     def entry(self, word: str) -> Entry:
         """The entry of one word, worked out (not cached)."""
