@@ -120,12 +120,14 @@ def _with_id(article: Article, ident: str) -> Article:
 
 def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
     from monitor.rules.language import warm_language_model
-
-    warm_language_model()  # an article without a language needs it, after the rules load
-    from monitor.rules import Matcher
     from monitor.rules.rulecache import cache_dir
 
-    matcher = Matcher.load(args.rules or settings.rules_dir, cache_dir(settings.rules_cache))
+    cache = cache_dir(settings.rules_cache)
+    # An article without a language needs the model, after the rules load.
+    warm_language_model(None if cache is None else cache.parent / "language")
+    from monitor.rules import Matcher
+
+    matcher = Matcher.load(args.rules or settings.rules_dir, cache)
     status = 0
     try:
         for ident, article in _articles(args.paths):

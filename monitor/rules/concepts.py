@@ -22,6 +22,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import yaml
 
@@ -184,16 +185,32 @@ def _load_file(path: Path, problems: list[RuleProblem]) -> ConceptDef | None:
     return ConceptDef(cid, str(path), root.start_mark.line + 1, description, terms)
 
 
+# What parsing one concept file gives: the concept (None when it has no usable id) and the
+# file's problems.
+Outcome = tuple[ConceptDef | None, tuple[RuleProblem, ...]]
+
+
+class ConceptStore(Protocol):
+    """Parsed concept files kept between processes (monitor.rules.rulecache)."""
+
+    def get_concept(self, name: str, content: bytes, file: str) -> Outcome | None: ...
+
+    def put_concept(self, name: str, content: bytes, outcome: Outcome) -> None: ...
+
+
 def load_concepts(directory: Path, problems: list[RuleProblem],
-                  contents: Mapping[Path, bytes] | None = None) -> dict[str, ConceptDef]:
+                  contents: Mapping[Path, bytes] | None = None,
+                  store: ConceptStore | None = None) -> dict[str, ConceptDef]:
     """Concepts of ``directory`` by id; problems (also duplicate ids) go to ``problems``.
 
-    ``contents``: the files' bytes when the caller has read them already."""
+    ``contents``: the files' bytes when the caller has read them already; ``store``: where
+    files parsed by an earlier process are kept (a command's start parses none of an
+    unchanged rule set's concept lists, half a second for the shipped ones)."""
     out: dict[str, ConceptDef] = {}
     if not directory.is_dir():
         return out
     for path in concept_files(directory):
-        concept = _parsed(path, problems, (contents or {}).get(path))
+        concept = _parsed(path, problems, (contents or {}).get(path), store)
         if concept is None:
             continue
         if concept.id in out:
@@ -205,17 +222,24 @@ def load_concepts(directory: Path, problems: list[RuleProblem],
     return out
 
 
-def _parsed(path: Path, problems: list[RuleProblem], data: bytes | None) -> ConceptDef | None:
+def _parsed(path: Path, problems: list[RuleProblem], data: bytes | None,
+            store: ConceptStore | None) -> ConceptDef | None:
     try:
-        digest = hashlib.sha256(path.read_bytes() if data is None else data).digest()
+        data = path.read_bytes() if data is None else data
     except OSError:
         return _load_file(path, problems)  # says why, located at the file
+    digest = hashlib.sha256(data).digest()
     got = _PARSED.get(str(path))
     if got is None or got[0] != digest:
-        found: list[RuleProblem] = []
+        outcome = None if store is None else store.get_concept(path.name, data, str(path))
+        if outcome is None:
+            found: list[RuleProblem] = []
+            outcome = (_load_file(path, found), tuple(found))
+            if store is not None:
+                store.put_concept(path.name, data, outcome)
         if len(_PARSED) >= _PARSED_LIMIT:
             _PARSED.clear()
-        got = _PARSED[str(path)] = (digest, _load_file(path, found), tuple(found))
+        got = _PARSED[str(path)] = (digest, *outcome)
     problems.extend(got[2])
     return got[1]
 

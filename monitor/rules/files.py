@@ -18,7 +18,7 @@ import yaml
 
 from monitor.errors import RuleError, RuleProblem
 from monitor.rules.breakingspec import Breaking, check_breaking, read_breaking
-from monitor.rules.concepts import ConceptDef, concept_files, load_concepts
+from monitor.rules.concepts import ConceptDef, ConceptStore, concept_files, load_concepts
 from monitor.rules.lint import lint
 from monitor.rules.located import Source, compose, entries, value
 from monitor.rules.syntax import Node, QuerySyntaxError, concepts, parse
@@ -222,12 +222,14 @@ def read_file(path: Path, known: dict[str, ConceptDef]) -> Entry:
 
 
 def read_dir(directory: Path, cache: Callable[[Iterable[str]], FileCache] | None = None,
-             concept_dir: Path | None = None) -> tuple[RuleFiles, list[RuleProblem]]:
+             concept_dir: Path | None = None, concept_store: ConceptStore | None = None,
+             ) -> tuple[RuleFiles, list[RuleProblem]]:
     """Load rules and concepts of ``directory``, collecting every problem instead of raising.
 
     ``cache(concept_names)`` gives the cache of parsed files to use, if any. ``concept_dir``:
     the concepts' directory when it is not ``directory/concepts`` (a candidate rule is read
-    beside the rule set's own concepts, whose parsed files are then remembered)."""
+    beside the rule set's own concepts, whose parsed files are then remembered);
+    ``concept_store``: the concept files parsed by an earlier process."""
     problems: list[RuleProblem] = []
     warnings: list[RuleProblem] = []
     if not directory.is_dir():
@@ -243,7 +245,7 @@ def read_dir(directory: Path, cache: Callable[[Iterable[str]], FileCache] | None
     for path in concept_files(concept_dir):
         contents[path] = data = path.read_bytes()
         digest.update(f"concepts/{path.name}".encode() + b"\0" + data)
-    known = load_concepts(concept_dir, problems, contents)
+    known = load_concepts(concept_dir, problems, contents, concept_store)
     files = cache(known) if cache is not None else None
     rules: list[Rule] = []
     first: dict[str, Rule] = {}
@@ -268,9 +270,10 @@ def read_dir(directory: Path, cache: Callable[[Iterable[str]], FileCache] | None
 
 
 def load_rule_files(directory: Path, cache: Callable[[Iterable[str]], FileCache] | None = None,
-                    concept_dir: Path | None = None) -> RuleFiles:
+                    concept_dir: Path | None = None,
+                    concept_store: ConceptStore | None = None) -> RuleFiles:
     """Rules and concepts of ``directory``; raise RuleError listing all problems."""
-    files, problems = read_dir(directory, cache, concept_dir)
+    files, problems = read_dir(directory, cache, concept_dir, concept_store)
     if problems:
         raise RuleError(problems)
     return files

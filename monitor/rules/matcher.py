@@ -34,7 +34,7 @@ from monitor.rules.evidence import build_evidence, one_term_in_order, ordered, s
 from monitor.rules.files import Rule, load_rule_files
 from monitor.rules.language import detect_language
 from monitor.rules.lexicon import Lexicon, rules_of
-from monitor.rules.rulecache import RuleCache
+from monitor.rules.rulecache import ConceptCache, RuleCache
 from monitor.rules.syntax import Node, parse
 
 _TITLE_FACTOR = 2.0  # a term in the title says more about the article than one in the body
@@ -135,7 +135,13 @@ class Matcher:
         ``cache``: the directory of parsed rule files (monitor.rules.rulecache), if any;
         ``concepts``: the concepts' directory, when not ``directory/concepts``."""
         opened = None if cache is None else partial(RuleCache.open, cache, directory)
-        files = load_rule_files(directory, opened, concepts)
+        parsed = None if cache is None else ConceptCache.open(
+            cache, directory / "concepts" if concepts is None else concepts)
+        try:
+            files = load_rule_files(directory, opened, concepts, parsed)
+        finally:
+            if parsed is not None:
+                parsed.save()
         return cls(files.rules, files.version, files.concepts, files.warnings)
 
     def index(self, language: str | None) -> _LanguageIndex:

@@ -12,6 +12,7 @@ from typing import Any
 from monitor.errors import RuleProblem
 from monitor.rules import query as q
 from monitor.rules.breakingspec import Breaking
+from monitor.rules.concepts import ConceptDef, ConceptTerm
 from monitor.rules.files import Rule, Weighted
 from monitor.rules.query import MAX_DEPTH
 
@@ -123,3 +124,23 @@ def encode_problems(problems: list[RuleProblem]) -> Problems:
 def decode_problems(data: Any, file: str) -> list[RuleProblem]:
     return [RuleProblem(file, _of(int, line), _of(int, column), _of(str, message))
             for line, column, message in _of(list, data)]
+
+
+def encode_concept(concept: ConceptDef | None) -> Any:
+    if concept is None:
+        return None
+    return {"id": concept.id, "line": concept.line, "description": concept.description,
+            "terms": {lang: [[t.text, t.weight, t.party] for t in terms]
+                      for lang, terms in concept.terms.items()}}
+
+
+def decode_concept(data: Any, file: str) -> ConceptDef | None:
+    if data is None:
+        return None
+    d = _of(dict, data)
+    terms = {_of(str, lang): tuple(
+        ConceptTerm(_of(str, text), float(_of((int, float), weight)), _optional(str, party))
+        for text, weight, party in _of(list, entries))
+        for lang, entries in _of(dict, d["terms"]).items()}
+    return ConceptDef(_of(str, d["id"]), file, _of(int, d["line"]),
+                      _of(str, d["description"]), terms)

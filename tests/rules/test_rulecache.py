@@ -170,3 +170,42 @@ def test_every_field_of_a_rule_survives_the_cache() -> None:
     assert changed == {f.name for f in fields(Rule) if f.compare} - {"id", "name", "query"}
     back = decode_rule(json.loads(json.dumps(encode_rule(rule))), "f.yaml")
     assert back == rule and back.ast == rule.ast
+
+
+def test_concept_files_parsed_by_an_earlier_process_are_not_parsed_again(
+        rules: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from monitor.rules import concepts
+
+    (rules / "concepts" / "talks.yaml").write_text(
+        "id: talks\nterms:\n  en: [talks, {term: summit, weight: 2}]\n  any: [OSCE]\n")
+    where = tmp_path / "cache"
+    first = Matcher.load(rules, where)
+    assert list(where.glob("*-concepts.json"))
+    # A new process: nothing in memory, and parsing a concept file would fail the test.
+    monkeypatch.setattr(concepts, "_PARSED", {})
+
+    def no_parse(path: Path, problems: list[object]) -> None:
+        raise AssertionError(f"{path} parsed again")
+
+    monkeypatch.setattr(concepts, "_load_file", no_parse)
+    again = Matcher.load(rules, where)
+    assert again.concepts == first.concepts
+    article = Article(url="https://example.org/t", title="Embassy",
+                      body="Protesters gathered at the embassy in Moscow.", language="en")
+    assert [m.to_dict() for m in again.match(article)] == [
+        m.to_dict() for m in first.match(article)]
+
+
+def test_a_broken_concept_files_problems_come_back_from_the_cache(
+        rules: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from monitor.rules import concepts
+
+    (rules / "concepts" / "bad.yaml").write_text("id: bad\nterms:\n  en: [ok]\nsevrity: 1\n")
+    where = tmp_path / "cache"
+    with pytest.raises(RuleError) as first:
+        Matcher.load(rules, where)
+    monkeypatch.setattr(concepts, "_PARSED", {})
+    with pytest.raises(RuleError) as again:
+        Matcher.load(rules, where)
+    assert [str(p) for p in again.value.problems] == [str(p) for p in first.value.problems]
+    assert any("unknown field 'sevrity'" in str(p) for p in again.value.problems)
