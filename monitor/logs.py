@@ -38,6 +38,8 @@ EVENTS = {
                                   "figures only",
     "rules.cache.unsafe": "the rule cache directory is not private to this user: not used",
     "rules.cache.unreadable": "the rule cache could not be read; the rules are parsed anew",
+    "language.model_cache_unusable": "the decompressed language model could not be kept or "
+                                     "read; the package's own is loaded",
     "rules.cache.bad_entry": "a rule cache entry failed its checks; that file is parsed anew",
     "rules.cache.write_failed": "the rule cache could not be written; the rules load all the same",
     "source.poll.ok": "a poll stored its new articles",
