@@ -37,6 +37,22 @@ def _snapshot_rules() -> Path:
 
 
 RULES = _snapshot_rules()
+
+
+def _private_cache() -> None:
+    # The commands the tests run keep parsed rules and the language model in the user's cache
+    # directory (monitor.rules.rulecache); a test run must not fill the developer's with
+    # entries for hundreds of temporary rule directories: each test process gets its own.
+    import atexit
+    import shutil
+    import tempfile
+
+    where = tempfile.mkdtemp(prefix="monitor-test-cache-")
+    os.environ["XDG_CACHE_HOME"] = where
+    atexit.register(shutil.rmtree, where, True)
+
+
+_private_cache()
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus"
 # Tests serve everything from 127.0.0.1; the default policy refuses loopback, so allow it here.
