@@ -9,34 +9,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.models import Article
-from monitor.rules.compiler import TERM, Leaf
-from monitor.rules.concepts import ConceptDef, ConceptTerm
 from monitor.rules.files import make_rule
 from monitor.rules.matcher import Matcher
 from tests.conftest import RULES
+from tests.rules.toyrules import SEPARATORS, matcher_of
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = Path(__file__).resolve().parents[1] / "data" / "seed_article.txt"
 JUNK = ("Buka kunci buletin", "MEMBACA")
-
-CONCEPTS = {
-    "sanctions": ConceptDef("sanctions", "c.yaml", 1, terms={
-        "en": (ConceptTerm("sanction"), ConceptTerm("asset freeze*", 2.0)),
-        "ru": (ConceptTerm("санкци*"),),
-        "any": (ConceptTerm("OFAC", 3.0),),
-    }),
-}
-
-
-def _matcher(*rules: object) -> Matcher:
-    return Matcher(tuple(rules), "test", CONCEPTS)  # type: ignore[arg-type]
 
 
 def test_evidence_offsets_point_into_the_original_text() -> None:
     article = Article(title="New «Sanctions» on Iran",
                       body="The EU  agreed\nasset   FREEZES on Monday; sanctions widen.",
                       language="en")
-    [match] = _matcher(make_rule("s", "@sanctions")).match(article)
+    [match] = matcher_of(make_rule("s", "@sanctions")).match(article)
     got = {(e.field, e.start, e.end, e.text) for e in match.evidence}
     assert got == {("title", 5, 14, "Sanctions"), ("body", 15, 30, "asset   FREEZES"),
                    ("body", 42, 51, "sanctions")}
@@ -49,26 +36,26 @@ def test_evidence_offsets_point_into_the_original_text() -> None:
 
 def test_no_duplicate_evidence_for_one_span() -> None:
     rule = make_rule("s", 'embassy OR embass* OR "embassy" OR (embassy NEAR/3 closed)')
-    [match] = _matcher(rule).match(Article("t", "The embassy closed.", language="en"))
+    [match] = matcher_of(rule).match(Article("t", "The embassy closed.", language="en"))
     spans = [(e.field, e.start, e.end) for e in match.evidence]
     assert spans == [("body", 4, 11), ("body", 12, 18)]
 
 
 def test_concepts_are_per_language_plus_any() -> None:
-    matcher = _matcher(make_rule("s", "@sanctions"))
+    matcher = matcher_of(make_rule("s", "@sanctions"))
     assert matcher.match(Article("t", "Новые санкции против банков", language="ru"))
     assert not matcher.match(Article("t", "New sanctions on banks", language="ru"))
     assert matcher.match(Article("t", "OFAC acts", language="fr"))
 
 
 def test_weighted_concept_terms_score() -> None:
-    [match] = _matcher(make_rule("s", "@sanctions")).match(
+    [match] = matcher_of(make_rule("s", "@sanctions")).match(
         Article("t", "An asset freeze and a sanction.", language="en"))
     assert match.score == pytest.approx(3.0)
 
 
 def test_title_hits_count_double() -> None:
-    [match] = _matcher(make_rule("s", "sanction")).match(
+    [match] = matcher_of(make_rule("s", "sanction")).match(
         Article("Sanction", "sanction", language="en"))
     assert match.score == pytest.approx(2.0)
 
@@ -82,7 +69,7 @@ def test_title_hits_count_double() -> None:
 ])
 def test_sources_filter(sources: tuple[str, ...], source_id: int | None,
                         labels: tuple[str, ...], applies: bool) -> None:
-    matcher = _matcher(make_rule("s", "sanction", sources=sources))
+    matcher = matcher_of(make_rule("s", "sanction", sources=sources))
     article = Article("t", "a sanction", language="en", source_id=source_id,
                       source_labels=labels)
     assert bool(matcher.match(article)) is applies
@@ -96,13 +83,13 @@ def test_sources_filter(sources: tuple[str, ...], source_id: int | None,
 ])
 def test_languages_filter(languages: tuple[str, ...], article_language: str,
                           applies: bool) -> None:
-    matcher = _matcher(make_rule("s", "sanksi OR sanction", languages=languages))
+    matcher = matcher_of(make_rule("s", "sanksi OR sanction", languages=languages))
     article = Article("t", "sanksi sanction", language=article_language)
     assert bool(matcher.match(article)) is applies
 
 
 def test_declared_language_wins_over_detection() -> None:
-    matcher = _matcher(make_rule("s", "@sanctions"))
+    matcher = matcher_of(make_rule("s", "@sanctions"))
     text = "The government announced new sanctions against the banks of the country today."
     assert matcher.match(Article("t", text))  # detected: en
     assert not matcher.match(Article("t", text, language="ru"))
@@ -110,8 +97,8 @@ def test_declared_language_wins_over_detection() -> None:
 
 def test_min_score() -> None:
     article = Article("t", "a sanction and a sanction", language="en")
-    assert _matcher(make_rule("s", "sanction", min_score=1.0)).match(article)
-    assert not _matcher(make_rule("s", "sanction", min_score=1.5)).match(article)
+    assert matcher_of(make_rule("s", "sanction", min_score=1.0)).match(article)
+    assert not matcher_of(make_rule("s", "sanction", min_score=1.5)).match(article)
 
 
 @pytest.mark.parametrize(("body", "matches", "score"), [
@@ -123,7 +110,7 @@ def test_min_score() -> None:
 def test_weighted_threshold(body: str, matches: bool, score: float) -> None:
     rule = make_rule("w", "", weights={"embass*": 2, "closed OR shut": 1, "attack*": 2},
                      threshold=3)
-    got = _matcher(rule).match(Article("t", body, language="en"))
+    got = matcher_of(rule).match(Article("t", body, language="en"))
     assert bool(got) is matches
     if got:
         assert got[0].score == pytest.approx(score)
@@ -132,19 +119,19 @@ def test_weighted_threshold(body: str, matches: bool, score: float) -> None:
 
 def test_weighted_rule_with_query_gate() -> None:
     rule = make_rule("w", "title:embassy", weights={"closed": 1, "attack*": 1}, threshold=1)
-    matcher = _matcher(rule)
+    matcher = matcher_of(rule)
     assert matcher.match(Article("Embassy", "closed", language="en"))
     assert not matcher.match(Article("News", "embassy closed", language="en"))
 
 
 def test_disabled_rules_are_listed_but_never_match() -> None:
-    matcher = _matcher(make_rule("s", "sanction", enabled=False))
+    matcher = matcher_of(make_rule("s", "sanction", enabled=False))
     assert [r.id for r in matcher.rules] == ["s"]
     assert matcher.match(Article("t", "sanction", language="en")) == []
 
 
 def test_cjk_terms_match_inside_unsegmented_text() -> None:
-    matcher = _matcher(make_rule("s", "制裁 AND 俄罗斯"))
+    matcher = matcher_of(make_rule("s", "制裁 AND 俄罗斯"))
     [match] = matcher.match(Article("美国宣布对俄罗斯实施新制裁", "", language="zh"))
     assert {e.text for e in match.evidence} == {"制裁", "俄罗斯"}
 
@@ -192,13 +179,12 @@ def test_seed_article_with_declared_language() -> None:
 ])
 def test_query_terms_use_the_article_language_pipeline(language: str, query: str, text: str,
                                                        matches: bool) -> None:
-    matcher = _matcher(make_rule("r", query))
+    matcher = matcher_of(make_rule("r", query))
     assert bool(matcher.match(Article("t", text, language=language))) is matches
 
 
 WORDS = st.sampled_from(["embassy", "Embassy", "EMBASSIES", "closed", "talks", "x", "é", "中",
                          "制裁", "İ", "ﬁne"])
-SEPARATORS = st.sampled_from([" ", "  ", ", ", ".\n", "\n\n", "-", "'", "«", "»", ""])
 
 
 @settings(max_examples=200, deadline=None)
@@ -207,7 +193,7 @@ SEPARATORS = st.sampled_from([" ", "  ", ", ", ".\n", "\n\n", "-", "'", "«", "�
 def test_evidence_always_slices_the_original_text(parts: list[tuple[str, str]],
                                                   language: str | None) -> None:
     body = "".join(w + s for w, s in parts)
-    matcher = _matcher(make_rule("r", 'embass* OR (closed NEAR/2 talks) OR 制裁 OR "x é"'))
+    matcher = matcher_of(make_rule("r", 'embass* OR (closed NEAR/2 talks) OR 制裁 OR "x é"'))
     for match in matcher.match(Article("Embassy talks", body, language=language)):
         spans = set()
         for e in match.evidence:
@@ -222,142 +208,7 @@ def test_evidence_always_slices_the_original_text(parts: list[tuple[str, str]],
        st.sampled_from(["en", "ar", "tr", "uk", "zh", "de", None]))
 def test_any_text_matches_without_error(body: str, title: str, language: str | None) -> None:
     rule = make_rule("r", "ab* OR (e NEAR/3 in*) OR (o SENT u) OR 中 OR \"ا ل*\"")
-    for match in _matcher(rule).match(Article(title, body, language=language)):
+    for match in matcher_of(rule).match(Article(title, body, language=language)):
         for e in match.evidence:
             text = title if e.field == "title" else body
             assert text[e.start:e.end] == e.text
-
-
-class _Everything:
-    """A set that holds every word: a lexicon built with it keeps all of an article's words."""
-
-    def __contains__(self, item: object) -> bool:
-        return True
-
-
-ORACLE_RULES = (
-    make_rule("a", "embassy OR (sanction* NOT sport)"),
-    make_rule("b", '"asset freez*" OR (talks NEAR/2 iran)'),
-    make_rule("c", "(closed SENT embassy) AND NOT title:talks"),
-    make_rule("d", '@sanctions OR "peace talks"'),
-    make_rule("e", "lang:en (talks OR closed*)"),
-    make_rule("f", "title:iran body:talks"),
-)
-ORACLE_WORDS = st.sampled_from(
-    ["embassy", "Embassies", "sanctions", "Sanction", "sport", "asset", "freezes", "FREEZE",
-     "talks", "Iran", "closed", "peace", "the", "of", "OFAC", "x"])
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(ORACLE_WORDS, SEPARATORS), max_size=30),
-       st.lists(ORACLE_WORDS, max_size=4))
-def test_the_index_finds_what_evaluating_every_rule_on_every_word_finds(
-        parts: list[tuple[str, str]], title_words: list[str]) -> None:
-    from monitor.rules.compiler import Document
-    from monitor.rules.lexicon import Lexicon
-    from monitor.rules.matcher import _evaluate
-
-    body, title = "".join(w + s for w, s in parts), " ".join(title_words)
-    matcher = _matcher(*ORACLE_RULES)
-    index = matcher.index("en")
-    got = matcher.match(Article(title, body, language="en"))
-    # The oracle: no candidate filter, and no word of the article dropped as unnamed.
-    known = index.lexicon
-    everything = _Everything()
-    lexicon = Lexicon(known._keys, known._terms, known._exact,
-                      known._automaton, (everything, everything))  # type: ignore[arg-type]
-    doc = Document(title, body, lexicon)
-    expected = [m for c in index.compiled if (m := _evaluate(c, doc)) is not None]
-    assert got == expected
-    again = matcher.match(Article(title, body, language="en"))  # the lexicon is warm now
-    assert again == got
-
-
-def test_the_lexicon_starts_over_when_full_and_still_matches() -> None:
-    matcher = _matcher(make_rule("s", "@sanctions NEAR/3 iran"))
-    index = matcher.index("en")
-    index.lexicon._limit = 3
-    article = Article("", "New sanctions on Iran, and an asset freeze for Iran's bank.",
-                      language="en")
-    first = matcher.match(article)
-    assert [m.rule_id for m in first] == ["s"]
-    for _ in range(3):  # each article overflows the limit and replaces the cache
-        assert matcher.match(article) == first
-        assert len(index.lexicon) <= len(set(article.body.split())) + 2
-
-
-def test_words_no_rule_names_share_the_empty_entry() -> None:
-    matcher = _matcher(make_rule("s", "embass* OR sanction"))
-    lexicon = matcher.index("en").lexicon
-    expected = {"Embassies": ("embassies", "embassi", (0,), ("embass",)),
-                "sanctions": ("sanctions", "sanction", (0,), ())}
-    words, entries = lexicon.named({"the", "Embassies", "sanctions", "weather"})
-    assert dict(zip(words, entries, strict=True)) == expected
-    # Again from the tables: the unnamed words are dropped, the named ones found as they were.
-    words, entries = lexicon.named({"the", "Embassies", "sanctions", "weather"})
-    assert dict(zip(words, entries, strict=True)) == expected
-    assert len(lexicon) == 4
-
-
-def test_matches_and_evidence_are_made_as_their_dataclasses_would_make_them() -> None:
-    import dataclasses
-    import pickle
-
-    from monitor.models import Evidence, Match
-    from monitor.rules.evidence import evidence_of
-    from monitor.rules.matcher import match_of
-
-    values = ("sanction", "body", 4, 13, "Sanctions", "«Sanctions» widen", "sanctions", 2.0,
-              "context")
-    made, usual = evidence_of(*values), Evidence(*values)
-    assert type(made) is Evidence
-    # Every field the model declares, in its order: a field added to the model shows up here.
-    assert vars(made) == vars(usual)
-    assert list(vars(made)) == [f.name for f in dataclasses.fields(Evidence)]
-    assert made == usual and hash(made) == hash(usual)
-    assert pickle.loads(pickle.dumps(made)) == usual
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        made.term = "other"  # type: ignore[misc]
-
-    rule = make_rule("s", "sanction", severity="high", notify=("ops",))
-    got = match_of(rule, 1.5, (made,))
-    expected = Match("s", rule.name, 1.5, (usual,), "high", ("ops",))
-    assert type(got) is Match
-    assert vars(got) == vars(expected)
-    assert list(vars(got)) == [f.name for f in dataclasses.fields(Match)]
-    assert got == expected and got.to_dict() == expected.to_dict()
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        got.score = 0.0  # type: ignore[misc]
-
-
-HIT_LEAVES = [Leaf(TERM, k, (), k, None, w, None) for k, w in
-              (("talk", 1.0), ("iran", 2.5), ("x", 0.0), ("minus", -1.0))]
-
-
-@settings(max_examples=400, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 12), st.integers(1, 3), st.sampled_from(HIT_LEAVES)),
-                min_size=1, max_size=8), st.integers(0, 12))
-def test_the_hits_of_one_word_in_order_are_judged_as_any_hits_would_be(
-        spans: list[tuple[int, int, Leaf]], body_start: int) -> None:
-    from monitor.rules.evidence import one_term_in_order, ordered, stretches
-    from monitor.rules.matcher import _score
-
-    hits = [(start, start + size, leaf) for start, size, leaf in spans]
-    if not one_term_in_order(hits):
-        return
-    assert stretches(list(hits)) == hits
-    assert ordered(stretches(list(hits))) == hits
-    leaf = hits[0][2]
-    if leaf.weight >= 0:  # the matcher's shortcut, against the general score
-        assert leaf.weight * (2.0 if hits[0][0] < body_start else 1.0) == _score(hits, body_start)
-
-
-def test_one_word_in_order_is_told_from_other_hits() -> None:
-    from monitor.rules.evidence import one_term_in_order
-
-    talk, iran = HIT_LEAVES[:2]
-    assert one_term_in_order([(1, 2, talk), (4, 5, talk)])
-    assert not one_term_in_order([(1, 2, talk), (4, 5, iran)])  # two words
-    assert not one_term_in_order([(4, 5, talk), (1, 2, talk)])  # out of order
-    assert not one_term_in_order([(1, 2, talk), (1, 2, talk)])  # the same hit twice
-    assert not one_term_in_order([(1, 3, talk), (2, 3, talk)])  # one inside the other
