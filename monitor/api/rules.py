@@ -98,6 +98,14 @@ async def backtest_rule(request: Request) -> Response:
     data = await json_body(request, BACKTEST)
     now = app.clock()
     since = parse_since(data.get("since", "30d"), now)
+    if "id" not in data:
+        # A candidate is checked within the evaluator's bounds first, as the console does: a
+        # hostile query costs a killable worker, not a thread of the daemon; building it below
+        # then costs what it cost there.
+        checked = await _evaluate(request, validate_in_worker, app.settings.rules_dir, data)
+        if not checked["valid"]:
+            raise ApiError(422, "invalid_rule", "the rule is invalid",
+                           problems=checked["problems"])
 
     def run() -> dict[str, Any]:
         if "id" in data:

@@ -124,7 +124,7 @@ def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
 
     cache = cache_dir(settings.rules_cache)
     # An article without a language needs the model, after the rules load.
-    warm_language_model(None if cache is None else cache.parent / "language")
+    warm_language_model(None if cache is None else cache / "language")
     from monitor.rules import Matcher
 
     matcher = Matcher.load(args.rules or settings.rules_dir, cache)

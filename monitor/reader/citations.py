@@ -33,7 +33,10 @@ def cited(hrefs: Iterable[str], own: str | None,
     site = _site(own) if own else ""
     out: list[str] = []
     for href in hrefs:
-        url = canonical(urljoin(own, href) if own else href)
+        try:
+            url = canonical(urljoin(own, href) if own else href)
+        except ValueError:  # not an address ("http://[oops/"): one bad link, not the item
+            continue
         if url is None or _site(url) == site or url in out:
             continue
         path = urlsplit(url).path

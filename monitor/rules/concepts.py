@@ -197,6 +197,9 @@ class ConceptStore(Protocol):
 
     def put_concept(self, name: str, content: bytes, outcome: Outcome) -> None: ...
 
+    def keep_concept(self, name: str, content: bytes, outcome: Outcome) -> None:
+        """A file parsed earlier in this process: its entry stays (or is written)."""
+
 
 def load_concepts(directory: Path, problems: list[RuleProblem],
                   contents: Mapping[Path, bytes] | None = None,
@@ -240,6 +243,8 @@ def _parsed(path: Path, problems: list[RuleProblem], data: bytes | None,
         if len(_PARSED) >= _PARSED_LIMIT:
             _PARSED.clear()
         got = _PARSED[str(path)] = (digest, *outcome)
+    elif store is not None:
+        store.keep_concept(path.name, data, (got[1], got[2]))
     problems.extend(got[2])
     return got[1]
 

@@ -90,7 +90,9 @@ def _open(where: Path | None, name: str,
     except (OSError, ValueError) as exc:  # unreadable or corrupt: rebuilt from the files
         log.debug("rules.cache.unreadable", extra={"path": str(where), "error": str(exc)})
         return None if isinstance(exc, OSError) else where / name, {}
-    entries = data.get("entries") if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        data = {}
+    entries = data.get("entries")
     if data.get("header") != header or not isinstance(entries, dict):
         entries = {}  # other code (or, for rules, other concepts): every entry is stale
     return path, entries
@@ -216,6 +218,15 @@ class ConceptCache(_JsonCache):
     def put_concept(self, name: str, content: bytes, outcome: Outcome) -> None:
         self._keep(name, content, {"concept": encode_concept(outcome[0]),
                                    "problems": encode_problems(list(outcome[1]))})
+
+    def keep_concept(self, name: str, content: bytes, outcome: Outcome) -> None:
+        # A reload in the same process finds the file in memory and never asks the cache:
+        # its entry must stay, or the save would write the file back without it.
+        old = self._old.get(name)
+        if isinstance(old, list) and old and old[0] == hashlib.sha256(content).hexdigest():
+            self._new[name] = old
+        else:
+            self.put_concept(name, content, outcome)
 
 
 def _forget_stale(where: Path, keep: Path) -> None:

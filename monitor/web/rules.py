@@ -158,6 +158,10 @@ async def run_workbench(request: Request) -> Response:
 
 
 async def _test(request: Request, app: App, text: str, form: Any) -> dict[str, Any]:
+    # An invalid rule fetches nothing (as the API's rules/test): it is checked first.
+    checked = await _evaluate(request, workbench_check, app.settings.rules_dir, text)
+    if not checked["valid"]:
+        return {"problems": checked["problems"]}
     url, sample = str(form.get("url") or "").strip(), str(form.get("sample") or "")
     if url:
         try:
@@ -169,9 +173,6 @@ async def _test(request: Request, app: App, text: str, form: Any) -> dict[str, A
     elif sample.strip():
         item = RawItem(title="", content=sample)
     else:
-        checked = await _evaluate(request, workbench_check, app.settings.rules_dir, text)
-        if not checked["valid"]:
-            return {"problems": checked["problems"]}
         return {"message": "give a text or a URL to test the rule on"}
     return await _evaluate(request, workbench_test, app.settings.rules_dir, text, item)
 

@@ -1,5 +1,6 @@
 """The rules API's validate and test answers: problems of a bare query are located in the
-query, every problem is listed, warnings come along, and alias bombs are refused quickly."""
+query, every problem is listed, warnings come along, alias bombs are refused quickly, and a
+candidate's backtest is checked within the evaluator's bounds."""
 
 from __future__ import annotations
 
@@ -63,3 +64,18 @@ def test_a_yaml_alias_bomb_is_refused_with_a_located_short_problem(
         assert "aliases are not allowed" in problem["message"]
 
     with_api(api_settings, scenario)
+
+
+def test_a_candidates_backtest_is_bounded_by_the_evaluator(api_settings: Settings) -> None:
+    # Built in a daemon thread, a hostile candidate could hold it for minutes: it is checked
+    # in a killable worker first, within the evaluator's deadline (a tiny one here).
+    bounded = replace(api_settings, rule_test_timeout_seconds=0.01)
+
+    async def scenario(client: httpx.AsyncClient, app: App) -> None:
+        answer = await client.post("/api/v1/rules/backtest", json={"query": "iran"})
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["error"]["code"] == "evaluation_timeout"
+        shipped = await client.post("/api/v1/rules/backtest", json={"id": "sanctions"})
+        assert shipped.status_code == 200, shipped.text  # the directory's rules: no candidate
+
+    with_api(bounded, scenario)

@@ -24,6 +24,12 @@ def test_only_other_sites_pages_are_citations() -> None:
         STATEMENT, "https://ofac.example/recent-actions/20250214")
 
 
+def test_a_link_that_is_no_address_is_skipped_not_the_item() -> None:
+    hrefs = ["http://[oops/x", "https://gov.example/statement/42"]
+    assert cited(hrefs, "https://news.example/story", canonical_url) == (
+        "https://gov.example/statement/42",)
+
+
 def test_the_text_links_are_read_and_the_page_chrome_is_not() -> None:
     html = (f'<header><a href="https://apps.example/get-our-app">App</a></header>'
             f'<nav><a href="https://partner.example/a">Partner</a></nav>'

@@ -205,7 +205,30 @@ def test_a_broken_concept_files_problems_come_back_from_the_cache(
     with pytest.raises(RuleError) as first:
         Matcher.load(rules, where)
     monkeypatch.setattr(concepts, "_PARSED", {})
+
+    def no_parse(path: Path, problems: list[object]) -> None:
+        raise AssertionError(f"{path} parsed again")
+
+    monkeypatch.setattr(concepts, "_load_file", no_parse)
     with pytest.raises(RuleError) as again:
         Matcher.load(rules, where)
     assert [str(p) for p in again.value.problems] == [str(p) for p in first.value.problems]
     assert any("unknown field 'sevrity'" in str(p) for p in again.value.problems)
+
+
+def test_a_reload_in_the_same_process_keeps_the_concept_entries(
+        rules: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The second load finds every concept file in memory; the cache file must keep them for
+    # the next process all the same.
+    from monitor.rules import concepts
+
+    where = tmp_path / "cache"
+    first = Matcher.load(rules, where)
+    Matcher.load(rules, where)
+    monkeypatch.setattr(concepts, "_PARSED", {})
+
+    def no_parse(path: Path, problems: list[object]) -> None:
+        raise AssertionError(f"{path} parsed again")
+
+    monkeypatch.setattr(concepts, "_load_file", no_parse)
+    assert Matcher.load(rules, where).concepts == first.concepts

@@ -40,6 +40,12 @@ def test_a_rule_is_tested_on_a_page_fetched_by_url(tmp_path: Path,
         r = await c.post("/rules/edit", data={"csrf": csrf, "yaml": PROBE, "action": "test",
                                               "url": server.url("/gone")})
         assert "could not read" in r.text and "No match" not in r.text
+        fetched = len(server.received("/story"))
+        broken = "id: probe\nname: Probe\nquery: 'embargo AND (oil'\n"
+        r = await c.post("/rules/edit", data={"csrf": csrf, "yaml": broken, "action": "test",
+                                              "url": server.url("/story")})
+        assert r.status_code == 422 and "No match" not in r.text  # its problems, named
+        assert len(server.received("/story")) == fetched  # an invalid rule fetches nothing
 
     with_console(settings_for(tmp_path), scenario, polled=False)
 

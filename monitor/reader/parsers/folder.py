@@ -160,8 +160,10 @@ class FolderSource:
     def _read(self, previous: Validators) -> PollResult:
         files, outside = self._files()
         listing = hashlib.sha256()
+        modified: dict[Path, int] = {}
         for p in files:
             st = p.stat()
+            modified[p] = st.st_mtime_ns
             listing.update(f"{p.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
         for problem in outside:  # a new link out is reported at the next poll
             listing.update(f"{problem}\n".encode())
@@ -175,8 +177,7 @@ class FolderSource:
             # Each file may be megabytes: the cap applies before reading, not after.
             problems.append(f"{len(files)} files: read the newest {self.max_files} "
                             "(MONITOR_MAX_ITEMS_PER_POLL)")
-            files = sorted(files, key=lambda p: p.stat().st_mtime_ns,
-                           reverse=True)[:self.max_files]
+            files = sorted(files, key=modified.__getitem__, reverse=True)[:self.max_files]
         for path in files:
             try:
                 for item in read_file(path):
