@@ -31,10 +31,10 @@ def rule_dict(rule: Any) -> dict[str, Any]:
                          else asdict(rule.breaking))}
 
 
-def _candidate_text(data: dict[str, Any]) -> tuple[str, str]:
+def _candidate_text(data: dict[str, Any]) -> str:
     if "yaml" in data:
-        return data["yaml"], "candidate.yaml"
-    return rule_text(query=data.get("query"), rule=data.get("rule")), "candidate.yaml"
+        return str(data["yaml"])
+    return rule_text(query=data.get("query"), rule=data.get("rule"))
 
 
 def build_candidate(rules_dir: Path, data: dict[str, Any]) -> Matcher:
@@ -45,8 +45,7 @@ def build_candidate(rules_dir: Path, data: dict[str, Any]) -> Matcher:
         problems, warnings = query_problems(rules_dir, str(data.get("query") or ""))
         if problems:
             raise RuleError(problems)
-    text, name = _candidate_text(data)
-    matcher = candidate_matcher(rules_dir, text, name)
+    matcher = candidate_matcher(rules_dir, _candidate_text(data))
     if bare:
         matcher.warnings = tuple(warnings)
     return matcher

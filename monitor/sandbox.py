@@ -142,12 +142,6 @@ class Evaluator:
         self._busy = 0
         self._closed = False
 
-    def preload(self, module: str) -> None:
-        """Have the workers import ``module`` before their first task (before the first
-        start: the forkserver imports its preload once)."""
-        if module not in self._preload:
-            self._preload.append(module)
-
     def _start(self) -> _Worker:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload([*self._preload, LAST_PRELOAD])

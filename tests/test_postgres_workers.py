@@ -205,7 +205,7 @@ def test_three_workers_share_the_sources_and_survive_a_killed_one(
         # A fetch w0 sent before it was frozen can reach the server after the kill on a
         # loaded machine (it is the in-flight poll that died with it): the others' count.
         after = [(at, w) for at, w in by_id[sid] if at > killed_at and w != "w0"]
-        assert after and after[0][1] in {"w1", "w2"}, (sid, by_id[sid])
+        assert after, (sid, by_id[sid])
         assert after[0][0] >= lease_until - 0.1, (sid, after[0][0], lease_until)
     assert {w for ps in polls.values() for _at, w in ps} == {"w0", "w1", "w2"}
 

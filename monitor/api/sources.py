@@ -11,10 +11,10 @@ from starlette.routing import Route
 
 from monitor.api.common import ApiError, int_param, json_body, limit_param, page, path_id, the_app
 from monitor.api.openapi import NEW_SOURCE
-from monitor.app import App, url_policy
+from monitor.app import App
 from monitor.errors import SourceError, URLPolicyError
 from monitor.store import SourceInfo, Store, sourcelist
-from monitor.subscriptions import FolderAccess, Subscriptions, source_dict
+from monitor.subscriptions import Subscriptions, source_dict
 
 
 async def list_sources(request: Request) -> Response:
@@ -39,10 +39,7 @@ def _info(store: Store, source_id: int) -> SourceInfo:
 
 
 def _subscriptions(app: App) -> Subscriptions:
-    # A request may come from anyone who can reach the API: folders only under the roots.
-    return Subscriptions(app.store, url_policy(app.settings), app.clock,
-                         default_interval=app.settings.default_interval_seconds,
-                         folders=FolderAccess.under(app.settings.folder_roots))
+    return Subscriptions.for_requests(app.store, app.settings, app.clock)
 
 
 async def add_source(request: Request) -> Response:

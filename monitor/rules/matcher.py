@@ -202,16 +202,6 @@ class Matcher:
         return [match_of(c.rule, score, build_evidence(doc, hits)) for c, score, hits in judged]
 
 
-def _evaluate(c: _Compiled, doc: Document) -> Match | None:
-    """The match of one rule on ``doc``, with its evidence, or None."""
-    found = _judge(c, doc)
-    return None if found is None else _match(*found, doc)
-
-
-def _match(c: _Compiled, score: float, hits: list[Hit], doc: Document) -> Match:
-    return match_of(c.rule, score, build_evidence(doc, hits))
-
-
 def match_of(rule: Rule, score: float, evidence: tuple[Evidence, ...]) -> Match:
     """``Match(...)`` of ``rule``, made the way evidence_of makes evidence (a third of the
     cost of the frozen dataclass's ``__init__``, for every match of every article)."""

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from monitor.clock import Clock, utcnow
+from monitor.config import Settings
 from monitor.errors import ConfigError, SourceError
 from monitor.reader.parsers.opml import ExportEntry, export_opml, parse_opml
 from monitor.reader.urlpolicy import URLPolicy
@@ -92,6 +93,14 @@ class Subscriptions:
         self.store, self.policy, self.clock = store, policy, clock
         self.default_interval = default_interval
         self.folders = folders or FolderAccess()
+
+    @classmethod
+    def for_requests(cls, store: Store, settings: Settings, clock: Clock) -> Subscriptions:
+        """Sources managed for whoever reaches the API or the console: the settings' URL
+        policy, and folder sources (which make their files readable) only under the roots."""
+        return cls(store, URLPolicy.from_setting(settings.allow_private_networks), clock,
+                   default_interval=settings.default_interval_seconds,
+                   folders=FolderAccess.under(settings.folder_roots))
 
     def place(self, location: str, kind: str | None = None) -> Placement:
         return place(location, kind, self.policy, self.folders)

@@ -79,7 +79,6 @@ def create_console(app: App, evaluator: Evaluator) -> Starlette:
     console.state.monitor = app
     console.state.sessions = sessions
     console.state.evaluator = evaluator
-    evaluator.preload("monitor.evaluations")  # its worker functions, imported before the cap
     console.state.jinja = environment()
     return console
 

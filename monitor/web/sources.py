@@ -11,10 +11,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from monitor.app import App, url_policy
+from monitor.app import App
 from monitor.errors import MonitorError
 from monitor.store import sourcelist
-from monitor.subscriptions import FolderAccess, Subscriptions
+from monitor.subscriptions import Subscriptions
 from monitor.web.auth import checked_form
 from monitor.web.render import page
 
@@ -27,10 +27,7 @@ def _app(request: Request) -> App:
 
 
 def _subscriptions(app: App) -> Subscriptions:
-    # As through the API: a folder source makes its files readable, so only under the roots.
-    return Subscriptions(app.store, url_policy(app.settings), app.clock,
-                         default_interval=app.settings.default_interval_seconds,
-                         folders=FolderAccess.under(app.settings.folder_roots))
+    return Subscriptions.for_requests(app.store, app.settings, app.clock)
 
 
 async def list_sources(request: Request, message: str | None = None,

@@ -40,8 +40,9 @@ ORACLE_WORDS = st.sampled_from(
 def test_the_index_finds_what_evaluating_every_rule_on_every_word_finds(
         parts: list[tuple[str, str]], title_words: list[str]) -> None:
     from monitor.rules.compiler import Document
+    from monitor.rules.evidence import build_evidence
     from monitor.rules.lexicon import Lexicon
-    from monitor.rules.matcher import _evaluate
+    from monitor.rules.matcher import _judge, match_of
 
     body, title = "".join(w + s for w, s in parts), " ".join(title_words)
     matcher = matcher_of(*ORACLE_RULES)
@@ -53,7 +54,8 @@ def test_the_index_finds_what_evaluating_every_rule_on_every_word_finds(
     lexicon = Lexicon(known._keys, known._terms, known._exact,
                       known._automaton, (everything, everything))  # type: ignore[arg-type]
     doc = Document(title, body, lexicon)
-    expected = [m for c in index.compiled if (m := _evaluate(c, doc)) is not None]
+    expected = [match_of(c.rule, score, build_evidence(doc, hits)) for c in index.compiled
+                if (found := _judge(c, doc)) is not None for _c, score, hits in [found]]
     assert got == expected
     again = matcher.match(Article(title, body, language="en"))  # the lexicon is warm now
     assert again == got
