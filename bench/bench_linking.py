@@ -126,7 +126,7 @@ def measure(path: Path, stored: list[list[str]], rng: random.Random, vocabulary:
             found = StoryCandidates({}, {}, {})
             find_terms(conn, found, [item], NOW - timedelta(hours=48))
             t2 = time.perf_counter()
-            story = plan_stories([item], found)[0]
+            story = plan_stories([item], found).joins[0]
             t3 = time.perf_counter()
             if n < 0:
                 continue

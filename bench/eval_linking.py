@@ -157,11 +157,11 @@ def sweep_semantic(lines: list[dict[str, Any]], window: timedelta, one_window: b
     encode, default = semantic.vectors, linking.DEFAULT
     semantic.vectors = lambda texts: [made[t] for t in texts]
     try:
-        for alone, shared, within in itertools.product((0.5, 0.55, 0.6), (0.4, 0.45, 0.5, 0.55),
-                                                       (0.55, 0.6, 0.65)):
+        for alone, shared, within, merge in itertools.product(
+                (0.5, 0.55, 0.6), (0.45, 0.5, 0.55), (0.55, 0.6, 0.65), (0.0, 0.7, 9.0)):
             linking.DEFAULT = replace(default, semantic_alone=alone, semantic=shared,
-                                      semantic_within=within)
-            label = f"a{alone:.2f} s{shared:.2f} w{within:.2f}"
+                                      semantic_within=within, merge_semantic=merge)
+            label = f"a{alone:.2f} s{shared:.2f} w{within:.2f} m{merge:.2f}"
             print(report(pairs(lines, replay(lines, window, True, one_window)), f"{label:<18}"))
     finally:
         semantic.vectors, linking.DEFAULT = encode, default

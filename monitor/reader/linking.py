@@ -97,6 +97,14 @@ class Thresholds:
     # The most days apart the days an article names and those its candidate story names may
     # be (None: dates are no veto).
     date_gap: int | None = 3
+    # An article clearing the bars of several stories merges them (``stories.StoryIndex``)
+    # when the terms' evidence for each is above this (2 plus the overlap for names and
+    # figures, at most 3; 3 plus it for a cited page: only a page cited by both merges) ...
+    merge_terms: float = 3.0
+    # ... and, where both stories have vectors, a member of one reads like a member of the
+    # other at least this much: an article between two events of a busy day reads like
+    # both, the events' own reports less so.
+    merge_semantic: float = 0.7
 
 
 DEFAULT = Thresholds()
@@ -174,36 +182,43 @@ def _far(dates: Collection[str], other: Collection[str], gap: int) -> bool:
         textdates.days_apart(a, b) > gap for a in dates for b in other)
 
 
-def best_link(item: PollArticle, by_term: dict[str, list[TermHit]], *,
-              crowded: Collection[str] = (), at: Thresholds | None = None,
-              similarity: Similarity | None = None, recent: Iterable[TermHit] = (),
-              avoid: Collection[int] = ()) -> int | None:
-    """The story the item retells (its id), or None: of the candidates clearing the bars
-    (``at``, else ``DEFAULT``), the one with the best evidence. ``recent``: the newest
-    articles, candidates by their vectors alone (with ``similarity`` only); ``avoid``: the
-    stories of templated other events. The overlap is measured against the item's terms that
-    tell something (not ``crowded``: at scale, a common name is on hundreds of stories and a
-    retelling shares its rarer names only)."""
+def strongest(found: dict[int, float]) -> int | None:
+    """Of the stories ``links`` found, the one with the best evidence (the first on a tie),
+    or None."""
+    return max(found, key=found.__getitem__) if found else None
+
+
+def links(item: PollArticle, by_term: dict[str, list[TermHit]], *,
+          crowded: Collection[str] = (), at: Thresholds | None = None,
+          similarity: Similarity | None = None, recent: Iterable[TermHit] = (),
+          avoid: Collection[int] = ()) -> dict[int, float]:
+    """Every story the item could retell, with its evidence's strength: the candidates
+    clearing the bars (``at``, else ``DEFAULT``). ``recent``: the newest articles, candidates
+    by their vectors alone (with ``similarity`` only); ``avoid``: the stories of templated
+    other events. The overlap is measured against the item's terms that tell something (not
+    ``crowded``: at scale, a common name is on hundreds of stories and a retelling shares its
+    rarer names only)."""
     at = at or DEFAULT
     language = item.article.language
     if language is None:
-        return None
+        return {}
     counted = [term for term in item.terms if not term.startswith(LINK)]
     telling = sum(1 for term in counted if term not in crowded)
     # Within one language the other report names whom the headline names: "Japan imposes
     # sanctions on Belarusian officials" is not the same about Canada, however alike.
     headline = headline_names(item.article.title, item.terms) - set(crowded)
-    best: tuple[float, int] | None = None
+    found: dict[int, float] = {}
+
+    def keep(story: int, score: float | None) -> None:
+        if score is not None and score > found.get(story, -1.0):
+            found[story] = score
     # Terms link one article to another: what several members of a story share with the item
     # together is often no more than a country and its capital, common to all its news.
     for (_key, same), t in tally(item, by_term, by_story=False, gap=at.date_gap).items():
-        if t.story in avoid or (same and not headline <= t.shared):
-            continue
-        score = _evidence(t, not same, _overlap(t, telling), len(counted), at)
-        if score is not None and (best is None or score > best[0]):
-            best = (score, t.story)
+        if t.story not in avoid and (not same or headline <= t.shared):
+            keep(t.story, _evidence(t, not same, _overlap(t, telling), len(counted), at))
     if similarity is None:
-        return best[1] if best else None
+        return found
     # The encoder compares the item with every member of a story whose vector is read: a
     # story grows and becomes easier to join, in more languages. Within one language it reads
     # a template's copies as one (cosine near 0.8): there the terms' share must hold too.
@@ -212,10 +227,24 @@ def best_link(item: PollArticle, by_term: dict[str, list[TermHit]], *,
             continue
         if same and _overlap(t, telling) < at.within_overlap:
             continue
-        score = _said_alike(item, t, not same, at, similarity)
-        if score is not None and (best is None or score > best[0]):
-            best = (score, t.story)
-    return best[1] if best else None
+        keep(t.story, _said_alike(item, t, not same, at, similarity))
+    return found
+
+
+def days_apart(one: Collection[str], other: Collection[str], at: Thresholds | None = None
+               ) -> bool:
+    """Whether two stories (or articles) name days, none near one of the other's: two
+    events, however alike they read."""
+    at = at or DEFAULT
+    return at.date_gap is not None and _far(one, other, at.date_gap)
+
+
+def merges(score: float, at: Thresholds | None = None) -> bool:
+    """Whether evidence of this strength (``links``' score: the encoder's below 2, the
+    terms' from 2) for a second story may show the two are one (the item joins the best; the
+    others merge into the oldest, if ``StoryIndex`` finds them alike)."""
+    at = at or DEFAULT
+    return score > at.merge_terms if score >= 2 else True
 
 
 def _overlap(t: _Tally, telling: int) -> float:

@@ -38,6 +38,7 @@ from monitor.store.records import (
     PollArticle,
     PollPlan,
     StoryCandidates,
+    StoryDecisions,
     TermHit,
     dedupe_key,
 )
@@ -65,10 +66,32 @@ class StoryIndex:
         # last item's cosines against them.
         self._matrix: tuple[list[int], Any] | None = None
         self._scored: tuple[bytes, dict[int, float]] | None = None
+        # Stories found to tell one event, each to the one it was merged into (the index
+        # keeps naming the absorbed: ``kept`` follows the chain).
+        self.merged: dict[int, int] = {}
+        # The days the members found name, per story: two stories naming days far apart
+        # tell two events, whatever an article shares with both.
+        self.days: dict[int, set[str]] = {}
+        # The members found with vectors, per story: two stories are merged only when a
+        # member of each reads like one of the other (an article between two events reads
+        # like both).
+        self.members: dict[int, set[int]] = {}
+        for hit in [*(h for hits in self.by_term.values() for h in hits), *self.recent]:
+            if hit[5]:
+                self.days.setdefault(hit[0], set()).update(hit[5].split())
+            if hit[1] in self.vectors:
+                self.members.setdefault(hit[0], set()).add(hit[1])
+
+    def kept(self, story: int) -> int:
+        """The story a story was merged into (itself when it was not)."""
+        while story in self.merged:
+            story = self.merged[story]
+        return story
 
     def find(self, item: PollArticle) -> int | None:
         """The story of an exact copy, else of the nearest near-duplicate, else of the
-        article it retells, else None."""
+        article it retells (merging the other stories it retells into the oldest), else
+        None."""
         article = item.article
         story = self.by_hash.get(article.content_hash)
         if story is None and article.url:
@@ -77,10 +100,40 @@ class StoryIndex:
         if story is None:
             story = self._near(item, templated)
         if story is not None:
-            return story
-        return linking.best_link(item, self.by_term, crowded=self.crowded,
-                                 similarity=self.similarity if item.vector else None,
-                                 recent=self.recent, avoid=templated)
+            return self.kept(story)
+        found = linking.links(item, self.by_term, crowded=self.crowded,
+                              similarity=self.similarity if item.vector else None,
+                              recent=self.recent, avoid=templated)
+        avoid = {self.kept(s) for s in templated}
+        best = linking.strongest(found)
+        if best is None or self.kept(best) in avoid:
+            return None
+        # An article that retells two stories shows they tell one event (reports of it that
+        # read too little alike to join, in one language or across, until this one came):
+        # they become one, the oldest (a stored story before this poll's, the lowest id).
+        chosen = self.kept(best)
+        stories = {self.kept(s) for s, score in found.items()
+                   if linking.merges(score)} - avoid - {chosen}
+        stories = {chosen} | {s for s in stories if self._one_event(chosen, s)}
+        stored = [s for s in stories if s >= 0]
+        keep = min(stored) if stored else max(stories)
+        for other in stories - {keep}:
+            self.merged[other] = keep
+            self.days.setdefault(keep, set()).update(self.days.get(other, ()))
+            self.members.setdefault(keep, set()).update(self.members.get(other, ()))
+        return keep
+
+    def _one_event(self, one: int, other: int) -> bool:
+        """Whether two stories an article retells may be merged: they name no days far
+        apart, and, where both have vectors, a member of each reads like one of the other."""
+        if linking.days_apart(self.days.get(one, ()), self.days.get(other, ())):
+            return False
+        mine, theirs = self.members.get(one, set()), self.members.get(other, set())
+        if not (mine and theirs):
+            return True
+        a = semantic.matrix([self.vectors[i] for i in sorted(mine)])
+        b = semantic.matrix([self.vectors[i] for i in sorted(theirs)])
+        return bool((a @ b.T).max() >= linking.DEFAULT.merge_semantic)
 
     def similarity(self, item: PollArticle, article: int) -> float | None:
         """The cosine of the item's and a candidate article's title and lead, if both have
@@ -126,7 +179,9 @@ class StoryIndex:
                     (story_id, item.simhash, item.event_key))
         terms, figures = counts(item.terms)
         hit = (story_id, -1 - n, item.article.language, terms, figures, " ".join(item.dates))
+        self.days.setdefault(story_id, set()).update(item.dates)
         if item.vector is not None:
+            self.members.setdefault(story_id, set()).add(-1 - n)
             self.vectors[-1 - n] = item.vector
             self.recent.append(hit)
             self._matrix = self._scored = None
@@ -135,9 +190,10 @@ class StoryIndex:
                 self.by_term.setdefault(term, []).append(hit)
 
 
-def plan_stories(items: Sequence[PollArticle], candidates: StoryCandidates) -> list[int]:
+def plan_stories(items: Sequence[PollArticle], candidates: StoryCandidates) -> StoryDecisions:
     """Per article, the stored story it joins (its id), or ``-1 - n`` for the story of
-    article ``n`` of this same poll (``n`` itself: a new story)."""
+    article ``n`` of this same poll (``n`` itself: a new story); and the stored stories that
+    an article showed to be one (merged into the oldest)."""
     index = StoryIndex(candidates)
     planned: list[int] = []
     for n, item in enumerate(items):
@@ -146,7 +202,8 @@ def plan_stories(items: Sequence[PollArticle], candidates: StoryCandidates) -> l
             story = -1 - n
         index.add(item, story, n)
         planned.append(story)
-    return planned
+    merges = {story: index.kept(story) for story in index.merged if story >= 0}
+    return StoryDecisions([index.kept(story) for story in planned], merges)
 
 
 def copy_of(alert: PollAlert, earlier: int | None) -> int | None:

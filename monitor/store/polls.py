@@ -115,11 +115,13 @@ class PollQueries(StoryQueries):
             found = self._candidates(conn, items, plan.since)
             if plan.link_since is not None:
                 find_terms(conn, found, items, plan.link_since)
-            planned = plan.stories(found)
+            decided = plan.stories(found)
+            planned = decided.joins
+            self._merge_stories(conn, decided.merges, planned)
             ids = self._insert_articles(s, source_id, items, planned, now)
             own: list[int] = []
             joined: dict[int, list[int]] = {}
-            grown: set[int] = set()  # stored stories this poll adds to
+            grown = set(decided.merges.values())  # stored stories this poll adds to
             fresh: dict[int, str | None] = {}  # new stories: their language
             band_rows: list[dict[str, object]] = []
             term_list: list[dict[str, object]] = []

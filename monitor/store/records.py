@@ -84,6 +84,16 @@ class StoryCandidates:
     recent: list[TermHit] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class StoryDecisions:
+    """Per article of a poll, the story it joins: a stored story's id, or ``-1 - n`` to join
+    article ``n`` of this poll (itself: a story of its own); and the stored stories found to
+    tell one event, each merged into the older (``merges``: absorbed -> kept)."""
+
+    joins: list[int]
+    merges: dict[int, int] = field(default_factory=dict)
+
+
 PayloadBuilder = Callable[[Match, Article, int, str, datetime], dict[str, Any]]
 
 
@@ -137,7 +147,8 @@ class PollPlan:
     transaction, as callables: the store runs them without knowing (or importing) the domain.
 
     ``stories(candidates)`` gives, per article, the stored story it joins (a positive id) or
-    ``-1 - n`` to join article ``n`` of this poll (itself: a story of its own).
+    ``-1 - n`` to join article ``n`` of this poll (itself: a story of its own), and the stored
+    stories to merge (``StoryDecisions``).
     ``payload(match, article, article_id, source, now)`` is an alert's frozen body.
     ``copy_of(alert, earlier)`` gets the story's earlier alert of the same rule (when the
     article joined an earlier story and one exists) and gives the alert to record the article
@@ -146,7 +157,7 @@ class PollPlan:
 
     articles: Sequence[PollArticle]
     since: datetime  # band index entries older than this are no candidates
-    stories: Callable[[StoryCandidates], list[int]]
+    stories: Callable[[StoryCandidates], StoryDecisions]
     payload: PayloadBuilder
     copy_of: Callable[[PollAlert, int | None], int | None]
     # Rules that alert on breaking stories, by id; ``breaks(story)`` decides, with the facts

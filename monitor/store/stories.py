@@ -16,14 +16,23 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, distinct, func
+from sqlalchemy import Connection, bindparam, distinct, func, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session
 
 from monitor.models import Article, NewAlert
 from monitor.store.base import StoreBase
 from monitor.store.records import BreakingRule, BreakingStory, PollPlan, StorySource
-from monitor.store.tables import AlertRow, ArticleRow, DeliveryRow, SourceRow, StoryRow
+from monitor.store.tables import (
+    AlertRow,
+    ArticleRow,
+    DeliveryRow,
+    SourceRow,
+    StoryBandRow,
+    StoryRow,
+    StoryTermRow,
+    StoryVectorRow,
+)
 
 BASELINE_STORIES = 500  # the rule's most recent stories its median is taken over
 MEMBERS_NAMED = 200  # members read to name a breaking story's sources and languages
@@ -32,6 +41,9 @@ _ARTICLES = ArticleRow.__table__  # type: ignore[attr-defined]
 _ALERTS = AlertRow.__table__  # type: ignore[attr-defined]
 _SOURCES = SourceRow.__table__  # type: ignore[attr-defined]
 _STORIES = StoryRow.__table__  # type: ignore[attr-defined]
+# What names a story's members: moved as one when two stories are found to be one.
+_MEMBERSHIP = (_ARTICLES, _ALERTS, StoryBandRow.__table__, StoryTermRow.__table__,  # type: ignore[attr-defined]
+               StoryVectorRow.__table__)  # type: ignore[attr-defined]
 _AGGREGATE = (core_select(_ARTICLES.c.story_id, func.min(_ARTICLES.c.fetched_at),
                           func.max(_ARTICLES.c.fetched_at), func.count(),
                           func.count(distinct(_ARTICLES.c.source_id)))
@@ -101,6 +113,24 @@ class StoryQueries(StoreBase):
                                                                          {"ids": wanted}))
         if rows:
             conn.execute(self._upsert_story(), rows)
+
+    @staticmethod
+    def _merge_stories(conn: Connection, merges: Mapping[int, int], joins: Iterable[int]
+                       ) -> None:
+        """Fold each absorbed story into the one it is kept as: its articles, alerts and index
+        rows move, its row goes (the kept story's is recounted with the poll's)."""
+        if not merges:
+            return
+        if conn.dialect.name == "postgresql":
+            # As a recount does, and for every stored story the poll will recount (``joins``)
+            # at once: a lock taken later, out of id order, could deadlock with another poll.
+            conn.execute(_LOCK, {"ids": sorted({*merges, *merges.values(),
+                                                *(s for s in joins if s >= 0)})})
+        for absorbed, kept in sorted(merges.items()):
+            for table in _MEMBERSHIP:
+                conn.execute(update(table).where(table.c.story_id == absorbed)
+                             .values(story_id=kept))
+            conn.execute(_STORIES.delete().where(_STORIES.c.id == absorbed))
 
     def recount_stories(self, conn: Connection, ids: Iterable[int]) -> None:
         """After articles were deleted: the rows of these stories recounted, or deleted with

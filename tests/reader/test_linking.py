@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,7 @@ from monitor.delivery.targets import choose
 from monitor.models import Article, Evidence, Match
 from monitor.reader import semantic
 from monitor.reader.crossnames import link_terms, skeleton
-from monitor.reader.linking import DEFAULT, best_link
+from monitor.reader.linking import DEFAULT, links, strongest
 from monitor.reader.stories import plan_poll
 from monitor.store import PollOutcome, Store
 from monitor.store.engine import make_engine, migrate
@@ -22,6 +23,11 @@ from monitor.store.records import PollArticle, StoryCandidates, TermHit
 from monitor.store.storyterms import _BY_TERM, find_terms
 from monitor.testing import LoopbackServer, Reply
 from tests.conftest import CLI
+
+
+def best_link(item: PollArticle, by_term: dict[str, list[TermHit]], **given: Any) -> int | None:
+    """The story the item joins (the index's choice among ``links``)."""
+    return strongest(links(item, by_term, **given))
 
 NOW = datetime(2025, 2, 14, 9, tzinfo=UTC)
 SEED = Path(__file__).parents[2] / "seeds" / "000_6dba894c3f267814.txt"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -13,10 +14,15 @@ from monitor.delivery.payload import alert_payload
 from monitor.delivery.targets import choose
 from monitor.models import Article
 from monitor.reader.crossnames import link_terms
-from monitor.reader.linking import best_link
+from monitor.reader.linking import links, strongest
 from monitor.reader.stories import plan_poll
 from monitor.store import PollOutcome, Store
 from monitor.store.records import PollArticle, TermHit
+
+
+def best_link(item: PollArticle, by_term: dict[str, list[TermHit]], **given: Any) -> int | None:
+    """The story the item joins (the index's choice among ``links``)."""
+    return strongest(links(item, by_term, **given))
 
 NOW = datetime(2024, 12, 14, 12, tzinfo=UTC)
 NAMES = ["n:brsdn", "n:dnkrt", "n:ntnr", "n:snbr", "n:sbkr"]  # President, Democratic, ...

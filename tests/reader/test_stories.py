@@ -8,14 +8,18 @@ import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+
 from monitor.delivery.payload import alert_payload
 from monitor.delivery.targets import choose
 from monitor.models import Article, Evidence, Match
+from monitor.reader import semantic
 from monitor.reader import simhash as dedupe
+from monitor.reader.linking import DEFAULT
 from monitor.reader.simhash import MAX_DISTANCE, bands, distance, text_simhash
 from monitor.reader.stories import copy_of, plan_poll, plan_stories, poll_article
 from monitor.store import PollOutcome, Store
-from monitor.store.records import PollArticle, StoryCandidates
+from monitor.store.records import PollArticle, StoryCandidates, StoryDecisions, TermHit
 from monitor.testing import LoopbackServer, Reply
 from tests.conftest import CLI
 from tests.pollhelp import alert_once_then_copies, save_found
@@ -162,14 +166,14 @@ def test_the_story_plan_is_a_pure_function_of_the_candidates() -> None:
              item("5", OTHER + " Updated at noon."),  # near-duplicate of article 3 (index)
              item("6", "Too short."),  # no SimHash: only exact keys could join it
              item("7", "Too short.")]  # same content as article 5 of this poll
-    assert plan_stories(items, candidates) == [7, 9, 11, -4, -4, -6, -6]
+    assert plan_stories(items, candidates).joins == [7, 9, 11, -4, -4, -6, -6]
     assert (candidates.by_hash, candidates.by_url, candidates.by_band) == before  # unchanged
-    assert plan_stories([item("8", OTHER)], candidates) == [-1]
+    assert plan_stories([item("8", OTHER)], candidates).joins == [-1]
     copy = item("9", COPY)
     assert copy.simhash is not None
     far = copy.simhash ^ (0xFFFF << 16)  # three bands in common, but 16 bits away
     distant = StoryCandidates({}, {}, {(b, v): [(13, far, None)] for b, v in enumerate(bands(far))})
-    assert plan_stories([copy], distant) == [-1]
+    assert plan_stories([copy], distant).joins == [-1]
 
 
 def test_a_plan_routes_matches_and_alerts_a_story_once_only_when_asked() -> None:
@@ -183,8 +187,71 @@ def test_a_plan_routes_matches_and_alerts_a_story_once_only_when_asked() -> None
         ("sanctions", ("chat", "audit"), True), ("audit", ("audit",), False)]
     assert article.simhash == text_simhash(article.article.title, article.article.body)
     assert article.bands == tuple(bands(article.simhash or 0))
-    assert plan.stories(StoryCandidates({}, {}, {})) == [-1]
+    assert plan.stories(StoryCandidates({}, {}, {})).joins == [-1]
     once, every = article.alerts
     assert (copy_of(once, 41), copy_of(once, None), copy_of(every, 41)) == (41, None, None)
     body = plan.payload(everywhere, article.article, 5, "Wire", NOW)
     assert body["data"]["article"]["id"] == 5 and body["data"]["rule"]["id"] == "sanctions"
+
+
+def test_an_article_retelling_two_stories_merges_them_into_the_older() -> None:
+    """Two reports of one event that share too little to join (other figures, another
+    script) stay two stories until an article clears the bars of both: then they are one."""
+    page = "l:76fc0ae0e028d897"  # the statement all three cite
+
+    def _told(language: str) -> Article:  # each its own text: no exact copy of another
+        return Article(title="t", body="b", language=language, content_hash=language)
+
+    def hit(story: int, article: int, language: str) -> TermHit:
+        return (story, article, language, 4, 0, "")
+    candidates = StoryCandidates({}, {}, {}, by_term={
+        page: [hit(34, 35, "de"), hit(21, 22, "en")],
+        "n:lbrb": [hit(21, 22, "en")], "n:btkb": [hit(34, 35, "de")]})
+    item = PollArticle(_told("ru"),
+                       terms=(page, "n:lbrb", "n:btkb", "n:rbs"))
+    later = PollArticle(_told("fr"), terms=(page, "n:btkb"))
+    assert plan_stories([item, later], candidates) == StoryDecisions([21, 21], {34: 21})
+    # Names alone, without the cited page, join the best story but merge nothing: a weaker
+    # link than a merge asks (``linking.Thresholds.merge_terms``).
+    named = {"n:lbrb": [hit(21, 22, "en")], "n:btkb": [hit(34, 35, "de")],
+             "n:rbs": [hit(21, 22, "en"), hit(34, 35, "de")],
+             "n:srk": [hit(21, 22, "en"), hit(34, 35, "de")]}
+    alone = PollArticle(_told("ru"),
+                        terms=("n:lbrb", "n:btkb", "n:rbs", "n:srk"))
+    decided = plan_stories([alone], StoryCandidates({}, {}, {}, by_term=named))
+    assert decided.joins in ([21], [34]) and decided.merges == {}
+    # Within one poll: a new story (the first article, sharing no name with story 21) is
+    # merged into the stored one the same way; only stored stories are the store's to merge.
+    fresh = PollArticle(_told("de"), terms=("n:btkb", page))
+    assert plan_stories([fresh, item], StoryCandidates({}, {}, {}, by_term={
+        page: [hit(21, 22, "en")], "n:lbrb": [hit(21, 22, "en")]})) == StoryDecisions(
+            [21, 21], {})
+
+
+def _unit(*parts: tuple[int, float]) -> bytes:
+    """A stored vector: these components (axis, weight), normalised, as float16 bytes."""
+    v = np.zeros(semantic.DIM, dtype=np.float32)
+    for axis, weight in parts:
+        v[axis] = weight
+    return (v / np.linalg.norm(v)).astype(np.float16).tobytes()
+
+
+def test_stories_an_article_reads_like_are_merged_only_when_they_read_alike() -> None:
+    """An article between two events of a busy day reads like both: their stories are one
+    only when a member of each reads like one of the other, and they name no days apart."""
+    item = PollArticle(Article(title="t", body="b", language="ru", content_hash="ru"),
+                       vector=_unit((0, 1.0)))
+
+    def decide(other: bytes, days: tuple[str, str] = ("", "")) -> StoryDecisions:
+        newest: list[TermHit] = [(21, 22, "en", 4, 0, days[0]), (34, 35, "de", 4, 0, days[1])]
+        candidates = StoryCandidates({}, {}, {}, vectors={22: _unit((0, 0.9), (1, 0.436)),
+                                                          35: other}, recent=newest)
+        return plan_stories([item], candidates)
+    # Each member reads like the item (cosine 0.9); the two members: 0.81 or 0.62.
+    assert decide(_unit((0, 0.9), (2, 0.436))) == StoryDecisions([21], {34: 21})
+    assert DEFAULT.merge_semantic > 0.62
+    assert decide(_unit((0, 0.9), (1, -0.436))) == StoryDecisions([21], {})
+    # Alike, but one story names days the other's members do not come near: two events.
+    alike = _unit((0, 0.9), (2, 0.436))
+    assert decide(alike, days=("0620", "0622")) == StoryDecisions([21], {34: 21})
+    assert decide(alike, days=("0620", "0101")) == StoryDecisions([21], {})
