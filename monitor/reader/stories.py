@@ -69,18 +69,6 @@ class StoryIndex:
         # Stories found to tell one event, each to the one it was merged into (the index
         # keeps naming the absorbed: ``kept`` follows the chain).
         self.merged: dict[int, int] = {}
-        # The days the members found name, per story: two stories naming days far apart
-        # tell two events, whatever an article shares with both.
-        self.days: dict[int, set[str]] = {}
-        # The members found with vectors, per story: two stories are merged only when a
-        # member of each reads like one of the other (an article between two events reads
-        # like both).
-        self.members: dict[int, set[int]] = {}
-        for hit in [*(h for hits in self.by_term.values() for h in hits), *self.recent]:
-            if hit[5]:
-                self.days.setdefault(hit[0], set()).update(hit[5].split())
-            if hit[1] in self.vectors:
-                self.members.setdefault(hit[0], set()).add(hit[1])
 
     def kept(self, story: int) -> int:
         """The story a story was merged into (itself when it was not)."""
@@ -119,20 +107,28 @@ class StoryIndex:
         keep = min(stored) if stored else max(stories)
         for other in stories - {keep}:
             self.merged[other] = keep
-            self.days.setdefault(keep, set()).update(self.days.get(other, ()))
-            self.members.setdefault(keep, set()).update(self.members.get(other, ()))
         return keep
 
     def _one_event(self, one: int, other: int) -> bool:
         """Whether two stories an article retells may be merged: they name no days far
-        apart, and, where both have vectors, a member of each reads like one of the other."""
-        if linking.days_apart(self.days.get(one, ()), self.days.get(other, ())):
+        apart (two events, whatever an article shares with both), and, where both have
+        vectors, a member of each reads like one of the other (an article between two events
+        of a busy day reads like both, their own reports less so). Read from the members
+        found, only when an article retells two stories: rarely."""
+        days: dict[int, set[str]] = {one: set(), other: set()}
+        members: dict[int, set[int]] = {one: set(), other: set()}
+        for hit in [*(h for hits in self.by_term.values() for h in hits), *self.recent]:
+            story = self.kept(hit[0])
+            if story in days:
+                days[story].update(hit[5].split())
+                if hit[1] in self.vectors:
+                    members[story].add(hit[1])
+        if linking.days_apart(days[one], days[other]):
             return False
-        mine, theirs = self.members.get(one, set()), self.members.get(other, set())
-        if not (mine and theirs):
+        if not (members[one] and members[other]):
             return True
-        a = semantic.matrix([self.vectors[i] for i in sorted(mine)])
-        b = semantic.matrix([self.vectors[i] for i in sorted(theirs)])
+        a = semantic.matrix([self.vectors[i] for i in sorted(members[one])])
+        b = semantic.matrix([self.vectors[i] for i in sorted(members[other])])
         return bool((a @ b.T).max() >= linking.DEFAULT.merge_semantic)
 
     def similarity(self, item: PollArticle, article: int) -> float | None:
@@ -179,9 +175,7 @@ class StoryIndex:
                     (story_id, item.simhash, item.event_key))
         terms, figures = counts(item.terms)
         hit = (story_id, -1 - n, item.article.language, terms, figures, " ".join(item.dates))
-        self.days.setdefault(story_id, set()).update(item.dates)
         if item.vector is not None:
-            self.members.setdefault(story_id, set()).add(-1 - n)
             self.vectors[-1 - n] = item.vector
             self.recent.append(hit)
             self._matrix = self._scored = None
