@@ -56,8 +56,8 @@ RU = ("Минфин США ввел санкции против судоходн
       "против танкеров под управлением Совкомфлота, говорится в заявлении ведомства.")
 
 
-def _feed(guid: str, language: str, title: str, body: str, cites: str | None) -> bytes:
-    link = f' &lt;a href="{cites}"&gt;Statement&lt;/a&gt;' if cites else ""
+def _feed(guid: str, language: str, title: str, body: str, *cites: str | None) -> bytes:
+    link = "".join(f' &lt;a href="{c}"&gt;Statement&lt;/a&gt;' for c in cites if c)
     return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
             f"<title>{guid} news</title><language>{language}</language><item>"
             f"<title>{title}</title><guid>{guid}</guid><link>http://127.0.0.1/{guid}</link>"
@@ -78,3 +78,34 @@ def test_reports_citing_one_statement_are_one_story(cli: CLI, server: LoopbackSe
     stories = json_lines(cli("stories", "list", "--json").stdout)
     languages = sorted(sorted(s["languages"]) for s in stories)
     assert languages == ([["en", "ru"]] if cites else [["en"], ["ru"]])
+
+
+# The same event told citing the designation notice instead, naming Sovcomflot too: nothing
+# but that one name in common with the English report, so a story of its own.
+OFAC = "https://ofac.example/recent-actions/20250110"
+FR = ("Le Trésor américain sanctionne des armateurs",
+      "Le Trésor américain a sanctionné vendredi deux compagnies maritimes et des pétroliers "
+      "gérés par Sovcomflot, selon l'avis publié par l'administration.")
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite", "postgres"], indirect=True)
+def test_a_report_citing_both_statements_merges_two_stories(cli: CLI,
+                                                            server: LoopbackServer) -> None:
+    server.route("/en", Reply(200, _feed("en-1", "en", *EN, STATEMENT)))
+    server.route("/fr", Reply(200, _feed("fr-1", "fr", *FR, OFAC)))
+    server.route("/ru", Reply(200, _feed("ru-1", "ru", *RU, STATEMENT, OFAC)))
+    lists = []
+    for path in ("/en", "/fr", "/ru"):
+        assert cli("sources", "add", server.url(path), "--kind", "feed").returncode == 0
+        ran = cli("run", "--once", MONITOR_SEEDS_DIR="/nonexistent")
+        assert ran.returncode == 0, ran.stderr
+        lists.append(json_lines(cli("stories", "list", "--json").stdout))
+    assert sorted(sorted(s["languages"]) for s in lists[1]) == [["en"], ["fr"]]
+    # The Russian report cites both pages and names Sovcomflot: the two stories are one, the
+    # older (the English report's) keeping its id.
+    [story] = lists[2]
+    assert sorted(story["languages"]) == ["en", "fr", "ru"] and story["articles"] == 3
+    assert story["id"] == min(s["id"] for s in lists[1])
+    shown = cli("stories", "show", str(story["id"]), "--json")
+    assert shown.returncode == 0 and {m["language"] for m in json_lines(shown.stdout)[0][
+        "members"]} == {"en", "fr", "ru"}
