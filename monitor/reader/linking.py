@@ -98,12 +98,13 @@ class Thresholds:
     # be (None: dates are no veto).
     date_gap: int | None = 3
     # An article clearing the bars of several stories merges them (``stories.StoryIndex``)
-    # when the terms' evidence for each is above this (2 plus the overlap for names and
-    # figures, at most 3; 3 plus it for a cited page: only a page cited by both merges) ...
+    # when its evidence for each is a page it cites with the story (a terms' score above
+    # this: 2 plus the overlap for names and figures, at most 3; 3 plus it for a cited page)
+    # or the encoder's ...
     merge_terms: float = 3.0
-    # ... and, where both stories have vectors, a member of one reads like a member of the
-    # other at least this much: an article between two events of a busy day reads like
-    # both, the events' own reports less so.
+    # ... and, for the encoder's, a member of one story reads like a member of the other at
+    # least this much: an article between two events of a busy day reads like both, the
+    # events' own reports less so.
     merge_semantic: float = 0.7
 
 
@@ -182,6 +183,16 @@ def _far(dates: Collection[str], other: Collection[str], gap: int) -> bool:
         textdates.days_apart(a, b) > gap for a in dates for b in other)
 
 
+class Links(dict[int, float]):
+    """The stories an article could retell, each with its best evidence's strength (the
+    encoder's scores are below 2, the terms' from 2); ``alike``: those the encoder cleared
+    (whatever their terms scored)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.alike: set[int] = set()
+
+
 def strongest(found: dict[int, float]) -> int | None:
     """Of the stories ``links`` found, the one with the best evidence (the first on a tie),
     or None."""
@@ -191,7 +202,7 @@ def strongest(found: dict[int, float]) -> int | None:
 def links(item: PollArticle, by_term: dict[str, list[TermHit]], *,
           crowded: Collection[str] = (), at: Thresholds | None = None,
           similarity: Similarity | None = None, recent: Iterable[TermHit] = (),
-          avoid: Collection[int] = ()) -> dict[int, float]:
+          avoid: Collection[int] = ()) -> Links:
     """Every story the item could retell, with its evidence's strength: the candidates
     clearing the bars (``at``, else ``DEFAULT``). ``recent``: the newest articles, candidates
     by their vectors alone (with ``similarity`` only); ``avoid``: the stories of templated
@@ -201,13 +212,13 @@ def links(item: PollArticle, by_term: dict[str, list[TermHit]], *,
     at = at or DEFAULT
     language = item.article.language
     if language is None:
-        return {}
+        return Links()
     counted = [term for term in item.terms if not term.startswith(LINK)]
     telling = sum(1 for term in counted if term not in crowded)
     # Within one language the other report names whom the headline names: "Japan imposes
     # sanctions on Belarusian officials" is not the same about Canada, however alike.
     headline = headline_names(item.article.title, item.terms) - set(crowded)
-    found: dict[int, float] = {}
+    found = Links()
 
     def keep(story: int, score: float | None) -> None:
         if score is not None and score > found.get(story, -1.0):
@@ -227,7 +238,10 @@ def links(item: PollArticle, by_term: dict[str, list[TermHit]], *,
             continue
         if same and _overlap(t, telling) < at.within_overlap:
             continue
-        keep(t.story, _said_alike(item, t, not same, at, similarity))
+        score = _said_alike(item, t, not same, at, similarity)
+        if score is not None:
+            found.alike.add(t.story)
+        keep(t.story, score)
     return found
 
 
@@ -239,12 +253,11 @@ def days_apart(one: Collection[str], other: Collection[str], at: Thresholds | No
     return at.date_gap is not None and _far(one, other, at.date_gap)
 
 
-def merges(score: float, at: Thresholds | None = None) -> bool:
-    """Whether evidence of this strength (``links``' score: the encoder's below 2, the
-    terms' from 2) for a second story may show the two are one (the item joins the best; the
-    others merge into the oldest, if ``StoryIndex`` finds them alike)."""
+def cited(score: float, at: Thresholds | None = None) -> bool:
+    """Whether the terms' evidence of this strength (``links``' score) is a page both cite:
+    enough, with the encoder's or alone, to merge the story into another."""
     at = at or DEFAULT
-    return score > at.merge_terms if score >= 2 else True
+    return score > at.merge_terms
 
 
 def _overlap(t: _Tally, telling: int) -> float:

@@ -100,21 +100,28 @@ class StoryIndex:
         # read too little alike to join, in one language or across, until this one came):
         # they become one, the oldest (a stored story before this poll's, the lowest id).
         chosen = self.kept(best)
-        stories = {self.kept(s) for s, score in found.items()
-                   if linking.merges(score)} - avoid - {chosen}
-        stories = {chosen} | {s for s in stories if self._one_event(chosen, s)}
+        # Merge-grade evidence, for the chosen story as for each other: a page cited by both,
+        # or the encoder's (checked against the two stories' own members below).
+        cites = {self.kept(s) for s, score in found.items() if linking.cited(score)}
+        alike = {self.kept(s) for s in found.alike}
+        stories = {chosen}
+        if chosen in cites | alike:
+            stories |= {s for s in (cites | alike) - avoid - {chosen}
+                        if self._one_event(chosen, s, by_vectors=not (
+                            chosen in cites and s in cites))}
         stored = [s for s in stories if s >= 0]
         keep = min(stored) if stored else max(stories)
         for other in stories - {keep}:
             self.merged[other] = keep
         return keep
 
-    def _one_event(self, one: int, other: int) -> bool:
+    def _one_event(self, one: int, other: int, by_vectors: bool) -> bool:
         """Whether two stories an article retells may be merged: they name no days far
-        apart (two events, whatever an article shares with both), and, where both have
-        vectors, a member of each reads like one of the other (an article between two events
-        of a busy day reads like both, their own reports less so). Read from the members
-        found, only when an article retells two stories: rarely."""
+        apart (two events, whatever an article shares with both), and, when the merge rests
+        on the encoder (``by_vectors``), a member of each reads like one of the other (an
+        article between two events of a busy day reads like both, their own reports less
+        so; no vectors to compare, no merge). Read from the members found, only when an
+        article retells two stories: rarely."""
         days: dict[int, set[str]] = {one: set(), other: set()}
         members: dict[int, set[int]] = {one: set(), other: set()}
         for hit in [*(h for hits in self.by_term.values() for h in hits), *self.recent]:
@@ -125,8 +132,10 @@ class StoryIndex:
                     members[story].add(hit[1])
         if linking.days_apart(days[one], days[other]):
             return False
-        if not (members[one] and members[other]):
+        if not by_vectors:
             return True
+        if not (members[one] and members[other]):
+            return False
         a = semantic.matrix([self.vectors[i] for i in sorted(members[one])])
         b = semantic.matrix([self.vectors[i] for i in sorted(members[other])])
         return bool((a @ b.T).max() >= linking.DEFAULT.merge_semantic)

@@ -116,12 +116,20 @@ class PollQueries(StoryQueries):
             if plan.link_since is not None:
                 find_terms(conn, found, items, plan.link_since)
             decided = plan.stories(found)
+            if not self._lock_stories(conn, decided):
+                # Another worker merged or pruned a story this plan names since the candidates
+                # were read: read them again (now behind its commit) and decide again.
+                found = self._candidates(conn, items, plan.since)
+                if plan.link_since is not None:
+                    find_terms(conn, found, items, plan.link_since)
+                decided = plan.stories(found)
+                self._lock_stories(conn, decided)
             planned = decided.joins
-            self._merge_stories(conn, decided.merges, planned)
+            self._merge_stories(conn, decided.merges)
             ids = self._insert_articles(s, source_id, items, planned, now)
             own: list[int] = []
             joined: dict[int, list[int]] = {}
-            grown = set(decided.merges.values())  # stored stories this poll adds to
+            grown: set[int] = set()  # stored stories this poll adds to
             fresh: dict[int, str | None] = {}  # new stories: their language
             band_rows: list[dict[str, object]] = []
             term_list: list[dict[str, object]] = []
@@ -203,11 +211,12 @@ class PollQueries(StoryQueries):
 
     @staticmethod
     def _story_alert(s: Session, rule_id: str, story_id: int) -> int | None:
-        """The story's earlier alert of this rule, if any."""
+        """The story's first alert of this rule, if any (a merged story has one per story
+        it was: copies are listed under the oldest)."""
         return s.exec(select(AlertRow.id).where(AlertRow.rule_id == rule_id,
                                                 AlertRow.story_id == story_id,
                                                 AlertRow.kind == "alert")
-                      .limit(1)).first()
+                      .order_by(col(AlertRow.id)).limit(1)).first()
 
     @staticmethod
     def _outcome_changes(conn: Connection, source: Row[Any], outcome: PollOutcome,

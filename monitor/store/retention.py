@@ -81,6 +81,7 @@ class RetentionQueries(StoryQueries):
                 .order_by(col(ArticleRow.id)).limit(batch)))
             if not ids:
                 return PruneCounts()
+            self.lock_stories_of(s.connection(), ids)
             # The pending check is repeated in every statement: a delivery created since the
             # ids were read must keep its article.
             keep = col(AlertRow.article_id).not_in(pending_articles)

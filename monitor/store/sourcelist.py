@@ -57,6 +57,7 @@ def delete_source(store: Store, source_id: int) -> bool:
         if s.get(SourceRow, source_id) is None:
             return False
         articles = select(ArticleRow.id).where(ArticleRow.source_id == source_id)
+        store.lock_stories_of(s.connection(), articles)  # read after: none moves meanwhile
         stories = [i for i in s.exec(select(ArticleRow.story_id).distinct().where(
             ArticleRow.source_id == source_id)) if i is not None]
         alerts = select(AlertRow.id).where(col(AlertRow.article_id).in_(articles))

@@ -22,7 +22,13 @@ from sqlmodel import Session
 
 from monitor.models import Article, NewAlert
 from monitor.store.base import StoreBase
-from monitor.store.records import BreakingRule, BreakingStory, PollPlan, StorySource
+from monitor.store.records import (
+    BreakingRule,
+    BreakingStory,
+    PollPlan,
+    StoryDecisions,
+    StorySource,
+)
 from monitor.store.tables import (
     AlertRow,
     ArticleRow,
@@ -41,9 +47,11 @@ _ARTICLES = ArticleRow.__table__  # type: ignore[attr-defined]
 _ALERTS = AlertRow.__table__  # type: ignore[attr-defined]
 _SOURCES = SourceRow.__table__  # type: ignore[attr-defined]
 _STORIES = StoryRow.__table__  # type: ignore[attr-defined]
-# What names a story's members: moved as one when two stories are found to be one.
-_MEMBERSHIP = (_ARTICLES, _ALERTS, StoryBandRow.__table__, StoryTermRow.__table__,  # type: ignore[attr-defined]
-               StoryVectorRow.__table__)  # type: ignore[attr-defined]
+# The index rows that name their article's story: moved with it when two stories are one.
+_INDEXES = (StoryBandRow.__table__, StoryTermRow.__table__,  # type: ignore[attr-defined]
+            StoryVectorRow.__table__)  # type: ignore[attr-defined]
+_MEMBER_IDS = core_select(_ARTICLES.c.id).where(_ARTICLES.c.story_id == bindparam("story"))
+_CHUNK = 500  # article ids per statement
 _AGGREGATE = (core_select(_ARTICLES.c.story_id, func.min(_ARTICLES.c.fetched_at),
                           func.max(_ARTICLES.c.fetched_at), func.count(),
                           func.count(distinct(_ARTICLES.c.source_id)))
@@ -115,22 +123,48 @@ class StoryQueries(StoreBase):
             conn.execute(self._upsert_story(), rows)
 
     @staticmethod
-    def _merge_stories(conn: Connection, merges: Mapping[int, int], joins: Iterable[int]
-                       ) -> None:
+    def _lock_stories(conn: Connection, decided: StoryDecisions) -> bool:
+        """On PostgreSQL, lock the stored stories a poll's plan names, in id order (as every
+        poll, merge and removal does: no deadlock); False when one is gone meanwhile (merged
+        into another or pruned by another worker), so the plan is stale. SQLite writes one
+        transaction at a time: nothing moves under a plan there."""
+        if conn.dialect.name != "postgresql":
+            return True
+        wanted = sorted({*(s for s in decided.joins if s >= 0), *decided.merges,
+                         *decided.merges.values()})
+        if not wanted:
+            return True
+        return len(conn.execute(_LOCK, {"ids": wanted}).all()) == len(wanted)
+
+    @staticmethod
+    def _merge_stories(conn: Connection, merges: Mapping[int, int]) -> None:
         """Fold each absorbed story into the one it is kept as: its articles, alerts and index
-        rows move, its row goes (the kept story's is recounted with the poll's)."""
-        if not merges:
-            return
-        if conn.dialect.name == "postgresql":
-            # As a recount does, and for every stored story the poll will recount (``joins``)
-            # at once: a lock taken later, out of id order, could deadlock with another poll.
-            conn.execute(_LOCK, {"ids": sorted({*merges, *merges.values(),
-                                                *(s for s in joins if s >= 0)})})
+        rows move, its row goes (the kept story's is recounted with the poll's). The index
+        rows are found through their articles (their own story columns are not indexed)."""
         for absorbed, kept in sorted(merges.items()):
-            for table in _MEMBERSHIP:
+            members = [int(i) for i in conn.execute(_MEMBER_IDS, {"story": absorbed}).scalars()]
+            for start in range(0, len(members), _CHUNK):
+                chunk = members[start:start + _CHUNK]
+                for table in _INDEXES:
+                    conn.execute(update(table).where(table.c.article_id.in_(chunk))
+                                 .values(story_id=kept))
+            for table in (_ARTICLES, _ALERTS):
                 conn.execute(update(table).where(table.c.story_id == absorbed)
                              .values(story_id=kept))
             conn.execute(_STORIES.delete().where(_STORIES.c.id == absorbed))
+
+    @staticmethod
+    def lock_stories_of(conn: Connection, articles: Any) -> None:
+        """On PostgreSQL, before deleting these articles (ids, or a select of them) and their
+        rows: lock their stories' rows in id order, as a poll and a merge lock them first (a
+        merge moving those rows meanwhile would otherwise wait on ours while we wait on it)."""
+        if conn.dialect.name != "postgresql":
+            return
+        ids = sorted({int(i) for i in conn.execute(
+            core_select(_ARTICLES.c.story_id).distinct().where(
+                _ARTICLES.c.id.in_(articles), _ARTICLES.c.story_id.is_not(None))).scalars()})
+        if ids:
+            conn.execute(_LOCK, {"ids": ids})
 
     def recount_stories(self, conn: Connection, ids: Iterable[int]) -> None:
         """After articles were deleted: the rows of these stories recounted, or deleted with

@@ -241,17 +241,35 @@ def test_stories_an_article_reads_like_are_merged_only_when_they_read_alike() ->
     only when a member of each reads like one of the other, and they name no days apart."""
     item = PollArticle(Article(title="t", body="b", language="ru", content_hash="ru"),
                        vector=_unit((0, 1.0)))
+    mine = _unit((0, 0.95), (1, 0.312))
 
     def decide(other: bytes, days: tuple[str, str] = ("", "")) -> StoryDecisions:
         newest: list[TermHit] = [(21, 22, "en", 4, 0, days[0]), (34, 35, "de", 4, 0, days[1])]
-        candidates = StoryCandidates({}, {}, {}, vectors={22: _unit((0, 0.9), (1, 0.436)),
-                                                          35: other}, recent=newest)
+        candidates = StoryCandidates({}, {}, {}, vectors={22: mine, 35: other}, recent=newest)
         return plan_stories([item], candidates)
-    # Each member reads like the item (cosine 0.9); the two members: 0.81 or 0.62.
-    assert decide(_unit((0, 0.9), (2, 0.436))) == StoryDecisions([21], {34: 21})
-    assert DEFAULT.merge_semantic > 0.62
-    assert decide(_unit((0, 0.9), (1, -0.436))) == StoryDecisions([21], {})
+    # Each member reads like the item (cosine 0.85 or more); the two members 0.90, or 0.64.
+    alike, apart = _unit((0, 0.95), (2, 0.312)), _unit((0, 0.85), (1, -0.527))
+    assert float(semantic.decode(mine) @ semantic.decode(apart)) < DEFAULT.merge_semantic
+    assert decide(alike) == StoryDecisions([21], {34: 21})
+    assert decide(apart) == StoryDecisions([21], {})
     # Alike, but one story names days the other's members do not come near: two events.
-    alike = _unit((0, 0.9), (2, 0.436))
     assert decide(alike, days=("0620", "0622")) == StoryDecisions([21], {34: 21})
     assert decide(alike, days=("0620", "0101")) == StoryDecisions([21], {})
+
+
+def test_a_merge_resting_on_the_encoder_needs_vectors_on_both_sides() -> None:
+    """Story 21 is found through a page the item cites (no member vector read), story 34
+    through the encoder alone: nothing to tell whether the two read alike, no merge. Story 21
+    found through names alone is no merge-grade evidence either."""
+    page = "l:76fc0ae0e028d897"
+    item = PollArticle(Article(title="t", body="b", language="ru", content_hash="ru"),
+                       terms=(page, "n:lbrb"), vector=_unit((0, 1.0)))
+    by_page = {page: [(21, 22, "en", 3, 0, "")], "n:lbrb": [(21, 22, "en", 3, 0, "")]}
+    newest: list[TermHit] = [(34, 35, "de", 4, 0, "")]
+    found = StoryCandidates({}, {}, {}, by_term=by_page, vectors={35: _unit((0, 1.0))},
+                            recent=newest)
+    assert plan_stories([item], found) == StoryDecisions([21], {})
+    # With a member vector of story 21 as alike as the other's: one story.
+    found = StoryCandidates({}, {}, {}, by_term=by_page, recent=newest,
+                            vectors={22: _unit((0, 1.0)), 35: _unit((0, 1.0))})
+    assert plan_stories([item], found) == StoryDecisions([21], {34: 21})

@@ -4,29 +4,38 @@ articles, alerts and index rows move to it, and its row goes."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 from sqlalchemy import text
 
 from monitor.delivery.payload import alert_payload
 from monitor.delivery.targets import choose
 from monitor.models import Article, Evidence, Match
+from monitor.reader import semantic
 from monitor.reader.stories import plan_poll
 from monitor.store import PollOutcome, Store
-from monitor.store.records import StoryDecisions
+from monitor.store.records import StoryCandidates, StoryDecisions
 from monitor.store.storylist import StoryFilter, get_story, stories_page
 
-pytestmark = pytest.mark.backends
-
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
+# Long enough for a SimHash (near-duplicate bands) and names and figures (terms).
 TOLD = {"en": ("Two embassy staff killed in Kabul blast",
-               "Two Russian embassy staff were killed when a suicide bomber struck."),
+               "Two Russian embassy staff were killed when a suicide bomber struck near the "
+               "entrance of the mission in Kabul on Monday, the foreign ministry in Moscow said, "
+               "adding that 11 people were wounded and the ambassador Dmitry Zhirnov was safe."),
         "ru": ("Взрыв у посольства в Кабуле",
-               "У здания посольства России в Кабуле произошел взрыв, 20 человек ранены."),
+               "У здания посольства России в Кабуле в понедельник произошел взрыв, погибли два "
+               "сотрудника, 20 человек ранены, сообщил МИД в Москве; посол Дмитрий Жирнов не "
+               "пострадал, здание оцеплено талибами, ведется расследование."),
         "bg": ("Взрив пред посолството в Кабул",
-               "Експлозия близо до руското посолство в Кабул, съобщават агенции.")}
+               "Експлозия близо до руското посолство в Кабул в понеделник уби двама служители, "
+               "съобщи външното министерство в Москва; посланикът Дмитрий Жирнов е невредим, "
+               "талибаните отцепиха района и разследват нападението.")}
+Decide = Callable[[StoryCandidates], StoryDecisions]
 
 
 def _article(language: str) -> Article:
@@ -36,39 +45,76 @@ def _article(language: str) -> Article:
                    content_hash=hashlib.sha256(body.encode()).hexdigest())
 
 
-def _save(store: Store, language: str, now: datetime,
-          decide: StoryDecisions | None = None) -> None:
+def _save(store: Store, language: str, now: datetime, decide: Decide | None = None) -> None:
     source = store.add_source("feed", f"http://127.0.0.1/feed-{language}", interval=60, now=now)
     assert source.id is not None
     match = Match("embassies", "Embassies", 1.0, (Evidence("embassy", "body", 0, 6, "x", "x"),))
     plan = plan_poll([(_article(language), [match])], targets=["t"], route=choose,
                      payload=alert_payload, since=now - timedelta(days=7),
                      link_since=now - timedelta(hours=48))
+    vector = np.zeros(semantic.DIM, dtype=np.float16)
+    vector[len(language)] = 1  # a stored vector row (no encoder needed to write one)
+    plan = replace(plan, articles=[replace(a, vector=vector.tobytes()) for a in plan.articles])
     if decide is not None:
-        plan = replace(plan, stories=lambda _found: decide)
+        plan = replace(plan, stories=decide)
     store.save_poll(source.id, PollOutcome("ok", now), plan, now=now)
 
 
-def test_a_merge_moves_members_alerts_and_index_rows(db_url: str) -> None:
-    store = Store.open(db_url)
+def _rows(store: Store, story: int) -> dict[str, int]:
+    with store.engine.connect() as conn:
+        return {table: conn.execute(text(f"SELECT count(*) FROM {table} WHERE story_id = :s"),
+                                    {"s": story}).scalar_one()
+                for table in ("articles", "alerts", "story_bands", "story_terms",
+                              "story_vectors")}
+
+
+def _two_stories(store: Store) -> tuple[int, int]:
     _save(store, "en", NOW)
     _save(store, "ru", NOW + timedelta(minutes=5))
     first, second = sorted(v.row.id for v in stories_page(store, StoryFilter(), limit=10))
+    return first, second
+
+
+@pytest.mark.backends
+def test_a_merge_moves_members_alerts_and_index_rows(db_url: str) -> None:
+    store = Store.open(db_url)
+    first, second = _two_stories(store)
+    assert all(n > 0 for n in _rows(store, second).values())
     # The third report retells both: it joins the older, the newer is merged into it.
-    _save(store, "bg", NOW + timedelta(minutes=9), StoryDecisions([first], {second: first}))
+    _save(store, "bg", NOW + timedelta(minutes=9),
+          lambda _found: StoryDecisions([first], {second: first}))
     [story] = stories_page(store, StoryFilter(), limit=10)
     assert (story.row.id, story.row.articles, story.row.sources) == (first, 3, 3)
     assert story.row.languages == "bg,en,ru"
+    assert _rows(store, second) == dict.fromkeys(_rows(store, second), 0)
+    assert _rows(store, first)["story_vectors"] == 3
     with store.engine.connect() as conn:
-        for table in ("articles", "alerts", "story_bands", "story_terms"):
-            left = conn.execute(text(f"SELECT count(*) FROM {table} WHERE story_id = :s"),
-                                {"s": second}).scalar_one()
-            assert left == 0, table
-        alerts = conn.execute(text("SELECT story_id FROM alerts WHERE kind = 'alert' "
-                                   "ORDER BY id")).scalars().all()
+        alerts = conn.execute(text("SELECT id, story_id FROM alerts WHERE kind = 'alert' "
+                                   "ORDER BY id")).all()
+        copies = conn.execute(text("SELECT alert_id FROM alert_copies")).scalars().all()
     # Both reports alerted before they were known to be one; the bg one is listed under the
     # story's first alert, not alerted again.
-    assert alerts == [first, first]
+    assert [a.story_id for a in alerts] == [first, first] and copies == [alerts[0].id]
     view = get_story(store, first)
     assert view is not None and {m["language"] for m in view.members} == {"bg", "en", "ru"}
+    store.close()
+
+
+@pytest.mark.parametrize("db_backend", ["postgres"], indirect=True)
+def test_a_plan_naming_a_story_merged_meanwhile_is_made_again(db_url: str) -> None:
+    """PostgreSQL workers poll at once: a poll that read its candidates before another's
+    merge committed would join the absorbed story (and alert again); it decides again."""
+    store = Store.open(db_url)
+    first, second = _two_stories(store)
+    _save(store, "bg", NOW + timedelta(minutes=9),
+          lambda _found: StoryDecisions([first], {second: first}))
+    asked: list[StoryCandidates] = []
+
+    def stale(found: StoryCandidates) -> StoryDecisions:
+        asked.append(found)  # the first plan names the absorbed story; the second, the kept
+        return StoryDecisions([second] if len(asked) == 1 else [first])
+    _save(store, "en", NOW + timedelta(minutes=12), stale)
+    assert len(asked) == 2
+    assert [v.row.id for v in stories_page(store, StoryFilter(), limit=10)] == [first]
+    assert _rows(store, second)["articles"] == 0
     store.close()
