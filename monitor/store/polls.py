@@ -112,18 +112,15 @@ class PollQueries(StoryQueries):
             items = plan.articles
             # Stories are decided first (a copy later in this poll joins an earlier article,
             # named by -1 - its index until it has an id), then all rows go in one statement.
-            found = self._candidates(conn, items, plan.since)
-            if plan.link_since is not None:
-                find_terms(conn, found, items, plan.link_since)
-            decided = plan.stories(found)
-            if not self._lock_stories(conn, decided):
-                # Another worker merged or pruned a story this plan names since the candidates
-                # were read: read them again (now behind its commit) and decide again.
+            for attempt in range(2):
                 found = self._candidates(conn, items, plan.since)
                 if plan.link_since is not None:
                     find_terms(conn, found, items, plan.link_since)
                 decided = plan.stories(found)
-                self._lock_stories(conn, decided)
+                # Another worker may have merged or pruned a story this plan names since the
+                # candidates were read: read them again, behind its commit, and decide again.
+                if self._lock_stories(conn, decided) or attempt:
+                    break
             planned = decided.joins
             self._merge_stories(conn, decided.merges)
             ids = self._insert_articles(s, source_id, items, planned, now)
