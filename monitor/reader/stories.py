@@ -103,33 +103,38 @@ class StoryIndex:
         # Merge-grade evidence, for the chosen story as for each other: a page cited by both,
         # or the encoder's (checked against the two stories' own members below).
         cites = {self.kept(s) for s, score in found.items() if linking.cited(score)}
-        alike = {self.kept(s) for s in found.alike}
+        strong = cites | {self.kept(s) for s in found.alike}
         stories = {chosen}
-        if chosen in cites | alike:
-            stories |= {s for s in (cites | alike) - avoid - {chosen}
-                        if self._one_event(chosen, s, by_vectors=not (
-                            chosen in cites and s in cites))}
+        if chosen in strong and (others := strong - avoid - {chosen}):
+            days, members = self._members({chosen, *others})
+            stories |= {s for s in others if self._one_event(
+                days, members, chosen, s, by_vectors=not cites >= {chosen, s})}
         stored = [s for s in stories if s >= 0]
         keep = min(stored) if stored else max(stories)
         for other in stories - {keep}:
             self.merged[other] = keep
         return keep
 
-    def _one_event(self, one: int, other: int, by_vectors: bool) -> bool:
-        """Whether two stories an article retells may be merged: they name no days far
-        apart (two events, whatever an article shares with both), and, when the merge rests
-        on the encoder (``by_vectors``), a member of each reads like one of the other (an
-        article between two events of a busy day reads like both, their own reports less
-        so; no vectors to compare, no merge). Read from the members found, only when an
-        article retells two stories: rarely."""
-        days: dict[int, set[str]] = {one: set(), other: set()}
-        members: dict[int, set[int]] = {one: set(), other: set()}
+    def _members(self, stories: set[int]) -> tuple[dict[int, set[str]], dict[int, set[int]]]:
+        """Per story, the days its members found name and those members with vectors: read
+        in one pass over the hits, only when an article retells two stories (rarely)."""
+        days: dict[int, set[str]] = {story: set() for story in stories}
+        members: dict[int, set[int]] = {story: set() for story in stories}
         for hit in [*(h for hits in self.by_term.values() for h in hits), *self.recent]:
             story = self.kept(hit[0])
             if story in days:
                 days[story].update(hit[5].split())
                 if hit[1] in self.vectors:
                     members[story].add(hit[1])
+        return days, members
+
+    def _one_event(self, days: dict[int, set[str]], members: dict[int, set[int]], one: int,
+                   other: int, by_vectors: bool) -> bool:
+        """Whether two stories an article retells may be merged: they name no days far
+        apart (two events, whatever an article shares with both), and, when the merge rests
+        on the encoder (``by_vectors``), a member of each reads like one of the other (an
+        article between two events of a busy day reads like both, their own reports less
+        so; no vectors to compare, no merge)."""
         if linking.days_apart(days[one], days[other]):
             return False
         if not by_vectors:

@@ -108,6 +108,14 @@ class _JsonCache:
         self._new: dict[str, list[str]] = {}
         self.hits = self.misses = 0
 
+    @classmethod
+    def _opened(cls, where: Path | None, file: str, header: dict[str, str]) -> Any:
+        """The cache kept in ``file`` of ``where`` (None: a cache that keeps nothing)."""
+        if where is None:
+            return cls(None, header, {})
+        path, entries = _open(where, file, header)
+        return cls(path, header, entries)
+
     def _lookup(self, name: str, content: bytes, file: str, decode: Any) -> Any:
         """``decode(data)`` of the entry of file ``name`` with this ``content``, or None."""
         sha = hashlib.sha256(content).hexdigest()
@@ -173,10 +181,8 @@ class RuleCache(_JsonCache):
         """The cache of ``directory`` in ``where`` (None: a cache that keeps nothing)."""
         header = {"format": str(FORMAT), "code": _code_digest(),
                   "concepts": hashlib.sha256("\n".join(sorted(concepts)).encode()).hexdigest()}
-        if where is None:
-            return cls(None, header, {})
-        path, entries = _open(where, _name(directory, ""), header)
-        return cls(path, header, entries)
+        opened: RuleCache = cls._opened(where, _name(directory, ""), header)
+        return opened
 
     def get(self, name: str, content: bytes, file: str) -> Entry | None:
         """The parsed rules, problems and warnings of file ``name`` with this ``content``."""
@@ -201,11 +207,9 @@ class ConceptCache(_JsonCache):
 
     @classmethod
     def open(cls, where: Path | None, directory: Path) -> ConceptCache:
-        header = {"format": str(FORMAT), "code": _code_digest()}
-        if where is None:
-            return cls(None, header, {})
-        path, entries = _open(where, _name(directory, "-concepts"), header)
-        return cls(path, header, entries)
+        opened: ConceptCache = cls._opened(where, _name(directory, "-concepts"),
+                                           {"format": str(FORMAT), "code": _code_digest()})
+        return opened
 
     def get_concept(self, name: str, content: bytes, file: str) -> Outcome | None:
         def decode(data: Any) -> Outcome:
