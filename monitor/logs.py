@@ -43,6 +43,8 @@ EVENTS = {
     "rules.cache.bad_entry": "a rule cache entry failed its checks; that file is parsed anew",
     "rules.cache.write_failed": "the rule cache could not be written; the rules load all the same",
     "source.poll.ok": "a poll stored its new articles",
+    "story.merged": "an article of a poll retold stories stored apart: each absorbed story "
+                    "now belongs to the story kept (its id redirects there)",
     "source.poll.problem": "part of a poll was unreadable",
     "source.poll.failed": "a poll failed; the source backs off",
     "source.poll.rate_limited": "a source answered 429/503; the next poll waits as it asked",

@@ -142,7 +142,7 @@ def document() -> dict[str, Any]:
                 "Rule": {"type": "object", "required": ["id", "query"]},
                 "Story": {"type": "object", "required": [
                     "id", "title", "first_seen", "last_seen", "articles", "sources",
-                    "languages", "rules", "breaking", "members"]},
+                    "languages", "rules", "breaking", "merged", "members"]},
             },
         },
         "paths": {
@@ -217,6 +217,8 @@ def document() -> dict[str, Any]:
                     *_PAGE_PARAMS])},
             "/api/v1/stories/{id}": {"get": _op("one story with its members (up to 500)", {
                 "200": ok("the story", {"$ref": "#/components/schemas/Story"}),
+                "301": {**_ERROR, "description": "merged into another story: Location names "
+                        "it (the error's `story` gives its id)"},
                 "404": _ERROR}, params=_ID_PARAM)},
             "/api/v1/alerts/{id}/replay": {"post": _op(
                 "deliver an alert again (to every target, or the ones named)",

@@ -32,6 +32,13 @@ async def get_story(request: Request) -> Response:
     story_id = path_id(request)
     view = await asyncio.to_thread(storylist.get_story, app.store, story_id)
     if view is None:
+        kept = await asyncio.to_thread(storylist.merged_into, app.store, story_id)
+        if kept is not None:
+            # Alerts already sent name the merged story: moved for good, as a renamed
+            # resource is (a client following redirects gets the story it is part of).
+            raise ApiError(301, "merged", f"story {story_id} was merged into story {kept}",
+                           headers={"Location": f"{request.url.path.rsplit('/', 1)[0]}/{kept}"},
+                           story=kept)
         raise ApiError(404, "not_found", f"no story {story_id}")
     return JSONResponse(view.to_dict())
 

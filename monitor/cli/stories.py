@@ -58,6 +58,10 @@ def cmd_stories(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.action == "show":
             view = storylist.get_story(store, args.id)
+            kept = storylist.merged_into(store, args.id) if view is None else None
+            if kept is not None:
+                print(f"monitor: story {args.id} was merged into story {kept}", file=sys.stderr)
+                view = storylist.get_story(store, kept)
             if view is None:
                 print(f"monitor: no story {args.id}", file=sys.stderr)
                 return 1

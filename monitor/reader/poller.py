@@ -251,6 +251,9 @@ class Pipeline:
         alerts = await self._off_loop(self.store.save_poll, row.id, outcome, plan, now=now)
         log.info("source.poll.ok", extra={"source": row.id, "items": len(articles),
                                           "new": len(fresh), "alerts": len(alerts)})
+        for absorbed, kept in sorted(alerts.merged.items()):
+            log.info("story.merged", extra={"source": row.id, "story": kept,
+                                            "absorbed": absorbed})
         return PollReport(row.id, row.url, "ok", len(articles), len(fresh), alerts, problems)
 
     async def _refused(self, row: SourceRow, result: PollResult) -> PollReport:

@@ -25,6 +25,7 @@ from monitor.store.records import (
     PollArticle,
     PollOutcome,
     PollPlan,
+    SavedPoll,
     StoryCandidates,
     dedupe_key,
 )
@@ -94,10 +95,10 @@ class PollQueries(StoryQueries):
                 if dedupe_key(a) in seen_keys or a.content_hash in seen_hashes}
 
     def save_poll(self, source_id: int, outcome: PollOutcome, plan: PollPlan | None = None, *,
-                  now: datetime) -> list[NewAlert]:
+                  now: datetime) -> SavedPoll:
         """Write a poll's result in ONE transaction: source state, articles, story membership,
         alerts, outbox. ``plan`` holds the new articles (none: only the source changes)."""
-        alerts: list[NewAlert] = []
+        alerts = SavedPoll()
         # Polls save from several threads at once: on SQLite the write lock is taken before
         # the first read, so the source row read is the one this transaction updates.
         with self.session(lock=True) as s:
@@ -122,7 +123,8 @@ class PollQueries(StoryQueries):
                 if self._lock_stories(conn, decided) or attempt:
                     break
             planned = decided.joins
-            self._merge_stories(conn, decided.merges)
+            self._merge_stories(conn, decided.merges, now)
+            alerts.merged = dict(decided.merges)
             ids = self._insert_articles(s, source_id, items, planned, now)
             own: list[int] = []
             joined: dict[int, list[int]] = {}

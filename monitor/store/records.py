@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from monitor.models import Article, Match
+from monitor.models import Article, Match, NewAlert
 from monitor.store.tables import SourceRow
 
 
@@ -92,6 +92,15 @@ class StoryDecisions:
 
     joins: list[int]
     merges: dict[int, int] = field(default_factory=dict)
+
+
+class SavedPoll(list[NewAlert]):
+    """The alerts a saved poll made (to deliver), and the stored stories it merged
+    (``merged``: absorbed -> kept)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.merged: dict[int, int] = {}
 
 
 PayloadBuilder = Callable[[Match, Article, int, str, datetime], dict[str, Any]]

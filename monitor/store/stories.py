@@ -35,6 +35,7 @@ from monitor.store.tables import (
     DeliveryRow,
     SourceRow,
     StoryBandRow,
+    StoryMergeRow,
     StoryRow,
     StoryTermRow,
     StoryVectorRow,
@@ -47,6 +48,7 @@ _ARTICLES = ArticleRow.__table__  # type: ignore[attr-defined]
 _ALERTS = AlertRow.__table__  # type: ignore[attr-defined]
 _SOURCES = SourceRow.__table__  # type: ignore[attr-defined]
 _STORIES = StoryRow.__table__  # type: ignore[attr-defined]
+_MERGES = StoryMergeRow.__table__  # type: ignore[attr-defined]
 # The index rows that name their article's story: moved with it when two stories are one.
 _INDEXES = (StoryBandRow.__table__, StoryTermRow.__table__,  # type: ignore[attr-defined]
             StoryVectorRow.__table__)  # type: ignore[attr-defined]
@@ -137,11 +139,19 @@ class StoryQueries(StoreBase):
         return len(conn.execute(_LOCK, {"ids": wanted}).all()) == len(wanted)
 
     @staticmethod
-    def _merge_stories(conn: Connection, merges: Mapping[int, int]) -> None:
+    def _merge_stories(conn: Connection, merges: Mapping[int, int], now: datetime) -> None:
         """Fold each absorbed story into the one it is kept as: its articles, alerts and index
-        rows move, its row goes (the kept story's is recounted with the poll's). The index
-        rows are found through their articles (their own story columns are not indexed)."""
+        rows move, its row goes (the kept story's is recounted with the poll's) and its id
+        leads to the kept one (``story_merges``, as do the ids merged into it before). The
+        index rows are found through their articles (their story columns are not indexed)."""
+        if merges:
+            # A row of an id reused since (SQLite may reuse the highest ids once deleted).
+            conn.execute(_MERGES.delete().where(_MERGES.c.id.in_(sorted(merges))))
+            conn.execute(_MERGES.insert(), [{"id": absorbed, "story_id": kept, "merged_at": now}
+                                            for absorbed, kept in sorted(merges.items())])
         for absorbed, kept in sorted(merges.items()):
+            conn.execute(update(_MERGES).where(_MERGES.c.story_id == absorbed)
+                         .values(story_id=kept))
             members = [int(i) for i in conn.execute(_MEMBER_IDS, {"story": absorbed}).scalars()]
             for start in range(0, len(members), _CHUNK):
                 chunk = members[start:start + _CHUNK]
@@ -175,6 +185,10 @@ class StoryQueries(StoreBase):
         conn.execute(_STORIES.delete().where(
             _STORIES.c.id.in_(wanted),
             ~core_select(_ARTICLES.c.id).where(_ARTICLES.c.story_id == _STORIES.c.id).exists()))
+        # The ids merged into a story that is gone lead nowhere: "no story" again.
+        conn.execute(_MERGES.delete().where(
+            _MERGES.c.story_id.in_(wanted),
+            ~core_select(_STORIES.c.id).where(_STORIES.c.id == _MERGES.c.story_id).exists()))
         self._refresh_stories(conn, wanted)
 
     def _upsert_story(self) -> Any:

@@ -14,7 +14,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import col, select
 
 from monitor.store.sql import Store
-from monitor.store.tables import AlertRow, ArticleRow, SourceRow, StoryRow
+from monitor.store.tables import AlertRow, ArticleRow, SourceRow, StoryMergeRow, StoryRow
 
 MEMBERS_LISTED = 20  # members of each story in a list; ``show`` gives up to MEMBERS_SHOWN
 MEMBERS_SHOWN = 500
@@ -43,6 +43,7 @@ class StoryView:
     sources: dict[int, str] = field(default_factory=dict)  # first reporter first
     rules: list[str] = field(default_factory=list)
     breaking: list[dict[str, Any]] = field(default_factory=list)
+    merged: list[int] = field(default_factory=list)  # the stories merged into it
 
     def to_dict(self) -> dict[str, Any]:
         r = self.row
@@ -51,7 +52,8 @@ class StoryView:
                 "articles": r.articles,
                 "sources": [{"id": sid, "name": name} for sid, name in self.sources.items()],
                 "languages": [lang for lang in r.languages.split(",") if lang],
-                "rules": self.rules, "breaking": self.breaking, "members": self.members}
+                "rules": self.rules, "breaking": self.breaking, "merged": self.merged,
+                "members": self.members}
 
 
 def iso(value: datetime | None) -> str | None:
@@ -106,6 +108,16 @@ def get_story(store: Store, story_id: int, *, members: int = MEMBERS_SHOWN) -> S
     return _filled(store, [row], members)[0] if row is not None else None
 
 
+def merged_into(store: Store, story_id: int) -> int | None:
+    """The story that a story merged away became part of, or None (never merged, or the
+    story kept is gone too)."""
+    if not 0 < story_id <= _INT_MAX:
+        return None
+    with store.session() as s:
+        row = s.get(StoryMergeRow, story_id)
+    return row.story_id if row is not None else None
+
+
 def _filled(store: Store, rows: Sequence[StoryRow], limit: int) -> list[StoryView]:
     """The stories with their first ``limit`` members, sources, rules and breaking alerts."""
     views = {r.id: StoryView(r) for r in rows}
@@ -150,4 +162,8 @@ def _filled(store: Store, rows: Sequence[StoryRow], limit: int) -> list[StoryVie
                 view.breaking.append({"rule": rule_id, "alert": alert_id, "at": iso(at)})
             elif rule_id not in view.rules:
                 view.rules.append(rule_id)
+        merged = (select(StoryMergeRow).where(col(StoryMergeRow.story_id).in_(ids))
+                  .order_by(col(StoryMergeRow.id)))
+        for row in s.exec(merged):
+            views[row.story_id].merged.append(row.id)
     return [views[r.id] for r in rows]

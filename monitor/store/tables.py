@@ -120,6 +120,17 @@ class StoryRow(SQLModel, table=True):
     languages: str = Field(sa_column=Column(Text, nullable=False))  # sorted, comma-separated
 
 
+class StoryMergeRow(SQLModel, table=True):
+    """A story merged into another (``reader.stories``): its id, named by alerts already
+    sent, leads to the story kept (chains flattened; gone with the kept story)."""
+
+    __tablename__ = "story_merges"
+
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    story_id: int = Field(index=True)  # the story kept
+    merged_at: datetime
+
+
 class StoryBandRow(SQLModel, table=True):
     """One 16-bit band of an article's SimHash: the index that finds near-duplicate candidates."""
 

@@ -3,6 +3,7 @@ pages, one story, auth like every API route."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import httpx
@@ -10,6 +11,11 @@ import pytest
 
 from monitor.app import App
 from monitor.config import Settings
+from monitor.delivery.targets import choose
+from monitor.models import Article
+from monitor.reader.stories import plan_poll
+from monitor.store import PollOutcome
+from monitor.store.records import StoryCandidates, StoryDecisions
 from monitor.testing import LoopbackServer, Reply
 from tests.apiclient import cycle, with_api
 
@@ -86,5 +92,41 @@ def test_stories_are_listed_filtered_paged_and_shown(api_settings: Settings,
             assert (await bare.get("/api/v1/stories")).status_code == 401
             doc = (await bare.get("/openapi.json")).json()
             assert {"/api/v1/stories", "/api/v1/stories/{id}"} <= set(doc["paths"])
+
+    with_api(api_settings, scenario)
+
+
+def test_a_merged_story_redirects_to_the_story_it_became_part_of(api_settings: Settings) -> None:
+    """Alerts already sent name a story that a later report merged into another: its URL
+    answers 301 with the kept story's, which lists what was merged into it."""
+
+    async def scenario(client: httpx.AsyncClient, app: App) -> None:
+        now = app.clock()
+
+        def save(n: int, decide: object) -> None:
+            src = app.store.add_source("feed", f"http://127.0.0.1/m{n}", interval=600, now=now)
+            article = Article(title=f"Report {n}", body="Talks resumed.", guid=f"m{n}",
+                              language="en", content_hash=f"m{n}")
+            plan = plan_poll([(article, ())], targets=[], route=choose,
+                             payload=lambda *a: {}, since=now - timedelta(days=7))
+            app.store.save_poll(int(src.id or 0), PollOutcome("ok", now),
+                                replace(plan, stories=decide), now=now)
+
+        def own(_found: StoryCandidates) -> StoryDecisions:
+            return StoryDecisions([-1])
+        save(1, own)
+        save(2, own)
+        first, second = sorted(s["id"] for s in
+                               (await client.get("/api/v1/stories")).json()["items"])
+        save(3, lambda _found: StoryDecisions([first], {second: first}))
+        moved = await client.get(f"/api/v1/stories/{second}")
+        assert moved.status_code == 301
+        assert moved.headers["location"] == f"/api/v1/stories/{first}"
+        assert moved.json()["error"]["code"] == "merged"
+        assert moved.json()["error"]["story"] == first
+        kept = await client.get(f"/api/v1/stories/{second}", follow_redirects=True)
+        assert kept.status_code == 200
+        assert (kept.json()["id"], kept.json()["merged"], kept.json()["articles"]) == (
+            first, [second], 3)
 
     with_api(api_settings, scenario)

@@ -94,12 +94,13 @@ def test_a_report_citing_both_statements_merges_two_stories(cli: CLI,
     server.route("/en", Reply(200, _feed("en-1", "en", *EN, STATEMENT)))
     server.route("/fr", Reply(200, _feed("fr-1", "fr", *FR, OFAC)))
     server.route("/ru", Reply(200, _feed("ru-1", "ru", *RU, STATEMENT, OFAC)))
-    lists = []
+    lists, logs = [], []
     for path in ("/en", "/fr", "/ru"):
         assert cli("sources", "add", server.url(path), "--kind", "feed").returncode == 0
         ran = cli("run", "--once", MONITOR_SEEDS_DIR="/nonexistent")
         assert ran.returncode == 0, ran.stderr
         lists.append(json_lines(cli("stories", "list", "--json").stdout))
+        logs.append(ran.stderr)
     assert sorted(sorted(s["languages"]) for s in lists[1]) == [["en"], ["fr"]]
     # The Russian report cites both pages and names Sovcomflot: the two stories are one, the
     # older (the English report's) keeping its id.
@@ -109,3 +110,11 @@ def test_a_report_citing_both_statements_merges_two_stories(cli: CLI,
     shown = cli("stories", "show", str(story["id"]), "--json")
     assert shown.returncode == 0 and {m["language"] for m in json_lines(shown.stdout)[0][
         "members"]} == {"en", "fr", "ru"}
+    # The French story's id, named by the alert already sent for it, leads to the story kept.
+    absorbed = max(s["id"] for s in lists[1])
+    assert story["merged"] == [absorbed]
+    assert "story.merged" in logs[2] and "story.merged" not in logs[1]
+    moved = cli("stories", "show", str(absorbed), "--json")
+    assert moved.returncode == 0
+    assert f"story {absorbed} was merged into story {story['id']}" in moved.stderr
+    assert json_lines(moved.stdout)[0]["id"] == story["id"]

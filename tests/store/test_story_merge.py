@@ -19,7 +19,8 @@ from monitor.reader import semantic
 from monitor.reader.stories import plan_poll
 from monitor.store import PollOutcome, Store
 from monitor.store.records import StoryCandidates, StoryDecisions
-from monitor.store.storylist import StoryFilter, get_story, stories_page
+from monitor.store.sourcelist import delete_source
+from monitor.store.storylist import StoryFilter, get_story, merged_into, stories_page
 
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 # Long enough for a SimHash (near-duplicate bands) and names and figures (terms).
@@ -38,18 +39,20 @@ TOLD = {"en": ("Two embassy staff killed in Kabul blast",
 Decide = Callable[[StoryCandidates], StoryDecisions]
 
 
-def _article(language: str) -> Article:
+def _article(language: str, copy: str = "") -> Article:
     title, body = TOLD[language]
-    return Article(title=title, body=body, url=f"http://127.0.0.1/{language}", guid=language,
-                   language=language, published=NOW,
-                   content_hash=hashlib.sha256(body.encode()).hexdigest())
+    return Article(title=title, body=body, url=f"http://127.0.0.1/{language}{copy}",
+                   guid=language + copy, language=language, published=NOW,
+                   content_hash=hashlib.sha256((body + copy).encode()).hexdigest())
 
 
-def _save(store: Store, language: str, now: datetime, decide: Decide | None = None) -> None:
-    source = store.add_source("feed", f"http://127.0.0.1/feed-{language}", interval=60, now=now)
+def _save(store: Store, language: str, now: datetime, decide: Decide | None = None,
+          copy: str = "") -> dict[int, int]:
+    source = store.add_source("feed", f"http://127.0.0.1/feed-{language}{copy}", interval=60,
+                              now=now)
     assert source.id is not None
     match = Match("embassies", "Embassies", 1.0, (Evidence("embassy", "body", 0, 6, "x", "x"),))
-    plan = plan_poll([(_article(language), [match])], targets=["t"], route=choose,
+    plan = plan_poll([(_article(language, copy), [match])], targets=["t"], route=choose,
                      payload=alert_payload, since=now - timedelta(days=7),
                      link_since=now - timedelta(hours=48))
     vector = np.zeros(semantic.DIM, dtype=np.float16)
@@ -57,7 +60,7 @@ def _save(store: Store, language: str, now: datetime, decide: Decide | None = No
     plan = replace(plan, articles=[replace(a, vector=vector.tobytes()) for a in plan.articles])
     if decide is not None:
         plan = replace(plan, stories=decide)
-    store.save_poll(source.id, PollOutcome("ok", now), plan, now=now)
+    return store.save_poll(source.id, PollOutcome("ok", now), plan, now=now).merged
 
 
 def _rows(store: Store, story: int) -> dict[str, int]:
@@ -117,4 +120,36 @@ def test_a_plan_naming_a_story_merged_meanwhile_is_made_again(db_url: str) -> No
     assert len(asked) == 2
     assert [v.row.id for v in stories_page(store, StoryFilter(), limit=10)] == [first]
     assert _rows(store, second)["articles"] == 0
+    store.close()
+
+
+@pytest.mark.backends
+def test_a_merged_story_id_leads_to_the_story_kept_until_it_is_gone(db_url: str) -> None:
+    """Alerts already sent name the absorbed story: its id keeps leading to the story it
+    became part of, through later merges, and to nothing once that story is pruned."""
+    store = Store.open(db_url)
+    for n, language in enumerate(("en", "ru", "bg")):  # three stories, whatever they share
+        _save(store, language, NOW + timedelta(minutes=n), lambda _found: StoryDecisions([-1]))
+    first, second, third = sorted(v.row.id for v in stories_page(store, StoryFilter(),
+                                                                 limit=10))
+    assert merged_into(store, third) is None
+    # The third story is merged into the second, which is then merged into the first.
+    assert _save(store, "en", NOW + timedelta(minutes=9),
+                 lambda _found: StoryDecisions([second], {third: second}), "-2") == {
+        third: second}
+    assert merged_into(store, third) == second
+    assert _save(store, "ru", NOW + timedelta(minutes=11),
+                 lambda _found: StoryDecisions([first], {second: first}), "-2") == {
+        second: first}
+    assert (merged_into(store, second), merged_into(store, third)) == (first, first)
+    assert get_story(store, second) is None
+    view = get_story(store, first)
+    assert view is not None and view.merged == [second, third]
+    assert view.to_dict()["merged"] == [second, third]
+    assert merged_into(store, first) is None and merged_into(store, 2**40) is None
+    # Every member's source removed: the story kept is gone, and the ids merged into it too.
+    for info in store.list_sources():
+        assert info.source.id is not None and delete_source(store, info.source.id)
+    assert stories_page(store, StoryFilter(), limit=10) == []
+    assert (merged_into(store, second), merged_into(store, third)) == (None, None)
     store.close()
