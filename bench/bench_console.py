@@ -35,12 +35,12 @@ sys.path.insert(0, str(ROOT))
 from monitor.app import open_app  # noqa: E402
 from monitor.config import Settings  # noqa: E402
 from monitor.daemon import http_app  # noqa: E402
+from monitor.store.storytables import StoryRow  # noqa: E402
 from monitor.store.tables import (  # noqa: E402
     AlertRow,
     ArticleRow,
     DeliveryRow,
     SourceRow,
-    StoryRow,
     TriageRow,
 )
 

@@ -36,7 +36,8 @@ from monitor.models import Article, Evidence, Match  # noqa: E402
 from monitor.reader.stories import plan_poll  # noqa: E402
 from monitor.store import PollOutcome, Store, storylist  # noqa: E402
 from monitor.store.records import BreakingRule  # noqa: E402
-from monitor.store.tables import AlertRow, ArticleRow, SourceRow, StoryRow  # noqa: E402
+from monitor.store.storytables import StoryRow  # noqa: E402
+from monitor.store.tables import AlertRow, ArticleRow, SourceRow  # noqa: E402
 
 SOURCES = 200
 LANGUAGES = ("en", "fr", "de", "es", "id")

@@ -38,7 +38,6 @@ from monitor.store.records import PayloadBuilder, PollPlan
 from monitor.store.tables import SourceRow
 
 log = logging.getLogger("monitor.reader.poller")
-
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
 RELEASE_AFTER_CHARS = 4_000_000  # item text read before the freed heap is handed back
@@ -66,8 +65,8 @@ class Pipeline:
                  rng: random.Random | None = None, bounds: ScheduleBounds | None = None,
                  alert_per_story: bool = True, story_window: timedelta = timedelta(days=7),
                  link_window: timedelta = timedelta(hours=48), vectors: bool = False,
-                 lease: timedelta = timedelta(minutes=10),
-                 metrics: Metrics | None = None, sitemap_pages: int = 30,
+                 lease: timedelta = timedelta(minutes=10), metrics: Metrics | None = None,
+                 sitemap_pages: int = 30,
                  backlog: timedelta = timedelta(hours=24), demo: bool = False,
                  max_items: int = 500, breaking: BreakingDefaults | None = None) -> None:
         self.store = store
@@ -251,9 +250,8 @@ class Pipeline:
         alerts = await self._off_loop(self.store.save_poll, row.id, outcome, plan, now=now)
         log.info("source.poll.ok", extra={"source": row.id, "items": len(articles),
                                           "new": len(fresh), "alerts": len(alerts)})
-        for absorbed, kept in sorted(alerts.merged.items()):
-            log.info("story.merged", extra={"source": row.id, "story": kept,
-                                            "absorbed": absorbed})
+        for gone, kept in sorted(alerts.merged.items()):
+            log.info("story.merged", extra={"source": row.id, "story": kept, "absorbed": gone})
         return PollReport(row.id, row.url, "ok", len(articles), len(fresh), alerts, problems)
 
     async def _refused(self, row: SourceRow, result: PollResult) -> PollReport:

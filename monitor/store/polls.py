@@ -30,14 +30,9 @@ from monitor.store.records import (
     dedupe_key,
 )
 from monitor.store.stories import StoryQueries
+from monitor.store.storytables import StoryBandRow
 from monitor.store.storyterms import find_terms, insert_terms, term_rows, vector_row
-from monitor.store.tables import (
-    AlertCopyRow,
-    AlertRow,
-    ArticleRow,
-    SourceRow,
-    StoryBandRow,
-)
+from monitor.store.tables import AlertCopyRow, AlertRow, ArticleRow, SourceRow
 
 _CANDIDATES = 50  # band hits examined per article and band; bounds the near-dup lookup
 _MASK = (1 << 64) - 1

@@ -11,15 +11,13 @@ from sqlalchemy import CursorResult, Result, delete
 from sqlmodel import col, select
 
 from monitor.store.stories import StoryQueries
+from monitor.store.storytables import StoryBandRow, StoryTermRow, StoryVectorRow
 from monitor.store.tables import (
     AlertCopyRow,
     AlertRow,
     ArticleRow,
     DeliveryAttemptRow,
     DeliveryRow,
-    StoryBandRow,
-    StoryTermRow,
-    StoryVectorRow,
     TriageRow,
 )
 

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 
 from monitor.store.records import SourceInfo
 from monitor.store.sql import Store
+from monitor.store.storytables import StoryBandRow, StoryTermRow, StoryVectorRow
 from monitor.store.tables import (
     AlertCopyRow,
     AlertRow,
@@ -21,9 +22,6 @@ from monitor.store.tables import (
     DeliveryAttemptRow,
     DeliveryRow,
     SourceRow,
-    StoryBandRow,
-    StoryTermRow,
-    StoryVectorRow,
     TriageRow,
 )
 

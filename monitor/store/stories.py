@@ -29,17 +29,14 @@ from monitor.store.records import (
     StoryDecisions,
     StorySource,
 )
-from monitor.store.tables import (
-    AlertRow,
-    ArticleRow,
-    DeliveryRow,
-    SourceRow,
+from monitor.store.storytables import (
     StoryBandRow,
     StoryMergeRow,
     StoryRow,
     StoryTermRow,
     StoryVectorRow,
 )
+from monitor.store.tables import AlertRow, ArticleRow, DeliveryRow, SourceRow
 
 BASELINE_STORIES = 500  # the rule's most recent stories its median is taken over
 MEMBERS_NAMED = 200  # members read to name a breaking story's sources and languages

@@ -14,7 +14,8 @@ from sqlalchemy import select as core_select
 from sqlmodel import col, select
 
 from monitor.store.sql import Store
-from monitor.store.tables import AlertRow, ArticleRow, SourceRow, StoryMergeRow, StoryRow
+from monitor.store.storytables import StoryMergeRow, StoryRow
+from monitor.store.tables import AlertRow, ArticleRow, SourceRow
 
 MEMBERS_LISTED = 20  # members of each story in a list; ``show`` gives up to MEMBERS_SHOWN
 MEMBERS_SHOWN = 500
@@ -43,7 +44,7 @@ class StoryView:
     sources: dict[int, str] = field(default_factory=dict)  # first reporter first
     rules: list[str] = field(default_factory=list)
     breaking: list[dict[str, Any]] = field(default_factory=list)
-    merged: list[int] = field(default_factory=list)  # the stories merged into it
+    merged: list[dict[str, Any]] = field(default_factory=list)  # stories merged into it
 
     def to_dict(self) -> dict[str, Any]:
         r = self.row
@@ -165,5 +166,5 @@ def _filled(store: Store, rows: Sequence[StoryRow], limit: int) -> list[StoryVie
         merged = (select(StoryMergeRow).where(col(StoryMergeRow.story_id).in_(ids))
                   .order_by(col(StoryMergeRow.id)))
         for row in s.exec(merged):
-            views[row.story_id].merged.append(row.id)
+            views[row.story_id].merged.append({"story": row.id, "at": iso(row.merged_at)})
     return [views[r.id] for r in rows]

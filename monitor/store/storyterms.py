@@ -17,7 +17,7 @@ from sqlalchemy import Connection, bindparam
 from sqlalchemy import select as core_select
 
 from monitor.store.records import PollArticle, StoryCandidates
-from monitor.store.tables import StoryTermRow, StoryVectorRow
+from monitor.store.storytables import StoryTermRow, StoryVectorRow
 
 TERM_CAP = 200  # entries read per term; more: crowded
 # Newest vectors read as candidates sharing no term: a burst of retellings arrives within

@@ -112,7 +112,7 @@ def test_a_report_citing_both_statements_merges_two_stories(cli: CLI,
         "members"]} == {"en", "fr", "ru"}
     # The French story's id, named by the alert already sent for it, leads to the story kept.
     absorbed = max(s["id"] for s in lists[1])
-    assert story["merged"] == [absorbed]
+    assert [m["story"] for m in story["merged"]] == [absorbed]
     assert "story.merged" in logs[2] and "story.merged" not in logs[1]
     moved = cli("stories", "show", str(absorbed), "--json")
     assert moved.returncode == 0
