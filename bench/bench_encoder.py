@@ -12,10 +12,15 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import time
 from pathlib import Path
 
-from monitor.reader import semantic
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this tree's monitor, not the installed one: a figure
+# compared across two checkouts is theirs
+
+from monitor.reader import semantic  # noqa: E402
 
 DEFAULT = [Path(__file__).parent.parent / "seeds/eval/stories" / f"{name}.jsonl"
            for name in ("dev", "test")]

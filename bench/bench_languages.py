@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from collections import defaultdict
 from pathlib import Path
 
-from monitor.models import Article
-from monitor.rules.matcher import Matcher
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this tree's monitor, not the installed one: a figure
+# compared across two checkouts is theirs
 
-ROOT = Path(__file__).parents[1]
+from monitor.models import Article  # noqa: E402
+from monitor.rules.matcher import Matcher  # noqa: E402
 
 
 def _articles(directory: Path, scale: int) -> dict[str, list[Article]]:

@@ -26,18 +26,23 @@ import random
 import sqlite3
 import statistics
 import struct
+import sys
 import tempfile
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from monitor.models import Article
-from monitor.reader.crossnames import link_terms
-from monitor.reader.stories import plan_stories, poll_article
-from monitor.store import Store
-from monitor.store.records import StoryCandidates
-from monitor.store.storyterms import _BY_TERM, find_terms
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this tree's monitor, not the installed one: a figure
+# compared across two checkouts is theirs
+
+from monitor.models import Article  # noqa: E402
+from monitor.reader.crossnames import link_terms  # noqa: E402
+from monitor.reader.stories import plan_stories, poll_article  # noqa: E402
+from monitor.store import Store  # noqa: E402
+from monitor.store.records import StoryCandidates  # noqa: E402
+from monitor.store.storyterms import _BY_TERM, find_terms  # noqa: E402
 
 NOW = datetime(2026, 3, 2, 12, tzinfo=UTC)
 _SYLLABLES = [c + v for c in "bcdfghklmnprstvwz" for v in "aeiou"] + ["ang", "ov", "in", "er"]

@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import argparse
 import gc
+import sys
 import time
 from collections import Counter
 from pathlib import Path
 
-from monitor.models import Article
-from monitor.reader.article import extract
-from monitor.reader.parsers.folder import SUFFIXES, read_file
-from monitor.rules.concepts import load_concepts
-from monitor.rules.matcher import Matcher
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this tree's monitor, not the installed one: a figure
+# compared across two checkouts is theirs
+
+from monitor.models import Article  # noqa: E402
+from monitor.reader.article import extract  # noqa: E402
+from monitor.reader.parsers.folder import SUFFIXES, read_file  # noqa: E402
+from monitor.rules.concepts import load_concepts  # noqa: E402
+from monitor.rules.matcher import Matcher  # noqa: E402
 
 
 def articles(corpus: Path, limit: int) -> list[Article]:

@@ -21,6 +21,7 @@ import hashlib
 import itertools
 import json
 import sqlite3
+import sys
 import tempfile
 from collections import Counter
 from dataclasses import replace
@@ -28,12 +29,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from monitor.delivery.payload import alert_payload
-from monitor.delivery.targets import choose
-from monitor.models import Article
-from monitor.reader import linking, semantic
-from monitor.reader.stories import plan_poll
-from monitor.store import PollOutcome, Store
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this tree's monitor, not the installed one: a figure
+# compared across two checkouts is theirs
+
+from monitor.delivery.payload import alert_payload  # noqa: E402
+from monitor.delivery.targets import choose  # noqa: E402
+from monitor.models import Article  # noqa: E402
+from monitor.reader import linking, semantic  # noqa: E402
+from monitor.reader.stories import plan_poll  # noqa: E402
+from monitor.store import PollOutcome, Store  # noqa: E402
 
 WINDOW = timedelta(hours=48)
 

@@ -18,13 +18,17 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 from collections import Counter
 from pathlib import Path
 
-from monitor.models import Article
-from monitor.rules.matcher import Matcher
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this tree's monitor, not the installed one: a figure
+# compared across two checkouts is theirs
 
-ROOT = Path(__file__).parents[1]
+from monitor.models import Article  # noqa: E402
+from monitor.rules.matcher import Matcher  # noqa: E402
+
 FIRST_TEN = ("en", "id", "ru", "uk", "fr", "de", "es", "pt", "ar", "zh")
 ADDED = ("it", "pl", "nl", "sv", "cs", "ro", "tr", "fa", "ur", "hi", "ja", "ko", "vi", "th", "he")
 Counts = Counter[tuple[str, str, str]]  # (rule, language, tp|fp|fn|tn) -> lines
