@@ -218,7 +218,8 @@ def document() -> dict[str, Any]:
             "/api/v1/stories/{id}": {"get": _op("one story with its members (up to 500)", {
                 "200": ok("the story", {"$ref": "#/components/schemas/Story"}),
                 "301": {**_ERROR, "description": "merged into another story: Location names "
-                        "it (the error's `story` gives its id)"},
+                        "it (the error's `story` gives its id)", "headers": {"Location": {
+                            "description": "the story kept", "schema": {"type": "string"}}}},
                 "404": _ERROR}, params=_ID_PARAM)},
             "/api/v1/alerts/{id}/replay": {"post": _op(
                 "deliver an alert again (to every target, or the ones named)",

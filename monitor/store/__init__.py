@@ -8,4 +8,5 @@ from monitor.store.sql import Store
 # The query mixins, the engine and the migrations are the store's own.
 __all__ = ["Attempt", "OutboxItem", "PollOutcome", "SourceInfo", "Store", "alertlist",
            "articlelist", "console", "dedupe_key", "leases", "outbox_types", "records",
-           "retention", "sourcelist", "sources", "storylist", "storyterms", "tables", "triage"]
+           "retention", "sourcelist", "sources", "storylist", "storytables", "storyterms", "tables",
+           "triage"]

@@ -118,8 +118,7 @@ class PollQueries(StoryQueries):
                 if self._lock_stories(conn, decided) or attempt:
                     break
             planned = decided.joins
-            self._merge_stories(conn, decided.merges, now)
-            alerts.merged = dict(decided.merges)
+            alerts.merged = self._merge_stories(conn, decided.merges, now)
             ids = self._insert_articles(s, source_id, items, planned, now)
             own: list[int] = []
             joined: dict[int, list[int]] = {}

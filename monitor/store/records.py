@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -98,8 +98,8 @@ class SavedPoll(list[NewAlert]):
     """The alerts a saved poll made (to deliver), and the stored stories it merged
     (``merged``: absorbed -> kept)."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, alerts: Iterable[NewAlert] = ()) -> None:
+        super().__init__(alerts)
         self.merged: dict[int, int] = {}
 
 

@@ -120,6 +120,9 @@ class StoryQueries(StoreBase):
                                                                          {"ids": wanted}))
         if rows:
             conn.execute(self._upsert_story(), rows)
+        if single and conn.dialect.name == "sqlite":
+            # SQLite may give a deleted article's id again: a new story is no merged one.
+            conn.execute(_MERGES.delete().where(_MERGES.c.id.in_(sorted(single))))
 
     @staticmethod
     def _lock_stories(conn: Connection, decided: StoryDecisions) -> bool:
@@ -136,19 +139,16 @@ class StoryQueries(StoreBase):
         return len(conn.execute(_LOCK, {"ids": wanted}).all()) == len(wanted)
 
     @staticmethod
-    def _merge_stories(conn: Connection, merges: Mapping[int, int], now: datetime) -> None:
+    def _merge_stories(conn: Connection, merges: Mapping[int, int], now: datetime
+                       ) -> dict[int, int]:
         """Fold each absorbed story into the one it is kept as: its articles, alerts and index
         rows move, its row goes (the kept story's is recounted with the poll's) and its id
         leads to the kept one (``story_merges``, as do the ids merged into it before). The
-        index rows are found through their articles (their story columns are not indexed)."""
-        if merges:
-            # A row of an id reused since (SQLite may reuse the highest ids once deleted).
-            conn.execute(_MERGES.delete().where(_MERGES.c.id.in_(sorted(merges))))
-            conn.execute(_MERGES.insert(), [{"id": absorbed, "story_id": kept, "merged_at": now}
-                                            for absorbed, kept in sorted(merges.items())])
+        index rows are found through their articles (their story columns are not indexed).
+        Gives the merges done: a story gone meanwhile (a stale plan, made again once on
+        PostgreSQL and still stale) is no merge, and gets no redirect."""
+        done: dict[int, int] = {}
         for absorbed, kept in sorted(merges.items()):
-            conn.execute(update(_MERGES).where(_MERGES.c.story_id == absorbed)
-                         .values(story_id=kept))
             members = [int(i) for i in conn.execute(_MEMBER_IDS, {"story": absorbed}).scalars()]
             for start in range(0, len(members), _CHUNK):
                 chunk = members[start:start + _CHUNK]
@@ -158,7 +158,17 @@ class StoryQueries(StoreBase):
             for table in (_ARTICLES, _ALERTS):
                 conn.execute(update(table).where(table.c.story_id == absorbed)
                              .values(story_id=kept))
-            conn.execute(_STORIES.delete().where(_STORIES.c.id == absorbed))
+            if conn.execute(_STORIES.delete().where(_STORIES.c.id == absorbed)).rowcount:
+                done[absorbed] = kept
+        if done:
+            # A row of an id reused since (SQLite may reuse the highest ids once deleted).
+            conn.execute(_MERGES.delete().where(_MERGES.c.id.in_(sorted(done))))
+            conn.execute(_MERGES.insert(), [{"id": absorbed, "story_id": kept, "merged_at": now}
+                                            for absorbed, kept in sorted(done.items())])
+            for absorbed, kept in sorted(done.items()):
+                conn.execute(update(_MERGES).where(_MERGES.c.story_id == absorbed)
+                             .values(story_id=kept))
+        return done
 
     @staticmethod
     def lock_stories_of(conn: Connection, articles: Any) -> None:

@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -153,4 +154,38 @@ def test_a_merged_story_id_leads_to_the_story_kept_until_it_is_gone(db_url: str)
         assert info.source.id is not None and delete_source(store, info.source.id)
     assert stories_page(store, StoryFilter(), limit=10) == []
     assert (merged_into(store, second), merged_into(store, third)) == (None, None)
+    store.close()
+
+
+@pytest.mark.backends
+def test_a_story_gone_before_its_merge_gets_no_redirect(db_url: str) -> None:
+    """A stale plan (on PostgreSQL, made again once and stale still) names a story that
+    another worker merged or pruned meanwhile: nothing is merged, no id leads anywhere."""
+    store = Store.open(db_url)
+    first, _second = _two_stories(store)
+    gone = 10**6
+    assert _save(store, "bg", NOW + timedelta(minutes=9),
+                 lambda _found: StoryDecisions([first], {gone: first})) == {}
+    assert merged_into(store, gone) is None
+    view = get_story(store, first)
+    assert view is not None and view.merged == [] and view.row.articles == 2
+    store.close()
+
+
+def test_a_new_story_under_a_reused_id_is_no_merged_one(tmp_path: Path) -> None:
+    """SQLite gives the highest ids again once their rows are deleted: a new story under the
+    id of one merged away (its articles since removed) is itself, not a redirect."""
+    store = Store.open(f"sqlite:///{tmp_path / 'reuse.db'}")
+    first, second = _two_stories(store)
+    _save(store, "bg", NOW + timedelta(minutes=9),
+          lambda _found: StoryDecisions([first], {second: first}))
+    assert merged_into(store, second) == first
+    for info in store.list_sources():  # the Russian and Bulgarian reports' sources go
+        if info.source.url.endswith(("-ru", "-bg")):
+            assert info.source.id is not None and delete_source(store, info.source.id)
+    _save(store, "ru", NOW + timedelta(minutes=12), lambda _found: StoryDecisions([-1]), "-2")
+    assert get_story(store, second) is not None  # the reused id: a story of its own
+    assert merged_into(store, second) is None
+    view = get_story(store, first)
+    assert view is not None and view.merged == []
     store.close()

@@ -7,10 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
+from sqlmodel import SQLModel
 
 from monitor.models import Article
-from monitor.store import PollOutcome, Store, sourcelist, storylist
+from monitor.store import PollOutcome, Store, sourcelist, storylist, storytables
 from monitor.store.engine import alembic_config, make_engine
 from monitor.store.records import PollArticle, StoryCandidates
 from monitor.store.storyterms import find_terms
@@ -109,3 +112,15 @@ def test_vectors_stored_before_0700_are_no_newest_candidates(db_url: str) -> Non
     _to(engine, "0610", down=True)
     _to(engine, "head")
     engine.dispose()
+
+
+def test_the_migrated_schema_is_the_tables_the_code_declares(db_url: str) -> None:
+    """Every table, column, type (time zones included), key and index the code declares is
+    what the migrations make: a column of another type reads back wrong on some server (a
+    time without its zone, on PostgreSQL outside UTC)."""
+    assert storytables.StoryMergeRow.__tablename__ in SQLModel.metadata.tables
+    engine = make_engine(db_url)
+    _to(engine, "head")
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, SQLModel.metadata) == []

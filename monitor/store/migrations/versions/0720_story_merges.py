@@ -26,7 +26,7 @@ def upgrade() -> None:
         'story_merges',
         sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
         sa.Column('story_id', sa.Integer(), nullable=False),
-        sa.Column('merged_at', sa.DateTime(), nullable=False),
+        sa.Column('merged_at', sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint('id'),
     )
     with op.batch_alter_table('story_merges', schema=None) as batch_op:
