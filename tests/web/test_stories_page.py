@@ -58,8 +58,8 @@ def test_stories_page_shows_counts_members_and_breaking(tmp_path: Path) -> None:
             if n == 4:
                 first, second = sorted(v.row.id for v in storylist.stories_page(
                     app.store, storylist.StoryFilter(), limit=10))
-                plan = replace(plan, stories=lambda _found: StoryDecisions([first],
-                                                                           {second: first}))
+                merge = StoryDecisions([first], {second: first})
+                plan = replace(plan, stories=lambda _found, decided=merge: decided)
             app.store.save_poll(int(src.id or 0), PollOutcome("ok", now), plan,
                                 now=now + timedelta(minutes=n))
         with app.store.engine.connect() as conn:  # a breaking alert from each story
