@@ -1,14 +1,16 @@
 """Stories: which story each new article joins, and what a match on it becomes.
 
 One story is alerted once: an article joins the story of an earlier one with the same content
-hash or canonical URL (any source), or with a SimHash within ``simhash.MAX_DISTANCE`` bits
-found through the banded index (recent window only, so the lookup stays bounded) whose event
-key does not name another event (``eventkeys.distinct``: templated wire copy about Japan is
-a few bits from the same about Canada, and must alert on its own), or else the story of an
-article it retells in another language (``linking``: the same names, across scripts, and
-figures, found through the term index). A rule that
-already alerted on the story records the later copy as "also reported by" instead of alerting
-again, unless it alerts on every copy (``alert_per_story`` off). The store finds the candidate
+hash, or the same canonical URL from another source (the page syndicated; one source's items
+under one link, a microblog's day, are items of their own, and a home page is no article's),
+or with a SimHash within ``simhash.MAX_DISTANCE`` bits found through the banded index (recent
+window only: bounded) whose event key does not name another event (``eventkeys.distinct``:
+templated wire copy about Japan is a few bits from the same about Canada, and must alert on
+its own), or else the story of another source's article it retells, in its language or
+another (``linking``: the same names, across scripts, and figures, found through the term
+index; one source's posts name the same things, not the same event). A rule that already
+alerted on the story records the later copy as "also reported by" instead of alerting again,
+unless it alerts on every copy (``alert_per_story`` off). The store finds the candidate
 stories and writes the rows; the decisions are made here, handed to it as a ``PollPlan``.
 """
 
@@ -19,6 +21,7 @@ import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from monitor.models import Article, Match
 from monitor.reader import (
@@ -42,7 +45,6 @@ from monitor.store.records import (
     TermHit,
     dedupe_key,
 )
-from monitor.store.storyterms import counts
 from monitor.store.tables import SourceRow
 
 # The targets a rule's ``notify:`` field picks among the configured ones (delivery's choice,
@@ -82,7 +84,7 @@ class StoryIndex:
         None."""
         article = item.article
         story = self.by_hash.get(article.content_hash)
-        if story is None and article.url:
+        if story is None and article.url and not _home_page(article.url):
             story = self.by_url.get(article.url)
         templated: set[int] = set()
         if story is None:
@@ -178,24 +180,14 @@ class StoryIndex:
                     best = (d, story_id)
         return best[1] if best else None
 
-    def add(self, item: PollArticle, story_id: int, n: int) -> None:
-        """Index article ``n`` of this poll as a member of ``story_id``."""
+    def add(self, item: PollArticle, story_id: int) -> None:
+        """Index an article of this poll as a member of ``story_id``: for its copies only (a
+        poll's articles are one source's; not by URL, nor as retellings, see above)."""
         self.by_hash.setdefault(item.article.content_hash, story_id)
-        if item.article.url:
-            self.by_url.setdefault(item.article.url, story_id)
         if item.simhash is not None:
             for band, value in enumerate(item.bands):
                 self.by_band.setdefault((band, value), []).append(
                     (story_id, item.simhash, item.event_key))
-        terms, figures = counts(item.terms)
-        hit = (story_id, -1 - n, item.article.language, terms, figures, " ".join(item.dates))
-        if item.vector is not None:
-            self.vectors[-1 - n] = item.vector
-            self.recent.append(hit)
-            self._matrix = self._scored = None
-        for term in item.terms:
-            if term not in self.crowded:
-                self.by_term.setdefault(term, []).append(hit)
 
 
 def plan_stories(items: Sequence[PollArticle], candidates: StoryCandidates) -> StoryDecisions:
@@ -208,7 +200,7 @@ def plan_stories(items: Sequence[PollArticle], candidates: StoryCandidates) -> S
         story = index.find(item)
         if story is None:
             story = -1 - n
-        index.add(item, story, n)
+        index.add(item, story)
         planned.append(story)
     merges = {story: index.kept(story) for story in index.merged if story >= 0}
     return StoryDecisions([index.kept(story) for story in planned], merges)
@@ -292,6 +284,13 @@ def is_backlog(row: SourceRow, undated: set[str], grace: timedelta
         return a.published is not None and _aware(a.published) < cutoff
 
     return old
+
+
+def _home_page(url: str) -> bool:
+    """Whether an item's link is a site's home page (a podcast's, a blog's): not the page
+    of one article, so no identity of it."""
+    parts = urlsplit(url)
+    return parts.path in ("", "/") and not parts.query
 
 
 def _aware(value: datetime) -> datetime:

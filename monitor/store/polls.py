@@ -56,7 +56,8 @@ _BY_HASH = (core_select(_ARTICLES.c.content_hash, _ARTICLES.c.story_id, _ARTICLE
             .where(_ARTICLES.c.content_hash.in_(bindparam("values", expanding=True)))
             .order_by(_ARTICLES.c.id))
 _BY_URL = (core_select(_ARTICLES.c.url, _ARTICLES.c.story_id, _ARTICLES.c.id)
-           .where(_ARTICLES.c.url.in_(bindparam("values", expanding=True)))
+           .where(_ARTICLES.c.url.in_(bindparam("values", expanding=True)),
+                  _ARTICLES.c.source_id != bindparam("source"))
            .order_by(_ARTICLES.c.id))
 _BY_BAND = (core_select(_BANDS.c.value, _BANDS.c.story_id, _BANDS.c.simhash,
                         _BANDS.c.event_key)
@@ -109,9 +110,9 @@ class PollQueries(StoryQueries):
             # Stories are decided first (a copy later in this poll joins an earlier article,
             # named by -1 - its index until it has an id), then all rows go in one statement.
             for attempt in range(2):
-                found = self._candidates(conn, items, plan.since)
+                found = self._candidates(conn, items, plan.since, source_id)
                 if plan.link_since is not None:
-                    find_terms(conn, found, items, plan.link_since)
+                    find_terms(conn, found, items, plan.link_since, source_id=source_id)
                 decided = plan.stories(found)
                 # Another worker may have merged or pruned a story this plan names since the
                 # candidates were read: read them again, behind its commit, and decide again.
@@ -179,16 +180,17 @@ class PollQueries(StoryQueries):
         return alerts
 
     @staticmethod
-    def _candidates(conn: Connection, items: Sequence[PollArticle],
-                    since: datetime) -> StoryCandidates:
-        """Stored stories these articles may join, in a few indexed queries."""
+    def _candidates(conn: Connection, items: Sequence[PollArticle], since: datetime,
+                    source_id: int) -> StoryCandidates:
+        """Stored stories these articles may join, in a few indexed queries; by URL, other
+        sources' only (the same page syndicated, not one source's items sharing a link)."""
         found = StoryCandidates({}, {}, {})
         content = list({i.article.content_hash for i in items})
         urls = list({i.article.url for i in items if i.article.url})
         for chash, sid, aid in conn.execute(_BY_HASH, {"values": content}):
             found.by_hash.setdefault(chash, sid or aid or 0)
         if urls:
-            for url, sid, aid in conn.execute(_BY_URL, {"values": urls}):
+            for url, sid, aid in conn.execute(_BY_URL, {"values": urls, "source": source_id}):
                 if url:
                     found.by_url.setdefault(url, sid or aid or 0)
         width = max((len(i.bands) for i in items), default=0)

@@ -18,6 +18,7 @@ from sqlalchemy import select as core_select
 
 from monitor.store.records import PollArticle, StoryCandidates
 from monitor.store.storytables import StoryTermRow, StoryVectorRow
+from monitor.store.tables import ArticleRow
 
 TERM_CAP = 200  # entries read per term; more: crowded
 # Newest vectors read as candidates sharing no term: a burst of retellings arrives within
@@ -27,7 +28,11 @@ RECENT_VECTORS = 200
 # one common-ish name with the article is one of hundreds; its vector costs a read each).
 VECTOR_CANDIDATES = 100
 
+_CHUNK = 500  # ids per statement
 _TERMS = StoryTermRow.__table__  # type: ignore[attr-defined]
+_ARTICLES = ArticleRow.__table__  # type: ignore[attr-defined]
+_OWN = core_select(_ARTICLES.c.id).where(_ARTICLES.c.id.in_(bindparam("ids", expanding=True)),
+                                         _ARTICLES.c.source_id == bindparam("source"))
 _VECTORS = StoryVectorRow.__table__  # type: ignore[attr-defined]
 _VECTORS_OF = core_select(_VECTORS.c.article_id, _VECTORS.c.vector).where(
     _VECTORS.c.article_id.in_(bindparam("ids", expanding=True)))
@@ -55,10 +60,12 @@ _PAST_CAP = (core_select(_TERMS.c.article_id)
 
 
 def find_terms(conn: Connection, found: StoryCandidates, items: Sequence[PollArticle],
-               since: datetime, cap: int = TERM_CAP) -> None:
+               since: datetime, cap: int = TERM_CAP, source_id: int | None = None) -> None:
     """Fill ``found.by_term`` and ``found.crowded`` for the terms of these articles and, when
     they have vectors, ``found.recent`` and ``found.vectors`` (the newest articles', and the
-    term candidates' sharing the most terms)."""
+    term candidates' sharing the most terms). ``source_id``: the polled source, whose own
+    earlier articles are no candidates (a blog names itself and its products in every post,
+    a podcast its show: one source's posts are items of their own, not retellings)."""
     for term in sorted({t for i in items for t in i.terms}):
         if conn.execute(_PAST_CAP, {"term": term, "since": since, "cap": cap}).first():
             found.crowded.add(term)
@@ -67,16 +74,34 @@ def find_terms(conn: Connection, found: StoryCandidates, items: Sequence[PollArt
         if rows:
             found.by_term[term] = [(int(r[0]), int(r[1]), r[2], int(r[3]), int(r[4]), r[5])
                                    for r in rows]
-    if any(i.vector is not None for i in items):
-        newest = conn.execute(_RECENT, {"since": since, "limit": RECENT_VECTORS}).all()
+    newest = (conn.execute(_RECENT, {"since": since, "limit": RECENT_VECTORS}).all()
+              if any(i.vector is not None for i in items) else [])
+    if source_id is not None:
+        own = _own(conn, {hit[1] for hits in found.by_term.values() for hit in hits}
+                   | {int(r[1]) for r in newest}, source_id)
+        for term in list(found.by_term):
+            found.by_term[term] = [hit for hit in found.by_term[term] if hit[1] not in own]
+            if not found.by_term[term]:
+                del found.by_term[term]
+        newest = [r for r in newest if int(r[1]) not in own]
+    if newest:
         found.recent.extend((r[0], r[1], r[2], r[3], r[4], r[5]) for r in newest)
         found.vectors.update((r[1], bytes(r[6])) for r in newest)
+    if any(i.vector is not None for i in items):
         shared = Counter(hit[1] for hits in found.by_term.values() for hit in hits
                          if hit[1] not in found.vectors)
         ids = [article for article, _n in shared.most_common(VECTOR_CANDIDATES)]
         if ids:
             for article_id, vector in conn.execute(_VECTORS_OF, {"ids": ids}):
                 found.vectors[int(article_id)] = bytes(vector)
+
+
+def _own(conn: Connection, ids: set[int], source_id: int) -> set[int]:
+    """Which of these articles the source gave."""
+    wanted = sorted(ids)
+    return {int(i) for start in range(0, len(wanted), _CHUNK)
+            for i in conn.execute(_OWN, {"ids": wanted[start:start + _CHUNK],
+                                         "source": source_id}).scalars()}
 
 
 def counts(terms: Iterable[str]) -> tuple[int, int]:

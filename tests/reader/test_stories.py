@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pytest
 
 from monitor.delivery.payload import alert_payload
 from monitor.delivery.targets import choose
@@ -142,6 +143,32 @@ def test_store_clusters_within_a_poll_and_outside_the_window(db_url: str) -> Non
     store.close()
 
 
+@pytest.mark.backends
+def test_one_sources_items_sharing_a_link_are_stories_of_their_own(db_url: str) -> None:
+    """A podcast links every episode to its home page, a microblog every post to its page of
+    the day: one source's items under one link are items of their own, each alerting. The
+    same link from another source is the page syndicated: a copy."""
+    store = Store.open(db_url)
+    show, other = (store.add_source("feed", f"http://127.0.0.1/{n}", interval=60, now=NOW)
+                   for n in ("show", "other"))
+    assert show.id is not None and other.id is not None
+    link = "http://127.0.0.1/show/home"
+    third = ("A parliamentary committee questioned the central bank governor for three hours "
+             "about inflation, wages and the housing market, and asked for a written report "
+             "on mortgage rates before the summer recess of the assembly.")
+
+    def poll(source: int, found: list[tuple[str, str]], minutes: int) -> int:
+        when = NOW + timedelta(minutes=minutes)
+        return len(save_found(store, source, PollOutcome("ok", when),
+                              [(_article(guid, body, link), [_match()]) for guid, body in found],
+                              targets=["t"], now=when))
+    assert poll(show.id, [("e1", STORY), ("e2", OTHER)], 0) == 2  # one poll, two episodes
+    assert poll(show.id, [("e3", third)], 5) == 1  # a later poll of the same source
+    # The page elsewhere, under another excerpt: its story (the first item's under the link).
+    assert poll(other.id, [("s1", "Listen to this week's episode on our partner site.")], 9) == 0
+    store.close()
+
+
 def test_the_story_plan_is_a_pure_function_of_the_candidates() -> None:
     """No database: stored candidates in, per article the story it joins out."""
     stored = text_simhash("EU extends Russia sanctions", STORY)
@@ -220,12 +247,13 @@ def test_an_article_retelling_two_stories_merges_them_into_the_older() -> None:
                         terms=("n:lbrb", "n:btkb", "n:rbs", "n:srk"))
     decided = plan_stories([alone], StoryCandidates({}, {}, {}, by_term=named))
     assert decided.joins in ([21], [34]) and decided.merges == {}
-    # Within one poll: a new story (the first article, sharing no name with story 21) is
-    # merged into the stored one the same way; only stored stories are the store's to merge.
+    # Within one poll, one source's: its first article (sharing no name with story 21) is a
+    # story of its own, which the second, citing the page with both, neither joins nor
+    # merges: a source's posts are no retellings of each other.
     fresh = PollArticle(_told("de"), terms=("n:btkb", page))
     assert plan_stories([fresh, item], StoryCandidates({}, {}, {}, by_term={
         page: [hit(21, 22, "en")], "n:lbrb": [hit(21, 22, "en")]})) == StoryDecisions(
-            [21, 21], {})
+            [-1, 21], {})
 
 
 def _unit(*parts: tuple[int, float]) -> bytes:
