@@ -83,10 +83,7 @@ class _Tally:
 class Thresholds:
     """The bars a candidate clears to link (defaults: the tuned ones)."""
 
-    # Three names: two of three classes or more often meet by chance in a real stream (German
-    # writes every noun capitalised; "Ryan" and "Iran" are one skeleton), and one tells little
-    # (``bench/replay_feeds.py``: 43 stories across sites, with the encoder, against 17).
-    min_names: int = 3
+    min_names: int = 3  # two meet by chance in a real stream (``bench/replay_feeds.py``)
     min_shared: int = 3
     min_overlap: float = 0.4
     within_shared: int = 3
