@@ -4,14 +4,15 @@ articles, which of those are new, and the problems the source records."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from monitor.errors import shorten
 from monitor.models import Article, RawItem
 from monitor.reader.article import declared_language, extract
 from monitor.store.records import dedupe_key
+from monitor.store.tables import SourceRow
 
 log = logging.getLogger("monitor.reader.poller")
 _LOGGED = 20  # problems of one poll logged one by one; the rest are counted
@@ -87,3 +88,32 @@ def logged_problems(notes: Sequence[str], source_id: int) -> str | None:
         log.warning("source.poll.problem", extra={
             "source": source_id, "problem": f"and {len(notes) - _LOGGED} more problems"})
     return shorten("; ".join(notes)) if notes else None
+
+
+def is_backlog(row: SourceRow, undated: set[str], grace: timedelta
+               ) -> Callable[[Article], bool]:
+    """Whether a new article of this source is its backlog: stored, never alerted.
+
+    A dated article is backlog when published more than ``grace`` before the source was
+    added; an undated one (``undated``: dedupe keys) when seen on the source's first poll,
+    which cannot tell it from the rest of what the source listed when it was added; after
+    that, an undated article not seen before is new. A sample source has no backlog: it is
+    there to show alerts.
+    """
+    if row.sample or grace < timedelta(0):  # a negative grace: no backlog at all
+        return lambda _a: False
+    first = row.first_polled_at is None
+    cutoff = _aware(row.created_at) - grace
+
+    def old(a: Article) -> bool:
+        if dedupe_key(a) in undated:
+            return first
+        return a.published is not None and _aware(a.published) < cutoff
+
+    return old
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite gives naive datetimes back: they are UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+

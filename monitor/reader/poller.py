@@ -24,14 +24,14 @@ from monitor.metrics import Metrics
 from monitor.models import Article, NewAlert
 from monitor.reader.breaking import BreakingDefaults, breaking_rules
 from monitor.reader.fetcher import Fetcher, Validators
-from monitor.reader.intake import capped, read_newest
+from monitor.reader.intake import capped, is_backlog, read_newest
 from monitor.reader.intake import extract_items as _extract
 from monitor.reader.intake import fresh as _fresh
 from monitor.reader.intake import logged_problems as _problems
 from monitor.reader.pages import read_pages
 from monitor.reader.parsers import PollResult, make_source
 from monitor.reader.schedule import ScheduleBounds, next_after_failure, next_after_success
-from monitor.reader.stories import Route, is_backlog, per_story_of, plan_poll
+from monitor.reader.stories import Route, per_story_of, plan_poll
 from monitor.rules import Matcher
 from monitor.store import PollOutcome, Store
 from monitor.store.records import PayloadBuilder, PollPlan
@@ -190,7 +190,7 @@ class Pipeline:
         targets = [] if row.sample and not self.demo else self.targets
         return plan_poll(((a, () if old(a) else matcher.match(a)) for a in articles),
                          targets=targets, route=self.route, payload=self.payload,
-                         since=now - self.story_window,
+                         since=now - self.story_window, one_publisher=row.kind != "folder",
                          per_story=per_story_of(matcher.rules, self.alert_per_story),
                          watch=breaking_rules(matcher.rules, self.breaking, targets,
                                               self.route),

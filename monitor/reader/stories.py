@@ -1,14 +1,15 @@
 """Stories: which story each new article joins, and what a match on it becomes.
 
 One story is alerted once: an article joins the story of an earlier one with the same content
-hash, or the same canonical URL from another source (the page syndicated; one source's items
-under one link, a microblog's day, are items of their own, and a home page is no article's),
+hash, or the same canonical URL from another source (the page syndicated; one publisher's
+items under one link, a microblog's day, are items of their own; a home page is no article's),
 or with a SimHash within ``simhash.MAX_DISTANCE`` bits found through the banded index (recent
 window only: bounded) whose event key does not name another event (``eventkeys.distinct``:
 templated wire copy about Japan is a few bits from the same about Canada, and must alert on
 its own), or else the story of another source's article it retells, in its language or
 another (``linking``: the same names, across scripts, and figures, found through the term
-index; one source's posts name the same things, not the same event). A rule that already
+index; one publisher's posts name the same things, not the same event: a folder of files
+from anywhere is no publisher). A rule that already
 alerted on the story records the later copy as "also reported by" instead of alerting again,
 unless it alerts on every copy (``alert_per_story`` off). The store finds the candidate
 stories and writes the rows; the decisions are made here, handed to it as a ``PollPlan``.
@@ -19,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -43,9 +44,8 @@ from monitor.store.records import (
     StoryCandidates,
     StoryDecisions,
     TermHit,
-    dedupe_key,
 )
-from monitor.store.tables import SourceRow
+from monitor.store.storyterms import counts
 
 # The targets a rule's ``notify:`` field picks among the configured ones (delivery's choice,
 # handed in by the composition root).
@@ -55,7 +55,8 @@ Route = Callable[[Sequence[str], Sequence[str]], list[str]]
 class StoryIndex:
     """What a poll knows about stories: exact keys and band index hits, growing as it plans."""
 
-    def __init__(self, candidates: StoryCandidates) -> None:
+    def __init__(self, candidates: StoryCandidates, one_publisher: bool = True) -> None:
+        self.one_publisher = one_publisher
         self.by_hash = dict(candidates.by_hash)
         self.by_url = dict(candidates.by_url)
         self.by_band = {key: list(hits) for key, hits in candidates.by_band.items()}
@@ -180,27 +181,43 @@ class StoryIndex:
                     best = (d, story_id)
         return best[1] if best else None
 
-    def add(self, item: PollArticle, story_id: int) -> None:
-        """Index an article of this poll as a member of ``story_id``: for its copies only (a
-        poll's articles are one source's; not by URL, nor as retellings, see above)."""
+    def add(self, item: PollArticle, story_id: int, n: int) -> None:
+        """Index article ``n`` of this poll as a member of ``story_id``: for its copies; by
+        URL and as a retelling too when the poll's articles are not one publisher's (a
+        folder of files from anywhere, see above)."""
         self.by_hash.setdefault(item.article.content_hash, story_id)
         if item.simhash is not None:
             for band, value in enumerate(item.bands):
                 self.by_band.setdefault((band, value), []).append(
                     (story_id, item.simhash, item.event_key))
+        if self.one_publisher:
+            return
+        if item.article.url:
+            self.by_url.setdefault(item.article.url, story_id)
+        terms, figures = counts(item.terms)
+        hit = (story_id, -1 - n, item.article.language, terms, figures, " ".join(item.dates))
+        if item.vector is not None:
+            self.vectors[-1 - n] = item.vector
+            self.recent.append(hit)
+            self._matrix = self._scored = None
+        for term in item.terms:
+            if term not in self.crowded:
+                self.by_term.setdefault(term, []).append(hit)
 
 
-def plan_stories(items: Sequence[PollArticle], candidates: StoryCandidates) -> StoryDecisions:
+def plan_stories(items: Sequence[PollArticle], candidates: StoryCandidates,
+                 one_publisher: bool = True) -> StoryDecisions:
     """Per article, the stored story it joins (its id), or ``-1 - n`` for the story of
     article ``n`` of this same poll (``n`` itself: a new story); and the stored stories that
-    an article showed to be one (merged into the oldest)."""
-    index = StoryIndex(candidates)
+    an article showed to be one (merged into the oldest). ``one_publisher``: the poll's
+    articles are one publisher's, no retellings of each other."""
+    index = StoryIndex(candidates, one_publisher)
     planned: list[int] = []
     for n, item in enumerate(items):
         story = index.find(item)
         if story is None:
             story = -1 - n
-        index.add(item, story)
+        index.add(item, story, n)
         planned.append(story)
     merges = {story: index.kept(story) for story in index.merged if story >= 0}
     return StoryDecisions([index.kept(story) for story in planned], merges)
@@ -234,7 +251,8 @@ def plan_poll(found: Iterable[tuple[Article, Iterable[Match]]], *, targets: Sequ
               per_story: Callable[[str], bool] = lambda _rule: True,
               watch: Mapping[str, BreakingRule] | None = None,
               breaking_payload: BreakingPayload | None = None,
-              link_since: datetime | None = None, vectors: bool = False) -> PollPlan:
+              link_since: datetime | None = None, vectors: bool = False,
+              one_publisher: bool = True) -> PollPlan:
     """What the store writes of a poll's new articles and their matches, and how.
 
     ``since``: the start of the story window (older band entries are no candidates);
@@ -243,16 +261,20 @@ def plan_poll(found: Iterable[tuple[Article, Iterable[Match]]], *, targets: Sequ
     alert body ``breaking_payload`` makes; ``link_since``: the start of the window of
     retellings in other languages (``linking``; None: near-duplicates only); ``vectors``:
     the articles' title and lead are embedded too (``semantic``, when its encoder is
-    installed), one batch per poll.
+    installed), one batch per poll; ``one_publisher``: the source is one publisher's (not
+    a folder of files from anywhere): its own earlier articles, and its items under one
+    link, are no retellings or copies of each other.
     """
     items = [poll_article(a, matches, targets=targets, route=route, per_story=per_story)
              for a, matches in found]
     if vectors and link_since is not None and items:
         embedded = semantic.vectors([(i.article.title, i.article.body) for i in items])
         items = [dataclasses.replace(i, vector=v) for i, v in zip(items, embedded, strict=True)]
-    return PollPlan(items, since, functools.partial(plan_stories, items), payload, copy_of,
-                    breaking=dict(watch or {}), breaks=breaking.breaks,
-                    breaking_payload=breaking_payload, link_since=link_since)
+    return PollPlan(items, since, functools.partial(plan_stories, items,
+                                                    one_publisher=one_publisher),
+                    payload, copy_of, breaking=dict(watch or {}), breaks=breaking.breaks,
+                    breaking_payload=breaking_payload, link_since=link_since,
+                    one_publisher=one_publisher)
 
 
 def per_story_of(rules: Iterable[object], default: bool) -> Callable[[str], bool]:
@@ -263,37 +285,8 @@ def per_story_of(rules: Iterable[object], default: bool) -> Callable[[str], bool
     return lambda rule_id: own.get(rule_id, default)
 
 
-def is_backlog(row: SourceRow, undated: set[str], grace: timedelta
-               ) -> Callable[[Article], bool]:
-    """Whether a new article of this source is its backlog: stored, never alerted.
-
-    A dated article is backlog when published more than ``grace`` before the source was
-    added; an undated one (``undated``: dedupe keys) when seen on the source's first poll,
-    which cannot tell it from the rest of what the source listed when it was added; after
-    that, an undated article not seen before is new. A sample source has no backlog: it is
-    there to show alerts.
-    """
-    if row.sample or grace < timedelta(0):  # a negative grace: no backlog at all
-        return lambda _a: False
-    first = row.first_polled_at is None
-    cutoff = _aware(row.created_at) - grace
-
-    def old(a: Article) -> bool:
-        if dedupe_key(a) in undated:
-            return first
-        return a.published is not None and _aware(a.published) < cutoff
-
-    return old
-
-
 def _home_page(url: str) -> bool:
     """Whether an item's link is a site's home page (a podcast's, a blog's): not the page
     of one article, so no identity of it."""
     parts = urlsplit(url)
     return parts.path in ("", "/") and not parts.query
-
-
-def _aware(value: datetime) -> datetime:
-    """SQLite gives naive datetimes back: they are UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-

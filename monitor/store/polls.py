@@ -110,9 +110,10 @@ class PollQueries(StoryQueries):
             # Stories are decided first (a copy later in this poll joins an earlier article,
             # named by -1 - its index until it has an id), then all rows go in one statement.
             for attempt in range(2):
-                found = self._candidates(conn, items, plan.since, source_id)
+                publisher = source_id if plan.one_publisher else None
+                found = self._candidates(conn, items, plan.since, publisher)
                 if plan.link_since is not None:
-                    find_terms(conn, found, items, plan.link_since, source_id=source_id)
+                    find_terms(conn, found, items, plan.link_since, source_id=publisher)
                 decided = plan.stories(found)
                 # Another worker may have merged or pruned a story this plan names since the
                 # candidates were read: read them again, behind its commit, and decide again.
@@ -181,16 +182,17 @@ class PollQueries(StoryQueries):
 
     @staticmethod
     def _candidates(conn: Connection, items: Sequence[PollArticle], since: datetime,
-                    source_id: int) -> StoryCandidates:
-        """Stored stories these articles may join, in a few indexed queries; by URL, other
-        sources' only (the same page syndicated, not one source's items sharing a link)."""
+                    source_id: int | None) -> StoryCandidates:
+        """Stored stories these articles may join, in a few indexed queries; by URL, not
+        ``source_id``'s (one publisher's items sharing a link are not one page syndicated)."""
         found = StoryCandidates({}, {}, {})
         content = list({i.article.content_hash for i in items})
         urls = list({i.article.url for i in items if i.article.url})
         for chash, sid, aid in conn.execute(_BY_HASH, {"values": content}):
             found.by_hash.setdefault(chash, sid or aid or 0)
         if urls:
-            for url, sid, aid in conn.execute(_BY_URL, {"values": urls, "source": source_id}):
+            for url, sid, aid in conn.execute(_BY_URL, {"values": urls,
+                                                        "source": source_id or -1}):
                 if url:
                     found.by_url.setdefault(url, sid or aid or 0)
         width = max((len(i.bands) for i in items), default=0)

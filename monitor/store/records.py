@@ -175,6 +175,9 @@ class PollPlan:
     breaks: Callable[[BreakingStory], bool] = lambda _story: False
     breaking_payload: BreakingPayload | None = None
     link_since: datetime | None = None  # term index entries older: no candidates (None: off)
+    # The source is one publisher's: its own earlier articles are no candidates by URL or
+    # as retellings (a folder of files from anywhere is not).
+    one_publisher: bool = True
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from monitor.store.engine import make_engine, migrate
 from monitor.store.records import PollArticle, StoryCandidates, TermHit
 from monitor.store.storyterms import _BY_TERM, find_terms
 from monitor.testing import LoopbackServer, Reply
-from tests.conftest import CLI
+from tests.conftest import CLI, json_lines
 
 
 def best_link(item: PollArticle, by_term: dict[str, list[TermHit]], **given: Any) -> int | None:
@@ -276,3 +276,19 @@ def test_a_story_is_joined_through_any_of_its_members() -> None:
     assert best_link(item, other, similarity=similar, recent=[(7, 71, "de", 5, 0, "")]) is None
     assert best_link(item, {NAMES[0]: [(7, 70, "en", 6, 0, "")]}, similarity=similar,
                      recent=[(7, 71, "de", 5, 0, "")]) == 7
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite", "postgres"], indirect=True)
+def test_a_folders_files_are_many_publishers(cli: CLI, tmp_path: Path) -> None:
+    """A folder holds files from anywhere (the seeds folder a new database starts with is one):
+    unlike a feed's posts, its files are candidates of each other, the seed and its English
+    original one story."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "id.txt").write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "en.txt").write_text("\n\n".join(ENGLISH), encoding="utf-8")
+    assert cli("sources", "add", str(folder), "--kind", "folder").returncode == 0
+    ran = cli("run", "--once", MONITOR_SEEDS_DIR="/nonexistent")
+    assert ran.returncode == 0, ran.stderr
+    stories = json_lines(cli("stories", "list", "--json").stdout)
+    assert [sorted(s["languages"]) for s in stories] == [["en", "id"]]
