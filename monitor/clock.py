@@ -13,3 +13,8 @@ class Clock(Protocol):
 def utcnow() -> datetime:
     """The real clock: an aware UTC datetime."""
     return datetime.now(UTC)
+
+
+def aware(value: datetime) -> datetime:
+    """A stored time as an aware one: SQLite gives naive datetimes back, and they are UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

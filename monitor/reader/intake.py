@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from monitor.clock import aware
 from monitor.errors import shorten
 from monitor.models import Article, RawItem
 from monitor.reader.article import declared_language, extract
@@ -103,17 +104,11 @@ def is_backlog(row: SourceRow, undated: set[str], grace: timedelta
     if row.sample or grace < timedelta(0):  # a negative grace: no backlog at all
         return lambda _a: False
     first = row.first_polled_at is None
-    cutoff = _aware(row.created_at) - grace
+    cutoff = aware(row.created_at) - grace
 
     def old(a: Article) -> bool:
         if dedupe_key(a) in undated:
             return first
-        return a.published is not None and _aware(a.published) < cutoff
+        return a.published is not None and aware(a.published) < cutoff
 
     return old
-
-
-def _aware(value: datetime) -> datetime:
-    """SQLite gives naive datetimes back: they are UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-

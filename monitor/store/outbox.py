@@ -12,22 +12,19 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, update
 from sqlmodel import Session, col, select
 
+from monitor.clock import aware
 from monitor.store.base import StoreBase
 from monitor.store.outbox_types import Gate, HeldGroup, Waiting
 from monitor.store.records import Attempt, OutboxItem
 from monitor.store.tables import AlertRow, DeliveryAttemptRow, DeliveryRow, MetaRow
 
 _DISABLED = "target.disabled:"
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def new_webhook_id() -> str:
@@ -87,8 +84,8 @@ class OutboxQueries(StoreBase):
                  .order_by(col(DeliveryRow.id)).limit(limit).with_for_update(of=DeliveryRow))
             head: list[DeliveryRow] = []
             for row in s.exec(q).all():
-                leased = row.lease_until is not None and _aware(row.lease_until) >= now
-                if _aware(row.next_attempt_at) > now or leased:
+                leased = row.lease_until is not None and aware(row.lease_until) >= now
+                if aware(row.next_attempt_at) > now or leased:
                     break  # FIFO: nothing passes the oldest one still waiting
                 head.append(row)
             if not head:
@@ -176,10 +173,10 @@ class OutboxQueries(StoreBase):
         groups: dict[tuple[str, datetime], list[tuple[DeliveryRow, AlertRow]]] = \
             defaultdict(list)
         for row, alert in rows:
-            groups[(alert.rule_id, _aware(row.next_attempt_at))].append((row, alert))
+            groups[(alert.rule_id, aware(row.next_attempt_at))].append((row, alert))
         for (rule_id, until), members in groups.items():
             group = HeldGroup(rule_id, until,
-                              min(_aware(r.gated_at or r.created_at) for r, _ in members),
+                              min(aware(r.gated_at or r.created_at) for r, _ in members),
                               tuple(a.payload for _, a in members))
             digest = DeliveryRow(alert_id=None, target=target, webhook_id=new_webhook_id(),
                                  created_at=now, next_attempt_at=now, gated_at=now,

@@ -109,8 +109,8 @@ class PollQueries(StoryQueries):
             items = plan.articles
             # Stories are decided first (a copy later in this poll joins an earlier article,
             # named by -1 - its index until it has an id), then all rows go in one statement.
+            publisher = source_id if plan.one_publisher else None
             for attempt in range(2):
-                publisher = source_id if plan.one_publisher else None
                 found = self._candidates(conn, items, plan.since, publisher)
                 if plan.link_since is not None:
                     find_terms(conn, found, items, plan.link_since, source_id=publisher)
